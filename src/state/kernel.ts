@@ -1,0 +1,192 @@
+/**
+ * The Kernel: the model's state plus its view, and the entry point for syscalls as events.
+ * It implements what the resolver needs (fd → dentry, cwd, root, /proc task lookups) and what
+ * callers ask (what does fd N of task T name, what is its cwd), answering "unknown" instead of
+ * guessing whenever the model never saw an object.
+ */
+import type { Dentry, InodeKind, State, Task } from './types.js';
+import { emptyView, type View } from './view.js';
+import { E, unknownErr, type Err } from './errors.js';
+import { anonDentry, canLookup, create, dentry, inodeOf, newState, pathOf } from './namespace.js';
+import { fdEntry, fsOf, install, newFile, newTable, tableOf } from './files.js';
+import { resolvePath, type ResolveEnv } from './resolve.js';
+import type { Call, Observed, Outcome } from './calls.js';
+import { dispatch } from './sys/dispatch.js';
+import { O_LARGEFILE, O_RDWR } from './linux.js';
+
+export interface KernelOptions {
+  view?: View;
+}
+
+/** An inherited fd declared by the caller (`--inherit 0=/dev/null`). */
+export interface InheritedFd {
+  fd: number;
+  path: string;
+  flags?: number;
+  cloexec?: boolean;
+}
+
+export interface SpawnOptions {
+  tid: number;
+  /** Absolute start directory; undefined leaves the cwd unknown. */
+  cwd?: string | undefined;
+  /** fds the task starts with. */
+  fds?: InheritedFd[];
+  /** When true, fds not listed are unknown rather than closed. */
+  partialFds?: boolean;
+  nofile?: number;
+  umask?: number;
+}
+
+/** What an fd names, as /proc/PID/fd/N would. */
+export type FdLabel =
+  | { kind: 'path'; path: string; deleted: boolean; dev?: string }
+  | { kind: 'anon'; inode: number; type: string; proto?: string; addr?: string; peer?: number; name?: string };
+
+export class Kernel implements ResolveEnv {
+  readonly s: State;
+  readonly view: View;
+
+  constructor(opts: KernelOptions = {}) {
+    this.s = newState();
+    this.view = opts.view ?? emptyView;
+  }
+
+  // ---- ResolveEnv ----
+  fdDentry(task: Task, fd: number): number | Err {
+    const e = fdEntry(this.s, task, fd);
+    if (e === undefined) return 0;
+    if (e === 'unknown') return unknownErr(`fd ${fd} of task ${task.tid} was opened before the model saw it`);
+    const f = this.s.files.get(e.file)!;
+    if (f.unknown) return unknownErr(`fd ${fd} of task ${task.tid} refers to an object the model could not resolve`);
+    return f.dentry;
+  }
+
+  cwdOf(task: Task): number | Err {
+    const cwd = fsOf(this.s, task).cwd;
+    return cwd === 0 ? unknownErr(`the cwd of task ${task.tid} is unknown`) : cwd;
+  }
+
+  rootOf(task: Task): number {
+    return fsOf(this.s, task).root;
+  }
+
+  hasTask(pid: number): boolean {
+    const t = this.s.tasks.get(pid);
+    return !!t && !t.exited;
+  }
+
+  hasFd(pid: number, fd: number): boolean | null {
+    const t = this.s.tasks.get(pid);
+    if (!t) return false;
+    const e = fdEntry(this.s, t, fd);
+    return e === 'unknown' ? null : e !== undefined;
+  }
+
+  // ---- tasks ----
+  task(tid: number): Task | undefined {
+    return this.s.tasks.get(tid);
+  }
+
+  /** Creates a task that did not come from a clone the model saw (the first traced process). */
+  spawn(o: SpawnOptions): Task {
+    const s = this.s;
+    const table = newTable(s, o.partialFds ?? false);
+    const cwd = o.cwd === undefined ? 0 : this.learnDir(o.cwd);
+    const fs = { id: s.nextId++, cwd, root: s.rootDentry, umask: o.umask ?? 0o022, refs: 1 };
+    s.fsContexts.set(fs.id, fs);
+    const task: Task = { tid: o.tid, tgid: o.tid, files: table.id, fs: fs.id, exited: false };
+    s.tasks.set(task.tid, task);
+    s.groups.set(task.tid, { tgid: task.tid, nofile: o.nofile ?? 1024, members: [task.tid] });
+    for (const inh of o.fds ?? []) this.inherit(task, inh);
+    return task;
+  }
+
+  /** Declares an fd the task already has (opened before the model saw it). */
+  inherit(task: Task, inh: InheritedFd): void {
+    const r = resolvePath(this, task, -100, inh.path, { follow: true, learn: true });
+    let d: number;
+    if (typeof r === 'number') d = r;
+    else {
+      const parent = this.learnDir(inh.path.replace(/\/[^/]*$/, '') || '/');
+      d = create(this.s, dentry(this.s, parent), inh.path.replace(/^.*\//, ''), 'unknown').id;
+    }
+    const f = newFile(this.s, d, dentry(this.s, d).inode, inh.flags ?? (O_RDWR | O_LARGEFILE));
+    install(this.s, task, inh.fd, f.id, inh.cloexec ?? false);
+  }
+
+  /** The dentry of an absolute directory path, creating missing parts as learned directories. */
+  learnDir(path: string): number {
+    const probe: Task = { tid: 0, tgid: 0, files: 0, fs: -1, exited: false };
+    const fs = { id: -1, cwd: this.s.rootDentry, root: this.s.rootDentry, umask: 0, refs: 1 };
+    this.s.fsContexts.set(-1, fs);
+    try {
+      const r = resolvePath(this, probe, -100, path, { follow: true, learn: true });
+      if (typeof r === 'number') return r;
+      // The last component is missing (or not a directory): learn it as a directory.
+      const parent = resolvePath(this, probe, -100, path.replace(/\/+[^/]*\/*$/, '') || '/', { follow: true, learn: true });
+      if (typeof parent !== 'number') throw new Error(`cannot learn ${path}: ${parent.errno}`);
+      const made = create(this.s, dentry(this.s, parent), path.replace(/\/+$/, '').replace(/^.*\//, ''), 'dir');
+      made.learned = true;
+      return made.id;
+    } finally {
+      this.s.fsContexts.delete(-1);
+    }
+  }
+
+  // ---- questions callers ask ----
+  /** What fd N of a task names now; null when closed; 'unknown' when the model cannot say. */
+  describeFd(tid: number, fd: number): FdLabel | null | 'unknown' {
+    const task = this.s.tasks.get(tid);
+    if (!task) return 'unknown';
+    const e = fdEntry(this.s, task, fd);
+    if (e === undefined) return null;
+    if (e === 'unknown') return 'unknown';
+    const f = this.s.files.get(e.file)!;
+    if (f.unknown) return 'unknown';
+    return this.describeDentry(f.dentry);
+  }
+
+  describeDentry(id: number): FdLabel {
+    const d = dentry(this.s, id);
+    const inode = inodeOf(this.s, d);
+    if (inode.anon) return { kind: 'anon', inode: inode.id, ...inode.anon };
+    const label: FdLabel = { kind: 'path', path: pathOf(this.s, id), deleted: d.dead };
+    if (inode.rdev !== undefined) label.dev = `${inode.kind === 'blk' ? 'block' : 'char'} ${inode.rdev}`;
+    return label;
+  }
+
+  /** The cwd of a task as a label, or 'unknown'. */
+  describeCwd(tid: number): FdLabel | 'unknown' {
+    const task = this.s.tasks.get(tid);
+    if (!task) return 'unknown';
+    const cwd = fsOf(this.s, task).cwd;
+    return cwd === 0 ? 'unknown' : this.describeDentry(cwd);
+  }
+
+  /** Whether fd N of a task is open: true, false, or null when unknown. */
+  isOpen(tid: number, fd: number): boolean | null {
+    return this.hasFd(tid, fd);
+  }
+
+  /** A new anonymous object (pipe, socket, eventfd ...) as a dentry outside the tree. */
+  anon(kind: InodeKind, label: { type: string; proto?: string; name?: string }): Dentry {
+    return anonDentry(this.s, kind, label);
+  }
+
+  isDir(id: number): boolean {
+    return canLookup(this.s, id);
+  }
+
+  /**
+   * Applies one syscall of task `tid`. Without `observed` the model computes the result as
+   * Linux would; with it (replay, interposition) the model follows what really happened.
+   */
+  syscall(tid: number, call: Call, observed?: Observed): Outcome {
+    const task = this.s.tasks.get(tid);
+    if (!task) return { ok: false, errno: 'UNKNOWN', unknown: `no task ${tid}` };
+    return dispatch(this, task, call, observed);
+  }
+}
+
+export { E };

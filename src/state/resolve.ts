@@ -1,0 +1,336 @@
+/**
+ * One path resolver for every syscall, after Linux's fs/namei.c: `walkToLast` is path_init +
+ * link_path_walk (everything but the last component), `lookupLast` is lookup_last with its
+ * trailing-symlink loop, and the per-syscall code decides what to do with the last component
+ * (open_last_lookups, filename_create, do_rmdir ...). Symlinks are followed with a 40-link
+ * budget, `..` is physical, `/proc` magic links jump to objects, RESOLVE_* scope the walk.
+ *
+ * Results are a dentry id (number) or an interned Err, so the common path allocates little.
+ */
+import type { Dentry, State, Task } from './types.js';
+import type { View } from './view.js';
+import { E, unknownErr, type Err } from './errors.js';
+import { canLookup, create, dentry, inodeOf, lookupChild } from './namespace.js';
+import { isMagicLink, procChild, procRoot, type ProcTasks } from './procfs.js';
+import {
+  AT_FDCWD, MAXSYMLINKS, NAME_MAX, PATH_MAX, RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
+  RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV,
+} from './linux.js';
+
+export const LAST_NORM = 0;
+export const LAST_DOT = 1;
+export const LAST_DOTDOT = 2;
+export const LAST_ROOT = 3;
+
+/** What the resolver needs from the kernel around it. */
+export interface ResolveEnv extends ProcTasks {
+  s: State;
+  view: View;
+  /** The dentry an fd refers to: id, 0 for "not open", or an Err when unknown. */
+  fdDentry(task: Task, fd: number): number | Err;
+  cwdOf(task: Task): number | Err;
+  rootOf(task: Task): number;
+}
+
+/** nameidata: the state of one walk. */
+export interface Nd {
+  env: ResolveEnv;
+  task: Task;
+  /** Current position (nd->path). */
+  cur: number;
+  /** The root `..` cannot climb above and absolute paths start from. */
+  root: number;
+  last: string;
+  lastType: number;
+  /** The last component was followed by a slash. */
+  trailing: boolean;
+  links: number;
+  /** LOOKUP_FOLLOW / LOOKUP_DIRECTORY, as lookup_last may add them. */
+  follow: boolean;
+  mustDir: boolean;
+  resolve: number;
+  /** Create missing components as learned directories (replay of a call known to succeed). */
+  learn: boolean;
+  /** Human-readable resolution steps, when asked for (explanations). */
+  steps: string[] | undefined;
+}
+
+export interface WalkOptions {
+  follow?: boolean;
+  mustDir?: boolean;
+  emptyPath?: boolean;
+  resolve?: number;
+  learn?: boolean;
+  steps?: boolean;
+}
+
+function scoped(nd: Nd): boolean {
+  return (nd.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) !== 0;
+}
+
+/** path_init: where the walk starts. Returns the remaining path or an Err. */
+export function startWalk(env: ResolveEnv, task: Task, dirfd: number, path: string, o: WalkOptions): Nd | Err {
+  if (path.length >= PATH_MAX) return E('ENAMETOOLONG');
+  if (path.includes('\0')) return E('EINVAL');
+  const resolve = o.resolve ?? 0;
+  const nd: Nd = {
+    env, task, cur: 0, root: env.rootOf(task), last: '', lastType: LAST_ROOT, trailing: false, links: 0,
+    follow: o.follow ?? false, mustDir: o.mustDir ?? false, resolve, learn: o.learn ?? false,
+    steps: o.steps ? [] : undefined,
+  };
+  if (path === '' && !o.emptyPath) return E('ENOENT');
+  if (path[0] === '/' && (resolve & RESOLVE_IN_ROOT) === 0) {
+    if (resolve & RESOLVE_BENEATH) return E('EXDEV');
+    nd.cur = nd.root;
+    nd.steps?.push(`start at root ${pathLabel(env.s, nd.root)}`);
+    return nd;
+  }
+  let start: number | Err;
+  if (dirfd === AT_FDCWD) {
+    start = env.cwdOf(task);
+    if (typeof start !== 'number') return start;
+    nd.steps?.push(`start at cwd ${pathLabel(env.s, start)}`);
+  } else {
+    start = env.fdDentry(task, dirfd);
+    if (typeof start !== 'number') return start;
+    if (start === 0) return E('EBADF');
+    if (path !== '' && !canLookup(env.s, start)) return E('ENOTDIR');
+    nd.steps?.push(`dirfd ${dirfd} = ${pathLabel(env.s, start)}`);
+  }
+  nd.cur = start;
+  if (scoped(nd)) nd.root = start;
+  return nd;
+}
+
+function pathLabel(s: State, id: number): string {
+  const d = dentry(s, id);
+  if (d.anonymous) return `[${d.name}]`;
+  let p = '';
+  for (let x = d, g = 0; x.parent !== x.id && g < 4096; x = dentry(s, x.parent), g++) p = '/' + x.name + p;
+  return (p || '/') + (d.dead ? ' (deleted)' : '');
+}
+
+/** The child named `name` of the current directory: id, 0 (absent) or Err. */
+function child(nd: Nd, dir: Dentry, name: string): number | Err {
+  const env = nd.env;
+  if (dir.proc) {
+    const r = procChild(env.s, env, dir, name);
+    if (r !== undefined) return r;
+  } else if (dir.id === env.s.rootDentry && name === 'proc' && dir.children.get('proc') !== 0) {
+    return procRoot(env.s, dir);
+  }
+  if (name.length > NAME_MAX) return E('ENAMETOOLONG');
+  return lookupChild(env.s, env.view, dir, name);
+}
+
+type Step = null | Err | string;
+
+/** `..` (follow_dotdot): physical parent, clamped at the root, EXDEV when it would leave a scoped root. */
+function dotdot(nd: Nd): Step {
+  if (nd.cur === nd.root) {
+    if (nd.resolve & RESOLVE_BENEATH) return E('EXDEV');
+    return null;
+  }
+  const d = dentry(nd.env.s, nd.cur);
+  nd.cur = d.parent;
+  return null;
+}
+
+/**
+ * walk_component + step_into for one component. Moves `nd.cur`; returns null, an Err, or the
+ * body of a symlink to walk next (magic links jump and return null).
+ */
+function walkComponent(nd: Nd, name: string, followLink: boolean, more: boolean): Step {
+  if (name === '.') return null;
+  if (name === '..') return dotdot(nd);
+  const s = nd.env.s;
+  const dir = dentry(s, nd.cur);
+  let id = child(nd, dir, name);
+  if (typeof id !== 'number') return id;
+  if (id === 0) {
+    if (!nd.learn || !more) return E('ENOENT');
+    const made = create(s, dir, name, 'dir');
+    made.learned = true;
+    id = made.id;
+  }
+  const d = dentry(s, id);
+  const inode = inodeOf(s, d);
+  if (inode.kind !== 'lnk' || !followLink) {
+    nd.cur = id;
+    return null;
+  }
+  return followSymlink(nd, d, inode.target);
+}
+
+/** pick_link: count the link, apply RESOLVE_* rules, jump for magic links, else return the body. */
+function followSymlink(nd: Nd, d: Dentry, target: string | undefined): Step {
+  if (nd.links++ >= MAXSYMLINKS) return E('ELOOP');
+  if (nd.resolve & RESOLVE_NO_SYMLINKS) return E('ELOOP');
+  const env = nd.env;
+  if (isMagicLink(d)) {
+    if (nd.resolve & RESOLVE_NO_MAGICLINKS) return E('ELOOP');
+    if (nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
+    if (scoped(nd)) return E('EXDEV');
+    const role = d.proc!;
+    const task = env.s.tasks.get((role as { pid: number }).pid);
+    if (!task) return E('ENOENT');
+    let to: number | Err;
+    if (role.role === 'fd') {
+      to = env.fdDentry(task, role.fd);
+      if (to === 0) return E('ENOENT');
+    } else if (role.role === 'cwd') to = env.cwdOf(task);
+    else to = env.rootOf(task);
+    if (typeof to !== 'number') return to;
+    nd.steps?.push(`${pathLabel(env.s, d.id)} jumps to ${pathLabel(env.s, to)}`);
+    nd.cur = to;
+    return null;
+  }
+  let body = target;
+  if (d.proc?.role === 'self') {
+    body = d.proc.thread ? `${nd.task.tgid}/task/${nd.task.tid}` : String(nd.task.tgid);
+  }
+  if (body === undefined) return unknownErr(`symlink ${pathLabel(env.s, d.id)} has an unknown target`);
+  if (body === '') return E('ENOENT');
+  nd.steps?.push(`${pathLabel(env.s, d.id)} -> ${body}`);
+  return body;
+}
+
+/** Jump for an absolute symlink body (nd_jump_root). */
+function jumpRoot(nd: Nd): Err | null {
+  if (nd.resolve & RESOLVE_BENEATH) return E('EXDEV');
+  nd.cur = nd.root;
+  return null;
+}
+
+interface Cursor {
+  comps: string[];
+  i: number;
+}
+
+function split(path: string): { comps: string[]; trailing: boolean } {
+  const comps = path.split('/').filter((c) => c !== '');
+  return { comps, trailing: comps.length > 0 && path.endsWith('/') };
+}
+
+/**
+ * link_path_walk: walks every component but the last of `path` (symlinks in the middle are
+ * always followed), leaving nd.last / nd.lastType / nd.trailing for the caller. An absolute
+ * path must already have been jumped to the root (startWalk, or jumpRoot for a link body).
+ */
+export function walkToLast(nd: Nd, path: string): Err | null {
+  const top = split(path);
+  if (top.comps.length === 0) {
+    nd.last = '';
+    nd.lastType = LAST_ROOT;
+    nd.trailing = false;
+    return null;
+  }
+  const stack: Cursor[] = [];
+  let cur: Cursor = { comps: top.comps, i: 0 };
+  const s = nd.env.s;
+  for (;;) {
+    const name = cur.comps[cur.i]!;
+    let link: Step;
+    if (cur.i === cur.comps.length - 1) {
+      if (stack.length === 0) {
+        nd.last = name;
+        nd.lastType = name === '.' ? LAST_DOT : name === '..' ? LAST_DOTDOT : LAST_NORM;
+        nd.trailing = top.trailing;
+        return null;
+      }
+      // The last component of a nested symlink body: walked and followed like a middle one.
+      cur = stack.pop()!;
+      link = walkComponent(nd, name, true, true);
+    } else {
+      cur.i++;
+      link = walkComponent(nd, name, true, true);
+    }
+    if (link !== null) {
+      if (typeof link !== 'string') return link;
+      stack.push(cur);
+      if (link[0] === '/') {
+        const e = jumpRoot(nd);
+        if (e) return e;
+      }
+      const body = split(link);
+      if (body.comps.length === 0) cur = stack.pop()!; // a body of "/" is a pure jump
+      else cur = { comps: body.comps, i: 0 };
+    }
+    if (!canLookup(s, nd.cur)) return E('ENOTDIR');
+  }
+}
+
+/**
+ * One step on the last component (walk_component with WALK_TRAILING): returns the dentry it
+ * moved to, 0 when the name is absent (nd.cur stays on the parent), or a symlink body to walk
+ * when the name is a symlink and nd.follow is set (nd.cur stays on the parent).
+ */
+export function stepLast(nd: Nd): number | Err | string {
+  if (nd.lastType === LAST_ROOT) return nd.cur;
+  if (nd.lastType !== LAST_NORM) {
+    const r = walkComponent(nd, nd.last, false, false);
+    return r === null ? nd.cur : r;
+  }
+  const s = nd.env.s;
+  const id = child(nd, dentry(s, nd.cur), nd.last);
+  if (typeof id !== 'number' || id === 0) return id;
+  const d = dentry(s, id);
+  const inode = inodeOf(s, d);
+  if (inode.kind !== 'lnk' || !nd.follow) {
+    nd.cur = id;
+    return id;
+  }
+  const r = followSymlink(nd, d, inode.target);
+  return r === null ? nd.cur : r;
+}
+
+/** Continues a walk into a symlink body met on the last component. */
+export function enterBody(nd: Nd, body: string): Err | null {
+  if (body[0] === '/') {
+    const e = jumpRoot(nd);
+    if (e) return e;
+  }
+  return walkToLast(nd, body);
+}
+
+/**
+ * Resolves the last component (lookup_last + the trailing-symlink loop of path_lookupat).
+ * Returns the final dentry or an Err; a trailing slash forces following and a directory.
+ * With nd.learn, a missing final name is learned (the call is known to have succeeded).
+ */
+export function lookupLast(nd: Nd): number | Err {
+  const s = nd.env.s;
+  for (;;) {
+    if (nd.lastType === LAST_NORM && nd.trailing) {
+      nd.follow = true;
+      nd.mustDir = true;
+    }
+    let r = stepLast(nd);
+    if (r === 0) {
+      if (!nd.learn) return E('ENOENT');
+      const made = create(s, dentry(s, nd.cur), nd.last, nd.mustDir ? 'dir' : 'unknown');
+      made.learned = true;
+      nd.cur = r = made.id;
+    }
+    if (typeof r === 'string') {
+      const e = enterBody(nd, r);
+      if (e) return e;
+      continue;
+    }
+    if (typeof r !== 'number') return r;
+    if (nd.mustDir && !canLookup(s, r)) return E('ENOTDIR');
+    return r;
+  }
+}
+
+/** Resolve a path to its final object in one call (stat-like syscalls). */
+export function resolvePath(env: ResolveEnv, task: Task, dirfd: number, path: string, o: WalkOptions): number | Err {
+  const nd = startWalk(env, task, dirfd, path, o);
+  if ('errno' in nd) return nd;
+  if (path === '') return nd.cur;
+  const e = walkToLast(nd, path);
+  if (e) return e;
+  return lookupLast(nd);
+}
+
+export { pathLabel };

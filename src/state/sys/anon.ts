@@ -1,0 +1,171 @@
+/**
+ * Anonymous objects: pipes, sockets, eventfd/epoll/signalfd/timerfd/inotify/pidfd/memfd ...
+ * Each is an inode outside the tree with the label /proc/PID/fd/N shows for it; their fds are
+ * allocated like any other (lowest free, all-or-nothing for pairs).
+ */
+import type { Kernel } from '../kernel.js';
+import type { Call, Observed, Outcome } from '../calls.js';
+import type { Task } from '../types.js';
+import { E } from '../errors.js';
+import { fdEntry, install, lowestFree, newFile, tableOf } from '../files.js';
+import { inodeOf, dentry } from '../namespace.js';
+import { ok, run } from './run.js';
+import {
+  AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, O_CLOEXEC, O_DIRECT, O_EXCL, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+  SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
+} from '../linux.js';
+
+/** pipe2's accepted flags; O_EXCL doubles as O_NOTIFICATION_PIPE. */
+const PIPE_FLAGS = O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_EXCL;
+
+/** Allocates `n` fds (observed, or lowest free one after another); all or nothing. */
+function allocMany(k: Kernel, task: Task, n: number, observed: number[] | undefined): number[] | null {
+  if (observed && observed.length === n) return observed;
+  const t = tableOf(k.s, task);
+  const out: number[] = [];
+  let min = 0;
+  for (let i = 0; i < n; i++) {
+    const fd = lowestFree(k.s, task, min);
+    if (typeof fd !== 'number') return null;
+    out.push(fd);
+    min = fd + 1;
+    while (t.fds.has(min)) min++;
+  }
+  return out;
+}
+
+export function pipe2(k: Kernel, task: Task, c: { flags: number }, obs: Observed | undefined): Outcome {
+  return run(obs, () => {
+    if (c.flags & ~PIPE_FLAGS) return E('EINVAL');
+    if (!obs && !allocMany(k, task, 2, undefined)) return E('EMFILE');
+    return (_ret, fds) => {
+      const pair = allocMany(k, task, 2, fds)!;
+      const d = k.anon('fifo', { type: 'pipe' });
+      const nb = c.flags & O_NONBLOCK;
+      const r = newFile(k.s, d.id, d.inode, O_RDONLY | nb);
+      const w = newFile(k.s, d.id, d.inode, O_WRONLY | (c.flags & (O_NONBLOCK | O_DIRECT)));
+      const cloexec = (c.flags & O_CLOEXEC) !== 0;
+      install(k.s, task, pair[0]!, r.id, cloexec);
+      install(k.s, task, pair[1]!, w.id, cloexec);
+      return { ok: true, ret: 0, fds: pair };
+    };
+  }, () => ok(0));
+}
+
+function sockProto(domain: number, type: number): string {
+  const t = type & 0xf;
+  if (domain === AF_UNIX) return t === SOCK_STREAM ? 'UNIX-STREAM' : t === SOCK_DGRAM ? 'UNIX-DGRAM' : t === SOCK_SEQPACKET ? 'UNIX-SEQPACKET' : 'UNIX';
+  const v6 = domain === AF_INET6 ? 'v6' : '';
+  if (domain === AF_INET || domain === AF_INET6) return t === SOCK_STREAM ? `TCP${v6}` : t === SOCK_DGRAM ? `UDP${v6}` : t === SOCK_RAW ? `RAW${v6}` : `socket`;
+  if (domain === AF_NETLINK) return 'NETLINK';
+  return 'socket';
+}
+
+function sockFile(k: Kernel, proto: string, type: number, peer?: number): number {
+  const d = k.anon('sock', { type: 'socket', proto });
+  if (peer !== undefined) inodeOf(k.s, d).anon!.peer = peer;
+  return newFile(k.s, d.id, d.inode, O_RDWR | (type & O_NONBLOCK)).id;
+}
+
+export function socket(k: Kernel, task: Task, c: Extract<Call, { sys: 'socket' }>, obs: Observed | undefined): Outcome {
+  return run(obs, () => {
+    if (c.type & ~(0xf | O_CLOEXEC | O_NONBLOCK)) return E('EINVAL');
+    let fd = -1;
+    if (!obs) {
+      const free = lowestFree(k.s, task, 0);
+      if (typeof free !== 'number') return free;
+      fd = free;
+    }
+    return (ret) => {
+      const num = ret ?? fd;
+      install(k.s, task, num, sockFile(k, sockProto(c.domain, c.type), c.type), (c.type & O_CLOEXEC) !== 0);
+      return ok(num);
+    };
+  }, () => ok(0));
+}
+
+export function socketpair(k: Kernel, task: Task, c: Extract<Call, { sys: 'socketpair' }>, obs: Observed | undefined): Outcome {
+  return run(obs, () => (_ret, fds) => {
+    const pair = allocMany(k, task, 2, fds);
+    if (!pair) return { ok: false, errno: 'EMFILE' };
+    const proto = sockProto(c.domain, c.type);
+    const a = sockFile(k, proto, c.type);
+    const b = sockFile(k, proto, c.type);
+    const ia = inodeOf(k.s, dentry(k.s, k.s.files.get(a)!.dentry));
+    const ib = inodeOf(k.s, dentry(k.s, k.s.files.get(b)!.dentry));
+    ia.anon!.peer = ib.id;
+    ib.anon!.peer = ia.id;
+    const cloexec = (c.type & O_CLOEXEC) !== 0;
+    install(k.s, task, pair[0]!, a, cloexec);
+    install(k.s, task, pair[1]!, b, cloexec);
+    return { ok: true, ret: 0, fds: pair };
+  }, () => ok(0));
+}
+
+/** The socket inode behind an fd, when the model knows it. */
+function socketInode(k: Kernel, task: Task, fd: number) {
+  const e = fdEntry(k.s, task, fd);
+  if (!e || e === 'unknown') return undefined;
+  const f = k.s.files.get(e.file)!;
+  if (f.unknown || f.dentry === 0) return undefined;
+  const inode = inodeOf(k.s, dentry(k.s, f.dentry));
+  return inode.anon?.type === 'socket' ? inode : undefined;
+}
+
+export function accept4(k: Kernel, task: Task, c: { fd: number; flags: number }, obs: Observed | undefined): Outcome {
+  return run(obs, () => (ret) => {
+    if (ret === undefined) return ok(0); // a simulated accept has no peer to accept
+    const listener = socketInode(k, task, c.fd);
+    const proto = listener?.anon?.proto ?? 'socket';
+    const f = sockFile(k, proto, c.flags);
+    if (listener?.anon?.addr !== undefined) inodeOf(k.s, dentry(k.s, k.s.files.get(f)!.dentry)).anon!.addr = listener.anon.addr;
+    install(k.s, task, ret, f, (c.flags & O_CLOEXEC) !== 0);
+    return ok(ret);
+  }, () => ok(0));
+}
+
+export function bindConnect(k: Kernel, task: Task, c: { sys: 'bind' | 'connect'; fd: number; unixPath?: string }, obs: Observed | undefined): Outcome {
+  return run(obs, () => () => {
+    const inode = socketInode(k, task, c.fd);
+    if (inode && c.sys === 'bind' && c.unixPath !== undefined) inode.anon!.addr = c.unixPath;
+    return ok(0);
+  }, () => ok(0));
+}
+
+/** Labels as /proc/PID/fd/N prints them. */
+const ANON_NAMES: Record<string, string> = {
+  eventfd: '[eventfd]', epoll: '[eventpoll]', signalfd: '[signalfd]', timerfd: '[timerfd]',
+  inotify: 'inotify', fanotify: '[fanotify]', pidfd: '[pidfd]', userfaultfd: '[userfaultfd]',
+  perf_event: '[perf_event]', io_uring: '[io_uring]', bpf: 'bpf-prog',
+};
+
+export function anonFd(k: Kernel, task: Task, c: Extract<Call, { sys: 'anon' }>, obs: Observed | undefined): Outcome {
+  return run(obs, () => {
+    let fd = -1;
+    if (!obs) {
+      const free = lowestFree(k.s, task, 0);
+      if (typeof free !== 'number') return free;
+      fd = free;
+    }
+    return (ret) => {
+      const num = ret ?? fd;
+      const memfd = c.kind === 'memfd';
+      const d = memfd
+        ? k.anon('reg', { type: 'memfd', name: c.name ?? '' })
+        : k.anon('anon', { type: c.kind === 'pidfd' && c.name ? 'pid' : 'anon_inode', name: c.kind === 'pidfd' && c.name ? c.name : ANON_NAMES[c.kind] ?? `[${c.kind}]` });
+      const flags = memfd ? O_RDWR | O_LARGEFILE : O_RDWR | (c.nonblock ? O_NONBLOCK : 0);
+      install(k.s, task, num, newFile(k.s, d.id, d.inode, flags).id, c.cloexec);
+      return ok(num);
+    };
+  }, () => ok(0));
+}
+
+/** fds that arrived by SCM_RIGHTS: they exist, but the log does not say what they are. */
+export function recvFds(k: Kernel, task: Task, c: { fds: number[]; cloexec: boolean }): Outcome {
+  for (const fd of c.fds) {
+    const f = newFile(k.s, 0, 0, 0);
+    f.unknown = true;
+    install(k.s, task, fd, f.id, c.cloexec);
+  }
+  return ok(0);
+}

@@ -1,0 +1,224 @@
+/**
+ * Descriptor operations: close, close_range, dup/dup2/dup3, fcntl and the fd ioctls, after
+ * fs/file.c and fs/fcntl.c. fds arrive as the kernel sees them: unsigned int, so a negative
+ * number is a huge one (EBADF), except fcntl's F_DUPFD arg which is checked against the limit.
+ */
+import type { Kernel } from '../kernel.js';
+import type { Call, Observed, Outcome } from '../calls.js';
+import type { OpenFile, Task } from '../types.js';
+import { E, type Err } from '../errors.js';
+import { closeFd, copyTable, fdEntry, install, lowestFree, nofileOf, tableOf, unshareTable } from '../files.js';
+import { kindOf } from '../namespace.js';
+import { ok, run, type Plan } from './run.js';
+import {
+  CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, FASYNC, FD_CLOEXEC, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX,
+  F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_PATH, SETFL_MASK,
+} from '../linux.js';
+
+const u32 = (n: number): number => n >>> 0;
+
+/** The open file at fd: the file, undefined (EBADF), or Err for an fd the model never saw. */
+function fileAt(k: Kernel, task: Task, fd: number): OpenFile | undefined | Err {
+  const e = fdEntry(k.s, task, u32(fd));
+  if (e === undefined) return undefined;
+  if (e === 'unknown') return { errno: 'UNKNOWN', unknown: `fd ${fd} was opened before the model saw it` };
+  return k.s.files.get(e.file)!;
+}
+
+/** Unknown fds still exist: replaying what the log says keeps the table's shape right. */
+function unknownFile(k: Kernel): number {
+  const f = { id: k.s.nextId++, dentry: 0, inode: 0, flags: 0, refs: 0, unknown: true };
+  k.s.files.set(f.id, f);
+  return f.id;
+}
+
+export function close(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
+  return run(obs, () => {
+    const f = fileAt(k, task, c.fd);
+    if (f === undefined) return E('EBADF');
+    return () => {
+      closeFd(k.s, task, u32(c.fd));
+      return ok(0);
+    };
+  }, () => {
+    closeFd(k.s, task, u32(c.fd));
+    return ok(0);
+  });
+}
+
+export function closeRange(k: Kernel, task: Task, c: Extract<Call, { sys: 'close_range' }>, obs: Observed | undefined): Outcome {
+  const first = u32(c.first);
+  const last = u32(c.last);
+  const apply = (): Outcome => {
+    const t = c.flags & CLOSE_RANGE_UNSHARE ? unshareTable(k.s, task) : tableOf(k.s, task);
+    for (const fd of [...t.fds.keys()]) {
+      if (fd < first || fd > last) continue;
+      if (c.flags & CLOSE_RANGE_CLOEXEC) t.fds.get(fd)!.cloexec = true;
+      else closeFd(k.s, task, fd);
+    }
+    return ok(0);
+  };
+  return run(obs, () => {
+    if (c.flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return E('EINVAL');
+    if (first > last) return E('EINVAL');
+    return apply;
+  }, apply);
+}
+
+/** Allocate for dup-like calls: the observed fd in replay, else the lowest free ≥ min. */
+function dupInto(k: Kernel, task: Task, fileId: number, min: number, cloexec: boolean): Plan {
+  return (ret) => {
+    let fd = ret;
+    if (fd === undefined) {
+      const free = lowestFree(k.s, task, min);
+      if (typeof free !== 'number') return { ok: false, errno: free.errno };
+      fd = free;
+    }
+    install(k.s, task, fd, fileId, cloexec);
+    return ok(fd);
+  };
+}
+
+function dupUnknown(k: Kernel, task: Task, cloexec: boolean) {
+  return (ret: number | undefined): Outcome => {
+    if (ret !== undefined && ret >= 0) install(k.s, task, ret, unknownFile(k), cloexec);
+    return ok(ret ?? 0);
+  };
+}
+
+export function dup(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
+  return run(obs, () => {
+    const f = fileAt(k, task, c.fd);
+    if (f === undefined) return E('EBADF');
+    if ('errno' in f) return f;
+    if (!obs) {
+      const free = lowestFree(k.s, task, 0);
+      if (typeof free !== 'number') return free;
+    }
+    return dupInto(k, task, f.id, 0, false);
+  }, dupUnknown(k, task, false));
+}
+
+export function dup3(k: Kernel, task: Task, c: { fd: number; newfd: number; flags: number; dup2?: boolean }, obs: Observed | undefined): Outcome {
+  const oldfd = u32(c.fd);
+  const newfd = u32(c.newfd);
+  const cloexec = (c.flags & O_CLOEXEC) !== 0;
+  return run(obs, () => {
+    if (c.dup2 && oldfd === newfd) {
+      const f = fileAt(k, task, oldfd);
+      if (f === undefined) return E('EBADF');
+      return () => ok(newfd); // dup2(fd, fd) changes nothing, not even close-on-exec
+    }
+    if (c.flags & ~O_CLOEXEC) return E('EINVAL');
+    if (oldfd === newfd) return E('EINVAL');
+    if (newfd >= nofileOf(k.s, task)) return E('EBADF');
+    const f = fileAt(k, task, oldfd);
+    if (f === undefined) return E('EBADF');
+    if ('errno' in f) return f;
+    return () => {
+      install(k.s, task, newfd, f.id, cloexec);
+      return ok(newfd);
+    };
+  }, () => {
+    if (!(c.dup2 && oldfd === newfd)) install(k.s, task, newfd, unknownFile(k), cloexec);
+    return ok(newfd);
+  });
+}
+
+/** fcntl commands allowed on an O_PATH fd (check_fcntl_cmd). */
+function pathFdAllows(cmd: number): boolean {
+  return cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC || cmd === F_GETFD || cmd === F_SETFD || cmd === F_GETFL;
+}
+
+export function fcntl(k: Kernel, task: Task, c: Extract<Call, { sys: 'fcntl' }>, obs: Observed | undefined): Outcome {
+  const fd = u32(c.fd);
+  const cmd = c.cmd | 0;
+  const dupCmd = cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC;
+  return run(obs, () => {
+    const f = fileAt(k, task, fd);
+    if (f === undefined) return E('EBADF');
+    if ('errno' in f && !(cmd === F_SETFD)) return f;
+    if (!('errno' in f) && f.flags & O_PATH && !pathFdAllows(cmd)) return E('EBADF');
+    const entry = tableOf(k.s, task).fds.get(fd);
+    switch (cmd) {
+      case F_DUPFD:
+      case F_DUPFD_CLOEXEC: {
+        // arg is an unsigned long: a negative int is huge, so EINVAL like any arg ≥ the limit.
+        if (c.arg < 0 || c.arg >= nofileOf(k.s, task)) return E('EINVAL');
+        if (!obs) {
+          const free = lowestFree(k.s, task, c.arg);
+          if (typeof free !== 'number') return free;
+        }
+        return dupInto(k, task, (f as OpenFile).id, c.arg, cmd === F_DUPFD_CLOEXEC);
+      }
+      case F_GETFD:
+        return () => ok(entry?.cloexec ? FD_CLOEXEC : 0);
+      case F_SETFD:
+        return () => {
+          const e = tableOf(k.s, task).fds.get(fd);
+          if (e) e.cloexec = (c.arg & FD_CLOEXEC) !== 0;
+          return ok(0);
+        };
+      case F_GETFL:
+        return () => ok((f as OpenFile).flags);
+      case F_SETFL: {
+        const file = f as OpenFile;
+        const arg = u32(c.arg);
+        if (arg & O_DIRECT && !canDirect(k, file)) return E('EINVAL');
+        return () => {
+          file.flags = (arg & SETFL_MASK) | (file.flags & ~SETFL_MASK);
+          return ok(0);
+        };
+      }
+      default:
+        // Locks, leases, pipe sizes, seals, owners ...: no fd-table or path state changes.
+        return () => ok(0);
+    }
+  }, (ret) => {
+    if (dupCmd && ret !== undefined && ret >= 0) install(k.s, task, ret, unknownFile(k), cmd === F_DUPFD_CLOEXEC);
+    if (cmd === F_SETFD) {
+      const e = tableOf(k.s, task).fds.get(fd);
+      if (e) e.cloexec = (c.arg & FD_CLOEXEC) !== 0;
+    }
+    return ok(ret ?? 0);
+  });
+}
+
+/** O_DIRECT sticks on regular files and pipes (FMODE_CAN_ODIRECT), not on directories. */
+function canDirect(k: Kernel, f: OpenFile): boolean {
+  if (f.dentry === 0) return true;
+  const kind = kindOf(k.s, f.dentry);
+  return kind === 'reg' || kind === 'fifo' || kind === 'anon' || kind === 'unknown';
+}
+
+export function ioctl(k: Kernel, task: Task, c: { fd: number; request: number }, obs: Observed | undefined): Outcome {
+  const fd = u32(c.fd);
+  const req = u32(c.request);
+  const apply = (): Outcome => {
+    const e = tableOf(k.s, task).fds.get(fd);
+    if (!e) return ok(0);
+    const f = k.s.files.get(e.file)!;
+    if (req === FIOCLEX) e.cloexec = true;
+    else if (req === FIONCLEX) e.cloexec = false;
+    else if (req === FIONBIO) f.flags |= O_NONBLOCK; // the on/off value is behind a pointer
+    else if (req === FIOASYNC) f.flags |= FASYNC;
+    return ok(0);
+  };
+  return run(obs, () => {
+    const f = fileAt(k, task, fd);
+    if (f === undefined) return E('EBADF');
+    if (!('errno' in f) && f.flags & O_PATH) return E('EBADF');
+    return apply;
+  }, apply);
+}
+
+/** fd-only calls: EBADF for a closed fd, otherwise no change. */
+export function useFd(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
+  return run(obs, () => {
+    const f = fileAt(k, task, c.fd);
+    if (f === undefined) return E('EBADF');
+    return () => ok(0);
+  }, () => ok(0));
+}
+
+export { copyTable };

@@ -1,0 +1,204 @@
+/**
+ * openat/openat2/open/creat, after fs/open.c build_open_flags + do_sys_openat2 and fs/namei.c
+ * path_openat (do_tmpfile, do_o_path, open_last_lookups, do_open, may_open). The checks run in
+ * the kernel's order: flag validation, the name (getname), a free fd, then the walk.
+ */
+import type { Kernel } from '../kernel.js';
+import type { Call, Observed, Outcome } from '../calls.js';
+import type { Task } from '../types.js';
+import { E, type Err } from '../errors.js';
+import { attach, canLookup, create, dentry, inodeOf, kindOf, newInode } from '../namespace.js';
+import { install, lowestFree, newFile } from '../files.js';
+import { LAST_NORM, enterBody, lookupLast, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
+import { run, type Plan } from './run.js';
+import {
+  FASYNC, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW,
+  O_PATH, O_PATH_FLAGS, O_TRUNC, PATH_MAX, RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT,
+  VALID_OPEN_FLAGS, VALID_RESOLVE_FLAGS, __O_SYNC, __O_TMPFILE,
+} from '../linux.js';
+
+type OpenCall = Extract<Call, { sys: 'openat' }>;
+
+/** Validated flags (build_open_flags): what the walk needs and what F_GETFL will report. */
+interface OpenFlags {
+  flags: number;
+  write: boolean;
+  follow: boolean;
+  mustDir: boolean;
+  cloexec: boolean;
+}
+
+function buildFlags(c: OpenCall): OpenFlags | Err {
+  let flags = c.flags >>> 0;
+  const resolve = c.resolve ?? 0;
+  if (c.openat2) {
+    const rest = flags & ~O_CLOEXEC;
+    if (rest & ~VALID_OPEN_FLAGS || c.flags > 0xffffffff) return E('EINVAL');
+    if (resolve & ~VALID_RESOLVE_FLAGS) return E('EINVAL');
+    if (resolve & RESOLVE_BENEATH && resolve & RESOLVE_IN_ROOT) return E('EINVAL');
+    if (flags & (O_CREAT | __O_TMPFILE)) {
+      if (c.mode & ~0o7777) return E('EINVAL');
+    } else if (c.mode !== 0) return E('EINVAL');
+  } else {
+    flags = (flags | O_LARGEFILE) & VALID_OPEN_FLAGS;
+    if (flags & O_PATH) flags &= O_PATH_FLAGS;
+  }
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  flags &= ~O_CLOEXEC;
+  if ((flags & (O_DIRECTORY | O_CREAT)) === (O_DIRECTORY | O_CREAT)) return E('EINVAL');
+  const acc = flags & O_ACCMODE;
+  let write = acc === 1 || acc === 2 || acc === 3;
+  if (flags & __O_TMPFILE) {
+    if (!(flags & O_DIRECTORY)) return E('EINVAL');
+    if (!write) return E('EINVAL');
+  }
+  if (flags & O_PATH) {
+    if (flags & ~O_PATH_FLAGS) return E('EINVAL');
+    write = false;
+  } else if (flags & O_TRUNC) write = true;
+  if (flags & __O_SYNC) flags |= O_DSYNC;
+  if (resolve & RESOLVE_CACHED && flags & (O_TRUNC | O_CREAT | __O_TMPFILE)) return E('EAGAIN');
+  const excl = (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);
+  return { flags, write, follow: !(flags & O_NOFOLLOW) && !excl, mustDir: (flags & O_DIRECTORY) !== 0, cloexec };
+}
+
+/** F_GETFL's view of a new file: the open flags less those that only act at open time. */
+function fileFlags(flags: number): number {
+  if (flags & O_PATH) return flags & ~O_CLOEXEC;
+  return flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | FASYNC);
+}
+
+/**
+ * open_last_lookups: the last component of an open, creating it for O_CREAT. Returns the final
+ * dentry and whether this call created it. `learn` materialises what a recorded success implies.
+ */
+function openLast(nd: Nd, of: OpenFlags, learn: boolean): { id: number; created: boolean } | Err {
+  const s = nd.env.s;
+  const creat = (of.flags & O_CREAT) !== 0;
+  for (;;) {
+    if (nd.lastType !== LAST_NORM) {
+      const r = lookupLast(nd);
+      return typeof r === 'number' ? { id: r, created: false } : r;
+    }
+    if (!creat) {
+      if (nd.trailing) {
+        nd.follow = true;
+        nd.mustDir = true;
+      }
+    } else if (nd.trailing) return E('EISDIR');
+    const r = stepLast(nd);
+    if (r === 0) {
+      const dir = dentry(s, nd.cur);
+      if (!creat && !learn) return E('ENOENT');
+      if (dir.dead) return E('ENOENT');
+      const kind = creat ? 'reg' : nd.mustDir ? 'dir' : 'unknown';
+      const made = create(s, dir, nd.last, kind);
+      if (!creat) made.learned = true;
+      nd.cur = made.id;
+      return { id: made.id, created: creat };
+    }
+    if (typeof r === 'string') {
+      const e = enterBody(nd, r);
+      if (e) return e;
+      continue;
+    }
+    if (typeof r !== 'number') return r;
+    return { id: r, created: false };
+  }
+}
+
+function doOpen(nd: Nd, of: OpenFlags, id: number, created: boolean): Err | null {
+  const s = nd.env.s;
+  if (of.flags & O_CREAT) {
+    if (of.flags & O_EXCL && !created) return E('EEXIST');
+    if (kindOf(s, id) === 'dir') return E('EISDIR');
+  }
+  if ((nd.mustDir || of.mustDir) && !canLookup(s, id)) return E('ENOTDIR');
+  switch (kindOf(s, id)) {
+    case 'lnk': return E('ELOOP');
+    case 'dir': if (of.write) return E('EISDIR'); break;
+    case 'sock': return E('ENXIO');
+    default: break;
+  }
+  return null;
+}
+
+export function openat(k: Kernel, task: Task, c: OpenCall, obs: Observed | undefined): Outcome {
+  return run(obs, (learn) => openPlan(k, task, c, learn, obs !== undefined), (ret) => {
+    // Succeeded, but the model cannot explain how: the fd exists and names something unknown.
+    if (ret === undefined || ret < 0) return { ok: true, ret: ret ?? 0 };
+    const f = newFile(k.s, 0, 0, 0);
+    f.unknown = true;
+    install(k.s, task, ret, f.id, (c.flags & O_CLOEXEC) !== 0);
+    return { ok: true, ret };
+  });
+}
+
+function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: boolean): Plan {
+  const of = buildFlags(c);
+  if ('errno' in of) return of;
+  if (c.path.length >= PATH_MAX) return E('ENAMETOOLONG');
+  if (c.path === '') return E('ENOENT');
+  let fd = -1;
+  if (!replay) {
+    const free = lowestFree(k.s, task, 0);
+    if (typeof free !== 'number') return free;
+    fd = free;
+  }
+  const nd = startWalk(k, task, c.dirfd, c.path, {
+    follow: of.follow, mustDir: of.mustDir, resolve: c.resolve ?? 0, learn,
+  });
+  if ('errno' in nd) return nd;
+  const walked = walkToLast(nd, c.path);
+  if (walked) return walked;
+  const s = k.s;
+  let target: number;
+  let created = false;
+  if (of.flags & __O_TMPFILE) {
+    nd.follow = of.follow;
+    nd.mustDir = true;
+    const dir = lookupLast(nd);
+    if (typeof dir !== 'number') return dir;
+    target = -dir; // created at commit time: an O_TMPFILE has no name until linkat
+  } else if (of.flags & O_PATH) {
+    const r = lookupLast(nd);
+    if (typeof r !== 'number') return r;
+    target = r;
+  } else {
+    const r = openLast(nd, of, learn);
+    if ('errno' in r) return r;
+    const e = doOpen(nd, of, r.id, r.created);
+    if (e) {
+      if (r.created) undoCreate(k, r.id);
+      return e;
+    }
+    target = r.id;
+    created = r.created;
+  }
+  void created;
+  return (ret) => {
+    const num = ret ?? fd;
+    let id = target;
+    if (id < 0) {
+      const dir = dentry(s, -id);
+      const inode = newInode(s, 'reg');
+      if (!(of.flags & O_EXCL)) inode.linkable = true; // O_TMPFILE|O_EXCL can never be linked
+      const d = attach(s, dir, `#${inode.id}`, inode, true);
+      dir.children.delete(d.name);
+      d.dead = true;
+      inode.nlink = 0;
+      id = d.id;
+    }
+    const f = newFile(s, id, inodeOf(s, dentry(s, id)).id, fileFlags(of.flags));
+    install(s, task, num, f.id, of.cloexec);
+    return { ok: true, ret: num };
+  };
+}
+
+/** A failed open after creating (do_open's EEXIST/EISDIR cannot follow a creation; kept for safety). */
+function undoCreate(k: Kernel, id: number): void {
+  const d = dentry(k.s, id);
+  const p = dentry(k.s, d.parent);
+  p.children.delete(d.name);
+  k.s.dentries.delete(id);
+}

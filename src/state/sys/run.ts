@@ -1,0 +1,32 @@
+/**
+ * The enter/exit contract every syscall handler follows. `plan(learn)` is pure apart from
+ * view caching: it resolves what the call names and decides Linux's errno, returning either an
+ * Err or a commit function that applies the effect with the real result. Without an observed
+ * result the model's own answer is used; with one, a failed call changes nothing, and a call
+ * that succeeded where the model expected failure is replayed with `learn` (missing names are
+ * created as learned), then, if still unexplained, through the handler's unknown fallback.
+ */
+import type { Observed, Outcome } from '../calls.js';
+import type { Err } from '../errors.js';
+
+export type Commit = (ret: number | undefined, fds?: number[]) => Outcome;
+export type Plan = Err | Commit;
+
+export function run(
+  obs: Observed | undefined,
+  plan: (learn: boolean) => Plan,
+  unknown: (ret: number | undefined, fds?: number[]) => Outcome,
+): Outcome {
+  if (obs && !obs.ok) return { ok: false, errno: obs.errno };
+  let p = plan(false);
+  if (typeof p !== 'function') {
+    if (!obs) return p.unknown ? { ok: false, errno: p.errno, unknown: p.unknown } : { ok: false, errno: p.errno };
+    if (p.errno === 'ENOENT' || p.errno === 'ENOTDIR') p = plan(true);
+    if (typeof p !== 'function') return unknown(obs.ret, obs.fds);
+  }
+  return obs ? p(obs.ret, obs.fds) : p(undefined);
+}
+
+export function ok(ret: number): Outcome {
+  return { ok: true, ret };
+}

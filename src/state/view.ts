@@ -1,0 +1,116 @@
+/**
+ * Views: where the model learns about names the syscall stream did not create.
+ * `live` reads the host through lstat/readlink (cached), `empty` knows nothing exists,
+ * `snapshot` answers from a JSON listing. What the model learns from syscalls always overrides
+ * the view: a view is asked at most once per name, the first time the model needs it.
+ */
+import { lstatSync, readlinkSync, readdirSync, readFileSync } from 'node:fs';
+import type { InodeKind } from './types.js';
+
+export interface ViewEntry {
+  kind: InodeKind;
+  /** Symlink body. */
+  target?: string;
+  /** Device numbers `major:minor` of a char/block device. */
+  rdev?: string;
+}
+
+export interface View {
+  readonly name: string;
+  /** What is at this absolute path, without following a final symlink; null when nothing. */
+  lookup(path: string): ViewEntry | null;
+  /** Names inside a directory; null when the view cannot say. */
+  list(path: string): string[] | null;
+}
+
+export const emptyView: View = {
+  name: 'empty',
+  lookup: (path) => (path === '/' ? { kind: 'dir' } : null),
+  list: () => [],
+};
+
+function kindOfMode(mode: number): InodeKind {
+  switch (mode & 0o170000) {
+    case 0o040000: return 'dir';
+    case 0o100000: return 'reg';
+    case 0o120000: return 'lnk';
+    case 0o010000: return 'fifo';
+    case 0o140000: return 'sock';
+    case 0o020000: return 'chr';
+    case 0o060000: return 'blk';
+    default: return 'unknown';
+  }
+}
+
+/** glibc's gnu_dev_major/minor on a Linux dev_t. */
+function devString(rdev: number): string {
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+  return `${major}:${minor}`;
+}
+
+/** The host filesystem, read lazily through node:fs and cached for the life of the view. */
+export function liveView(): View {
+  const cache = new Map<string, ViewEntry | null>();
+  return {
+    name: 'live',
+    lookup(path) {
+      const hit = cache.get(path);
+      if (hit !== undefined) return hit;
+      let entry: ViewEntry | null = null;
+      try {
+        const bytes = Buffer.from(path, 'latin1'); // model paths are byte strings
+        const st = lstatSync(bytes, { throwIfNoEntry: false });
+        if (st) {
+          const kind = kindOfMode(st.mode);
+          entry = { kind };
+          if (kind === 'lnk') entry.target = readlinkSync(bytes, 'latin1');
+          if (kind === 'chr' || kind === 'blk') entry.rdev = devString(st.rdev);
+        }
+      } catch {
+        entry = null; // EACCES, ENAMETOOLONG...: the host does not tell us; treat as absent
+      }
+      cache.set(path, entry);
+      return entry;
+    },
+    list(path) {
+      try {
+        return readdirSync(Buffer.from(path, 'latin1'), { encoding: 'latin1' });
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** JSON form of a snapshot view: absolute path → entry. Parents are implied directories. */
+export interface SnapshotJson {
+  entries: Record<string, ViewEntry>;
+}
+
+export function snapshotView(snapshot: SnapshotJson): View {
+  const entries = new Map<string, ViewEntry>([['/', { kind: 'dir' }]]);
+  const children = new Map<string, Set<string>>();
+  for (const [path, entry] of Object.entries(snapshot.entries)) {
+    const parts = path.split('/').filter((p) => p !== '');
+    let dir = '/';
+    for (let i = 0; i < parts.length; i++) {
+      const child = dir === '/' ? `/${parts[i]}` : `${dir}/${parts[i]}`;
+      let set = children.get(dir);
+      if (!set) children.set(dir, (set = new Set()));
+      set.add(parts[i]!);
+      if (i < parts.length - 1 && !entries.has(child)) entries.set(child, { kind: 'dir' });
+      dir = child;
+    }
+    entries.set(dir, entry);
+  }
+  return {
+    name: 'snapshot',
+    lookup: (path) => entries.get(path) ?? null,
+    list: (path) => [...(children.get(path) ?? [])],
+  };
+}
+
+export function loadSnapshotView(file: string): View {
+  return snapshotView(JSON.parse(readFileSync(file, 'utf8')) as SnapshotJson);
+}
