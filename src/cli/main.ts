@@ -1,4 +1,41 @@
-export async function main(argv: string[]): Promise<number> {
-  process.stderr.write(`fdwarden: not yet: ${argv.join(' ')}\n`);
-  return 1;
+/** The fdwarden command line: a thin layer over the library; each command is a function. */
+import { annotateCommand, ANNOTATE_USAGE } from './annotate.js';
+import { UsageError } from './options.js';
+
+const USAGE = `usage: fdwarden COMMAND [ARGS]
+commands:
+  annotate LOG [--cwd DIR] [--inherit FD=PATH]... [--fs live|empty|FILE.json]
+      print an strace log with every fd annotated by the model (strace -yy style)
+run 'fdwarden COMMAND --help' for a command's options.`;
+
+const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
+  annotate: annotateCommand,
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return cmd === undefined ? 1 : 0;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) {
+    process.stderr.write(`fdwarden: unknown command '${cmd}'\n${USAGE}\n`);
+    return 1;
+  }
+  try {
+    return await run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`fdwarden ${cmd}: ${e.message}\n`);
+      return 1;
+    }
+    if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') {
+      process.stderr.write(`fdwarden ${cmd}: ${String((e as unknown as Error).message)}\n`);
+      return 1;
+    }
+    throw e;
+  }
 }
+
+export { ANNOTATE_USAGE };

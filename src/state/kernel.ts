@@ -150,6 +150,7 @@ export class Kernel implements ResolveEnv {
   describeDentry(id: number): FdLabel {
     const d = dentry(this.s, id);
     const inode = inodeOf(this.s, d);
+    if (inode.anon?.type === 'memfd') return { kind: 'path', path: `/${inode.anon.name ?? 'memfd:'}`, deleted: true };
     if (inode.anon) return { kind: 'anon', inode: inode.id, ...inode.anon };
     const label: FdLabel = { kind: 'path', path: pathOf(this.s, id), deleted: d.dead };
     if (inode.rdev !== undefined) label.dev = `${inode.kind === 'blk' ? 'block' : 'char'} ${inode.rdev}`;
