@@ -33,8 +33,10 @@ export type Call =
   | { sys: 'bind' | 'connect'; fd: number; unixPath?: string }
   /** eventfd, epoll, signalfd, timerfd, inotify, fanotify, pidfd, memfd, userfaultfd ... */
   | { sys: 'anon'; kind: string; cloexec: boolean; nonblock: boolean; name?: string }
-  /** fds received through SCM_RIGHTS, as the log shows them (their objects are unknown). */
-  | { sys: 'recvfds'; fds: number[]; cloexec: boolean }
+  /** fds sent with SCM_RIGHTS on socket `fd`: their descriptions travel to the peer socket. */
+  | { sys: 'sendfds'; fd: number; fds: number[] }
+  /** fds received with SCM_RIGHTS on socket `fd`, at the numbers the log shows. */
+  | { sys: 'recvfds'; fd: number; fds: number[]; cloexec: boolean }
   | { sys: 'clone'; flags: number }
   | { sys: 'execve'; dirfd: number; path: string; flags: number }
   | { sys: 'exit'; group: boolean }

@@ -46,6 +46,8 @@ export type FdLabel =
 export class Kernel implements ResolveEnv {
   readonly s: State;
   readonly view: View;
+  /** Called when a recorded result contradicts the model's prediction (before it learns). */
+  onDivergence: ((modelErrno: string, observed: Observed) => void) | undefined;
 
   constructor(opts: KernelOptions = {}) {
     this.s = newState();

@@ -17,6 +17,8 @@ export interface Inode {
   target?: string;
   /** Device numbers of a char/block device, when known (`1:3`). */
   rdev?: string;
+  /** Open file descriptions sent with SCM_RIGHTS and not yet received on this socket, per message. */
+  inflight?: number[][];
   /** An O_TMPFILE without O_EXCL: linkat may give it a name although nlink is 0. */
   linkable?: boolean;
   /** For anonymous objects: how /proc/PID/fd/N names them (`pipe`, `anon_inode:[eventfd]`, ...). */

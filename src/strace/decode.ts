@@ -110,9 +110,9 @@ export function decodeCall(name: string, a: readonly Arg[]): Call | null {
     case 'accept4': return { sys: 'accept4', fd: num(a[0]), flags: flagsOf(a[3], SOCK_FLAGS) };
     case 'bind':
     case 'connect': {
-      const sun = a[1]?.field('sun_path');
-      const p = sun ? path(sun) : undefined;
-      return { sys: name, fd: num(a[0]), ...(p !== undefined ? { unixPath: sun!.valueText.startsWith('@') ? p : p } : {}) };
+      // The address as strace prints it (`"path"` or `@"abstract"`): it is only ever shown again.
+      const sun = a[1]?.field('sun_path')?.valueText;
+      return { sys: name, fd: num(a[0]), ...(sun !== undefined ? { unixPath: sun } : {}) };
     }
     case 'eventfd': return anon('eventfd', 0);
     case 'eventfd2': return anon('eventfd', flagsOf(a[1], EFD_FLAGS));

@@ -23,7 +23,7 @@ function anonText(l: Extract<FdLabel, { kind: 'anon' }>): string {
       if (proto === 'socket') return `socket:[${l.inode}]`;
       let inner = String(l.inode);
       if (l.peer !== undefined) inner += `->${l.peer}`;
-      if (l.addr !== undefined) inner += `,"${escapeBytes(Buffer.from(l.addr, 'latin1'))}"`;
+      if (l.addr !== undefined) inner += `,${l.addr}`;
       return `${proto}:[${inner}]`;
     }
     case 'anon_inode': return `anon_inode:${l.name ?? ''}`;

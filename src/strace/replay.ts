@@ -212,14 +212,16 @@ function observe(name: string, args: readonly Arg[], r: Result): Observed | unde
   return { ok: true, ret: r.value };
 }
 
-/** fds received with SCM_RIGHTS in recvmsg/recvmmsg. */
+/** fds passed with SCM_RIGHTS in sendmsg/recvmsg. */
 function decodeRecvFds(name: string, args: readonly Arg[]): Call | null {
-  if (name !== 'recvmsg') return null;
+  if (name !== 'recvmsg' && name !== 'sendmsg') return null;
   const fds: number[] = [];
   for (const c of args[1]?.field('msg_control')?.items ?? []) {
     if (c.field('cmsg_type')?.valueText !== 'SCM_RIGHTS') continue;
     for (const d of c.field('cmsg_data')?.items ?? []) if (typeof d.value === 'number') fds.push(d.value);
   }
   if (fds.length === 0) return null;
-  return { sys: 'recvfds', fds, cloexec: (args[2]?.valueText ?? '').includes('MSG_CMSG_CLOEXEC') };
+  const fd = Number(args[0]?.value);
+  if (name === 'sendmsg') return { sys: 'sendfds', fd, fds };
+  return { sys: 'recvfds', fd, fds, cloexec: (args[2]?.valueText ?? '').includes('MSG_CMSG_CLOEXEC') };
 }

@@ -12,7 +12,7 @@ import { inodeOf, dentry } from '../namespace.js';
 import { ok, run } from './run.js';
 import {
   AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, O_CLOEXEC, O_DIRECT, O_EXCL, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
-  SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
+  SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
 } from '../linux.js';
 
 /** pipe2's accepted flags; O_EXCL doubles as O_NOTIFICATION_PIPE. */
@@ -35,7 +35,7 @@ function allocMany(k: Kernel, task: Task, n: number, observed: number[] | undefi
 }
 
 export function pipe2(k: Kernel, task: Task, c: { flags: number }, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     if (c.flags & ~PIPE_FLAGS) return E('EINVAL');
     if (!obs && !allocMany(k, task, 2, undefined)) return E('EMFILE');
     return (_ret, fds) => {
@@ -54,7 +54,9 @@ export function pipe2(k: Kernel, task: Task, c: { flags: number }, obs: Observed
 
 function sockProto(domain: number, type: number): string {
   const t = type & 0xf;
-  if (domain === AF_UNIX) return t === SOCK_STREAM ? 'UNIX-STREAM' : t === SOCK_DGRAM ? 'UNIX-DGRAM' : t === SOCK_SEQPACKET ? 'UNIX-SEQPACKET' : 'UNIX';
+  // The kernel's proto names (struct proto .name), which strace -yy prints: unix datagram and
+  // seqpacket sockets share the "UNIX" proto.
+  if (domain === AF_UNIX) return t === SOCK_STREAM ? 'UNIX-STREAM' : 'UNIX';
   const v6 = domain === AF_INET6 ? 'v6' : '';
   if (domain === AF_INET || domain === AF_INET6) return t === SOCK_STREAM ? `TCP${v6}` : t === SOCK_DGRAM ? `UDP${v6}` : t === SOCK_RAW ? `RAW${v6}` : `socket`;
   if (domain === AF_NETLINK) return 'NETLINK';
@@ -68,7 +70,7 @@ function sockFile(k: Kernel, proto: string, type: number, peer?: number): number
 }
 
 export function socket(k: Kernel, task: Task, c: Extract<Call, { sys: 'socket' }>, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     if (c.type & ~(0xf | O_CLOEXEC | O_NONBLOCK)) return E('EINVAL');
     let fd = -1;
     if (!obs) {
@@ -85,7 +87,7 @@ export function socket(k: Kernel, task: Task, c: Extract<Call, { sys: 'socket' }
 }
 
 export function socketpair(k: Kernel, task: Task, c: Extract<Call, { sys: 'socketpair' }>, obs: Observed | undefined): Outcome {
-  return run(obs, () => (_ret, fds) => {
+  return run(k, obs, () => (_ret, fds) => {
     const pair = allocMany(k, task, 2, fds);
     if (!pair) return { ok: false, errno: 'EMFILE' };
     const proto = sockProto(c.domain, c.type);
@@ -113,7 +115,7 @@ function socketInode(k: Kernel, task: Task, fd: number) {
 }
 
 export function accept4(k: Kernel, task: Task, c: { fd: number; flags: number }, obs: Observed | undefined): Outcome {
-  return run(obs, () => (ret) => {
+  return run(k, obs, () => (ret) => {
     if (ret === undefined) return ok(0); // a simulated accept has no peer to accept
     const listener = socketInode(k, task, c.fd);
     const proto = listener?.anon?.proto ?? 'socket';
@@ -125,7 +127,7 @@ export function accept4(k: Kernel, task: Task, c: { fd: number; flags: number },
 }
 
 export function bindConnect(k: Kernel, task: Task, c: { sys: 'bind' | 'connect'; fd: number; unixPath?: string }, obs: Observed | undefined): Outcome {
-  return run(obs, () => () => {
+  return run(k, obs, () => () => {
     const inode = socketInode(k, task, c.fd);
     if (inode && c.sys === 'bind' && c.unixPath !== undefined) inode.anon!.addr = c.unixPath;
     return ok(0);
@@ -140,7 +142,7 @@ const ANON_NAMES: Record<string, string> = {
 };
 
 export function anonFd(k: Kernel, task: Task, c: Extract<Call, { sys: 'anon' }>, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     let fd = -1;
     if (!obs) {
       const free = lowestFree(k.s, task, 0);
@@ -160,12 +162,41 @@ export function anonFd(k: Kernel, task: Task, c: Extract<Call, { sys: 'anon' }>,
   }, () => ok(0));
 }
 
-/** fds that arrived by SCM_RIGHTS: they exist, but the log does not say what they are. */
-export function recvFds(k: Kernel, task: Task, c: { fds: number[]; cloexec: boolean }): Outcome {
+/** SCM_RIGHTS send: the descriptions (not the numbers) go in flight to the peer socket. */
+export function sendFds(k: Kernel, task: Task, c: { fd: number; fds: number[] }, obs: Observed | undefined): Outcome {
+  if (obs && !obs.ok) return { ok: false, errno: obs.errno };
+  const sock = socketInode(k, task, c.fd);
+  const peer = sock?.anon?.peer !== undefined ? k.s.inodes.get(sock.anon.peer) : undefined;
+  if (!peer) return ok(obs?.ok ? obs.ret ?? 0 : 0);
+  const files: number[] = [];
   for (const fd of c.fds) {
-    const f = newFile(k.s, 0, 0, 0);
-    f.unknown = true;
-    install(k.s, task, fd, f.id, c.cloexec);
+    const e = fdEntry(k.s, task, fd);
+    let id: number;
+    if (e && e !== 'unknown') id = e.file;
+    else {
+      const f = newFile(k.s, 0, 0, 0);
+      f.unknown = true;
+      id = f.id;
+    }
+    k.s.files.get(id)!.refs++;
+    files.push(id);
   }
+  (peer.inflight ??= []).push(files);
+  return ok(obs?.ok ? obs.ret ?? 0 : 0);
+}
+
+/** SCM_RIGHTS receive: installs the descriptions in flight on this socket, else unknown files. */
+export function recvFds(k: Kernel, task: Task, c: { fd: number; fds: number[]; cloexec: boolean }): Outcome {
+  const sock = socketInode(k, task, c.fd);
+  const files = sock?.inflight?.shift() ?? [];
+  c.fds.forEach((fd, i) => {
+    let id = files[i];
+    if (id === undefined) {
+      const f = newFile(k.s, 0, 0, 0);
+      f.unknown = true;
+      id = f.id;
+    } else k.s.files.get(id)!.refs--; // the reference held in flight passes to the new fd
+    install(k.s, task, fd, id, c.cloexec);
+  });
   return ok(0);
 }

@@ -6,7 +6,7 @@ import { openat } from './open.js';
 import { close, closeRange, dup, dup3, fcntl, ioctl, useFd } from './fdops.js';
 import { linkat, lookup, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from './names.js';
 import { chdir, clone, execve, exit, fchdir, getcwd, umask } from './tasks.js';
-import { accept4, anonFd, bindConnect, pipe2, recvFds, socket, socketpair } from './anon.js';
+import { accept4, anonFd, bindConnect, pipe2, recvFds, sendFds, socket, socketpair } from './anon.js';
 
 export function dispatch(k: Kernel, task: Task, c: Call, obs: Observed | undefined): Outcome {
   switch (c.sys) {
@@ -37,6 +37,7 @@ export function dispatch(k: Kernel, task: Task, c: Call, obs: Observed | undefin
     case 'bind':
     case 'connect': return bindConnect(k, task, c, obs);
     case 'anon': return anonFd(k, task, c, obs);
+    case 'sendfds': return sendFds(k, task, c, obs);
     case 'recvfds': return recvFds(k, task, c);
     case 'clone': return clone(k, task, c, obs);
     case 'execve': return execve(k, task, c, obs);

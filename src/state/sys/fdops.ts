@@ -33,7 +33,7 @@ function unknownFile(k: Kernel): number {
 }
 
 export function close(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     const f = fileAt(k, task, c.fd);
     if (f === undefined) return E('EBADF');
     return () => {
@@ -58,7 +58,7 @@ export function closeRange(k: Kernel, task: Task, c: Extract<Call, { sys: 'close
     }
     return ok(0);
   };
-  return run(obs, () => {
+  return run(k, obs, () => {
     if (c.flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return E('EINVAL');
     if (first > last) return E('EINVAL');
     return apply;
@@ -87,7 +87,7 @@ function dupUnknown(k: Kernel, task: Task, cloexec: boolean) {
 }
 
 export function dup(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     const f = fileAt(k, task, c.fd);
     if (f === undefined) return E('EBADF');
     if ('errno' in f) return f;
@@ -103,7 +103,7 @@ export function dup3(k: Kernel, task: Task, c: { fd: number; newfd: number; flag
   const oldfd = u32(c.fd);
   const newfd = u32(c.newfd);
   const cloexec = (c.flags & O_CLOEXEC) !== 0;
-  return run(obs, () => {
+  return run(k, obs, () => {
     if (c.dup2 && oldfd === newfd) {
       const f = fileAt(k, task, oldfd);
       if (f === undefined) return E('EBADF');
@@ -134,7 +134,7 @@ export function fcntl(k: Kernel, task: Task, c: Extract<Call, { sys: 'fcntl' }>,
   const fd = u32(c.fd);
   const cmd = c.cmd | 0;
   const dupCmd = cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC;
-  return run(obs, () => {
+  return run(k, obs, () => {
     const f = fileAt(k, task, fd);
     if (f === undefined) return E('EBADF');
     if ('errno' in f && !(cmd === F_SETFD)) return f;
@@ -204,7 +204,7 @@ export function ioctl(k: Kernel, task: Task, c: { fd: number; request: number },
     else if (req === FIOASYNC) f.flags |= FASYNC;
     return ok(0);
   };
-  return run(obs, () => {
+  return run(k, obs, () => {
     const f = fileAt(k, task, fd);
     if (f === undefined) return E('EBADF');
     if (!('errno' in f) && f.flags & O_PATH) return E('EBADF');
@@ -214,7 +214,7 @@ export function ioctl(k: Kernel, task: Task, c: { fd: number; request: number },
 
 /** fd-only calls: EBADF for a closed fd, otherwise no change. */
 export function useFd(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     const f = fileAt(k, task, c.fd);
     if (f === undefined) return E('EBADF');
     return () => ok(0);

@@ -62,7 +62,7 @@ function mkPlan(k: Kernel, task: Task, dirfd: number, path: string, kind: InodeK
 const none = (): Outcome => ok(0);
 
 export function mkdirat(k: Kernel, task: Task, c: { dirfd: number; path: string }, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => mkPlan(k, task, c.dirfd, c.path, 'dir', learn), none);
+  return run(k, obs, (learn) => mkPlan(k, task, c.dirfd, c.path, 'dir', learn), none);
 }
 
 function nodeKind(mode: number): InodeKind | Err {
@@ -78,7 +78,7 @@ function nodeKind(mode: number): InodeKind | Err {
 }
 
 export function mknodat(k: Kernel, task: Task, c: { dirfd: number; path: string; mode: number }, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => {
+  return run(k, obs, (learn) => {
     const kind = nodeKind(c.mode);
     if (typeof kind !== 'string') return kind;
     return mkPlan(k, task, c.dirfd, c.path, kind, learn);
@@ -86,7 +86,7 @@ export function mknodat(k: Kernel, task: Task, c: { dirfd: number; path: string;
 }
 
 export function symlinkat(k: Kernel, task: Task, c: { target: string; newdirfd: number; linkpath: string }, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => {
+  return run(k, obs, (learn) => {
     if (c.target === '') return E('ENOENT');
     return mkPlan(k, task, c.newdirfd, c.linkpath, 'lnk', learn, { target: c.target });
   }, none);
@@ -102,7 +102,7 @@ function inProc(k: Kernel, id: number): boolean {
 }
 
 export function linkat(k: Kernel, task: Task, c: Extract<Call, { sys: 'linkat' }>, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => {
+  return run(k, obs, (learn) => {
     if (c.flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return E('EINVAL');
     if (c.oldpath === '' && !(c.flags & AT_EMPTY_PATH)) return E('ENOENT');
     const old = resolvePath(k, task, c.olddirfd, c.oldpath, {
@@ -125,7 +125,7 @@ export function linkat(k: Kernel, task: Task, c: Extract<Call, { sys: 'linkat' }
 }
 
 export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string; flags: number }, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => {
+  return run(k, obs, (learn) => {
     if (c.flags & ~AT_REMOVEDIR) return E('EINVAL');
     if (c.path === '') return E('ENOENT');
     const nd = parentAt(k, task, c.dirfd, c.path, learn);
@@ -141,6 +141,7 @@ export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string
     if (id === 0) return learn ? none : E('ENOENT');
     const d = dentry(k.s, id);
     const kind = kindOf(k.s, id);
+    if (learn) return () => { kill(k.s, d); return ok(0); };
     if (rmdir) {
       if (kind !== 'dir' && kind !== 'unknown') return E('ENOTDIR');
       if (d.proc || id === k.s.rootDentry) return E('EBUSY');
@@ -157,7 +158,7 @@ export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string
 }
 
 export function renameat2(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }>, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => renamePlan(k, task, c, learn), none);
+  return run(k, obs, (learn) => renamePlan(k, task, c, learn), none);
 }
 
 function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }>, learn: boolean): Plan {
@@ -182,7 +183,7 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
   if (src === 0) return E('ENOENT');
   const dst = lastChild(n);
   if (typeof dst !== 'number') return dst;
-  if (f & RENAME_NOREPLACE && dst !== 0) return E('EEXIST');
+  if (f & RENAME_NOREPLACE && dst !== 0 && !learn) return E('EEXIST');
   if (f & RENAME_EXCHANGE) {
     if (dst === 0) return E('ENOENT');
     if (!canLookup(s, dst) && n.trailing) return E('ENOTDIR');
@@ -197,7 +198,7 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
   const sd = dentry(s, src);
   const srcInode = inodeOf(s, sd);
   if (dst !== 0 && inodeOf(s, dentry(s, dst)) === srcInode) return () => ok(0); // same inode: nothing happens
-  if (dst !== 0) {
+  if (dst !== 0 && !learn) {
     const dstIsDir = kindOf(s, dst) === 'dir';
     const isDir = f & RENAME_EXCHANGE ? dstIsDir : srcIsDir;
     if (isDir && !dstIsDir) return E('ENOTDIR');
@@ -236,7 +237,7 @@ function renameTrap(k: Kernel, oldDir: number, newDir: number): number {
 
 /** stat family, access, readlink, chmod, utimens, xattrs, statfs ...: resolution only. */
 export function lookup(k: Kernel, task: Task, c: Extract<Call, { sys: 'lookup' }>, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => {
+  return run(k, obs, (learn) => {
     if (c.path === '' && !c.emptyPath) return E('ENOENT');
     const r = resolvePath(k, task, c.dirfd, c.path, { follow: c.follow, emptyPath: c.emptyPath, learn });
     if (typeof r !== 'number') return r;

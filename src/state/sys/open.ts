@@ -7,7 +7,7 @@ import type { Kernel } from '../kernel.js';
 import type { Call, Observed, Outcome } from '../calls.js';
 import type { Task } from '../types.js';
 import { E, type Err } from '../errors.js';
-import { attach, canLookup, create, dentry, inodeOf, kindOf, newInode } from '../namespace.js';
+import { attach, canLookup, create, dentry, inodeOf, kill, kindOf, newInode } from '../namespace.js';
 import { install, lowestFree, newFile } from '../files.js';
 import { LAST_NORM, enterBody, lookupLast, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { run, type Plan } from './run.js';
@@ -103,6 +103,12 @@ function openLast(nd: Nd, of: OpenFlags, learn: boolean): { id: number; created:
       continue;
     }
     if (typeof r !== 'number') return r;
+    if (learn && creat && of.flags & O_EXCL) {
+      // The log says this call created the name: what the view had there is gone.
+      kill(s, dentry(s, r));
+      nd.cur = dentry(s, r).parent;
+      continue;
+    }
     return { id: r, created: false };
   }
 }
@@ -124,7 +130,7 @@ function doOpen(nd: Nd, of: OpenFlags, id: number, created: boolean): Err | null
 }
 
 export function openat(k: Kernel, task: Task, c: OpenCall, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => openPlan(k, task, c, learn, obs !== undefined), (ret) => {
+  return run(k, obs, (learn) => openPlan(k, task, c, learn, obs !== undefined), (ret) => {
     // Succeeded, but the model cannot explain how: the fd exists and names something unknown.
     if (ret === undefined || ret < 0) return { ok: true, ret: ret ?? 0 };
     const f = newFile(k.s, 0, 0, 0);
@@ -167,7 +173,7 @@ function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: bo
   } else {
     const r = openLast(nd, of, learn);
     if ('errno' in r) return r;
-    const e = doOpen(nd, of, r.id, r.created);
+    const e = learn ? null : doOpen(nd, of, r.id, r.created);
     if (e) {
       if (r.created) undoCreate(k, r.id);
       return e;

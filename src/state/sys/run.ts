@@ -9,10 +9,16 @@
 import type { Observed, Outcome } from '../calls.js';
 import type { Err } from '../errors.js';
 
+/** Who hears about a recorded result the model did not predict (diagnostics, tests). */
+export interface DivergenceSink {
+  onDivergence?: ((modelErrno: string, observed: Observed) => void) | undefined;
+}
+
 export type Commit = (ret: number | undefined, fds?: number[]) => Outcome;
 export type Plan = Err | Commit;
 
 export function run(
+  k: DivergenceSink,
   obs: Observed | undefined,
   plan: (learn: boolean) => Plan,
   unknown: (ret: number | undefined, fds?: number[]) => Outcome,
@@ -21,7 +27,10 @@ export function run(
   let p = plan(false);
   if (typeof p !== 'function') {
     if (!obs) return p.unknown ? { ok: false, errno: p.errno, unknown: p.unknown } : { ok: false, errno: p.errno };
-    if (p.errno === 'ENOENT' || p.errno === 'ENOTDIR') p = plan(true);
+    k.onDivergence?.(p.errno, obs);
+    // The log is the truth: whatever the view said (a name there or not, a directory full or
+    // empty) gives way to what the call did.
+    if (p.errno !== 'UNKNOWN') p = plan(true);
     if (typeof p !== 'function') return unknown(obs.ret, obs.fds);
   }
   return obs ? p(obs.ret, obs.fds) : p(undefined);

@@ -14,7 +14,7 @@ import { ok, run } from './run.js';
 import { CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_THREAD } from '../linux.js';
 
 export function chdir(k: Kernel, task: Task, c: { path: string; root?: boolean }, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => {
+  return run(k, obs, (learn) => {
     if (c.path === '') return E('ENOENT');
     const r = resolvePath(k, task, -100, c.path, { follow: true, mustDir: true, learn });
     if (typeof r !== 'number') return r;
@@ -32,7 +32,7 @@ export function chdir(k: Kernel, task: Task, c: { path: string; root?: boolean }
 }
 
 export function fchdir(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     const d = k.fdDentry(task, c.fd >>> 0);
     if (typeof d !== 'number') return d;
     if (d === 0) return E('EBADF');
@@ -56,7 +56,7 @@ export function umask(k: Kernel, task: Task, c: { mask: number }, obs: Observed 
 
 /** getcwd: ENOENT for a removed cwd; the length of the path plus its NUL otherwise. */
 export function getcwd(k: Kernel, task: Task, obs: Observed | undefined): Outcome {
-  return run(obs, () => {
+  return run(k, obs, () => {
     const fs = fsOf(k.s, task);
     if (fs.cwd === 0) return { errno: 'UNKNOWN', unknown: `the cwd of task ${task.tid} is unknown` };
     const d = dentry(k.s, fs.cwd);
@@ -75,7 +75,7 @@ let nextSimulatedTid = 100000;
 
 /** fork, vfork, clone and clone3 by their flags. `child` is the new tid (observed or simulated). */
 export function clone(k: Kernel, task: Task, c: { flags: number }, obs: Observed | undefined): Outcome {
-  return run(obs, () => (ret) => {
+  return run(k, obs, () => (ret) => {
     const tid = ret ?? nextSimulatedTid++;
     if (tid > 0 && !k.s.tasks.get(tid)?.exited && k.s.tasks.has(tid)) return ok(tid); // seen already
     if (tid > 0) cloneTask(k, task, tid, c.flags);
@@ -136,7 +136,7 @@ export function execTakeover(k: Kernel, task: Task): Task {
 }
 
 export function execve(k: Kernel, task: Task, c: { dirfd: number; path: string; flags: number }, obs: Observed | undefined): Outcome {
-  return run(obs, (learn) => {
+  return run(k, obs, (learn) => {
     const r = resolvePath(k, task, c.dirfd, c.path, { follow: true, emptyPath: (c.flags & 0x1000) !== 0, learn });
     if (typeof r !== 'number') return r;
     if (canLookup(k.s, r) && !learn) return E('EACCES');
