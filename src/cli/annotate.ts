@@ -2,7 +2,7 @@
  * `fdwarden annotate LOG [--cwd DIR] [--inherit FD=PATH]... [--fs live|empty|FILE.json]`:
  * prints LOG with every fd annotated by the model, in strace -yy style.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { Replay } from '../strace/replay.js';
 import type { InheritedFd } from '../state/kernel.js';
 import { emptyView, liveView, loadSnapshotView, type View } from '../state/view.js';
@@ -54,9 +54,14 @@ export async function annotateCommand(argv: readonly string[]): Promise<number> 
     cwd: one(p, 'cwd'),
     inherit: inheritSpecs ? parseInherit(inheritSpecs) : undefined,
   });
-  const out: string[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) out[i] = replay.feed(lines[i]!, i + 1);
-  process.stdout.write(Buffer.from(out.join('\n') + (out.length ? '\n' : ''), 'latin1'));
+  // Written in chunks: a whole log joined at once costs memory and collector time.
+  const CHUNK = 4096;
+  for (let i = 0; i < lines.length; i += CHUNK) {
+    let text = '';
+    const end = Math.min(lines.length, i + CHUNK);
+    for (let j = i; j < end; j++) text += replay.feed(lines[j]!, j + 1) + '\n';
+    writeSync(1, Buffer.from(text, 'latin1'));
+  }
   for (const d of replay.diagnostics) process.stderr.write(`fdwarden: ${file}:${d.lineNo}: ${d.message}\n`);
   return 0;
 }

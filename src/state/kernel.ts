@@ -11,11 +11,14 @@ import { anonDentry, canLookup, create, dentry, inodeOf, newState, pathOf } from
 import { fdEntry, fsOf, install, newFile, newTable, tableOf } from './files.js';
 import { resolvePath, type ResolveEnv } from './resolve.js';
 import type { Call, Observed, Outcome } from './calls.js';
+import type { LifecycleEvent } from './lifecycle.js';
 import { dispatch } from './sys/dispatch.js';
 import { O_LARGEFILE, O_RDWR } from './linux.js';
 
 export interface KernelOptions {
   view?: View;
+  /** Run over this state instead of a new one (an immer draft, for snapshots and patches). */
+  state?: State;
 }
 
 /** An inherited fd declared by the caller (`--inherit 0=/dev/null`). */
@@ -48,9 +51,11 @@ export class Kernel implements ResolveEnv {
   readonly view: View;
   /** Called when a recorded result contradicts the model's prediction (before it learns). */
   onDivergence: ((modelErrno: string, observed: Observed) => void) | undefined;
+  /** Hears task lifecycle events and unknowns (see lifecycle.ts); unset on the hot path. */
+  lifecycle: ((e: LifecycleEvent) => void) | undefined;
 
   constructor(opts: KernelOptions = {}) {
-    this.s = newState();
+    this.s = opts.state ?? newState();
     this.view = opts.view ?? emptyView;
   }
 
@@ -101,6 +106,7 @@ export class Kernel implements ResolveEnv {
     s.tasks.set(task.tid, task);
     s.groups.set(task.tid, { tgid: task.tid, nofile: o.nofile ?? 1024, members: [task.tid] });
     for (const inh of o.fds ?? []) this.inherit(task, inh);
+    this.lifecycle?.({ type: 'task.spawn', tid: task.tid, tgid: task.tgid });
     return task;
   }
 
@@ -188,7 +194,9 @@ export class Kernel implements ResolveEnv {
   syscall(tid: number, call: Call, observed?: Observed): Outcome {
     const task = this.s.tasks.get(tid);
     if (!task) return { ok: false, errno: 'UNKNOWN', unknown: `no task ${tid}` };
-    return dispatch(this, task, call, observed);
+    const out = dispatch(this, task, call, observed);
+    if (this.lifecycle && !out.ok && out.unknown) this.lifecycle({ type: 'unknown', tid, why: out.unknown });
+    return out;
   }
 }
 

@@ -35,8 +35,8 @@ function isIdStart(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 6
 function isIdChar(c: number): boolean { return isIdStart(c) || (c >= 48 && c <= 57); }
 
 /**
- * Scan `src[from, to)` at bracket depth 0 and call `onComma` for each
- * top-level comma; `onArrow` for each top-level ` => `. Returns nothing.
+ * Walk `src[from, to)` outside strings, comments and brackets: `onComma` sees
+ * each top-level comma, `onArrow` each top-level ` => ` (stop when it returns true).
  */
 function scanTop(src: string, from: number, to: number, onComma: ((i: number) => void) | undefined,
   onArrow: ((i: number) => boolean) | undefined): void {
@@ -226,6 +226,20 @@ export class Arg {
     const src = this.f.src;
     const close = src.indexOf('*/', this.cmt + 2);
     return src.slice(this.cmt + 2, close < 0 ? this.e : close).trim();
+  }
+
+  /** Space-separated words of the value, as strace prints bit sets (`[0 4]`, `[HUP INT]`). */
+  words(): Arg[] {
+    const src = this.f.src;
+    const out: Arg[] = [];
+    let i = this.vs;
+    while (i < this.ce) {
+      while (i < this.ce && isSpace(src.charCodeAt(i))) i++;
+      const a = i;
+      while (i < this.ce && !isSpace(src.charCodeAt(i))) i++;
+      if (i > a) out.push(new Arg(this.f, a, i));
+    }
+    return out;
   }
 
   /** The struct member with this key. */

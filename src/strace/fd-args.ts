@@ -37,7 +37,8 @@ export interface FdSlot {
   /** Argument printed as `key=value` (clone's `parent_tid=`). */
   readonly key?: string;
   /**
-   * Steps into the argument: `[]` every element, `[k=V]` every struct element
+   * Steps into the argument: `[]` every element, `[ ]` every word of a
+   * space-separated bit set (`[0 4]`), `[k=V]` every struct element
    * whose member k is V, `=>` the value after strace's ` => ` change marker,
    * anything else a struct member. Empty: the argument itself.
    */
@@ -157,8 +158,8 @@ def('mount_setattr.c', ['mount_setattr'], [
 
 // --- polling and events ---
 def('poll.c (revents in the result are plain numbers)', ['poll', 'ppoll'], [fd(0, { path: ['[]', 'fd'] })]);
-def('desc.c (decode_select; the result is plain)', ['select', 'pselect6'],
-  [fd(1, { path: ['[]'] }), fd(2, { path: ['[]'] }), fd(3, { path: ['[]'] })]);
+def('desc.c (decode_select: fd sets are bit sets; the result is plain)', ['select', 'pselect6'],
+  [fd(1, { path: ['[ ]'] }), fd(2, { path: ['[ ]'] }), fd(3, { path: ['[ ]'] })]);
 def('epoll.c', ['epoll_create', 'epoll_create1'], [], RET);
 def('epoll.c', ['epoll_ctl'], [fd(0), fd(2)]);
 def('epoll.c (epfd at entry, events at exit)', ['epoll_wait', 'epoll_pwait', 'epoll_pwait2'], [fd(0)]);
@@ -253,6 +254,8 @@ function walk(nodes: readonly Arg[], step: string): Arg[] {
       if (c) out.push(c);
     } else if (step === '[]') {
       for (const it of n.items ?? []) out.push(it);
+    } else if (step === '[ ]') {
+      for (const it of n.items ?? []) out.push(...it.words());
     } else if (step.startsWith('[') && step.endsWith(']')) {
       const eq = step.indexOf('=');
       const k = step.slice(1, eq);

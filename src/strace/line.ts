@@ -30,13 +30,13 @@ export interface Result {
   readonly errno: string | undefined;
 }
 
-/** A `strace: ...` message found inside a line and removed before parsing. */
+/** A `strace: ...` message found inside a line (at `at` of the original line) and cut out before parsing. */
 export interface Embedded { readonly text: string; readonly at: number }
 
 interface Base {
   readonly lineNo: number;
   readonly pid: number | undefined;
-  /** Present only when a message was cut out of the line (see `lineOffset`). */
+  /** Present only when a message was cut out of the line (see `argsOffset`). */
   readonly embedded?: readonly Embedded[];
 }
 
@@ -77,16 +77,36 @@ export function parseStraceLine(line: string, lineNo = 0): StraceLine {
   }
 }
 
+/** Cleaned-text position → original-line position; an end position stays before a cut. */
+function toOriginal(emb: readonly Embedded[], p: number, isEnd: boolean): number {
+  let shift = 0;
+  for (const e of emb) {
+    const cut = e.at - shift;
+    if (isEnd ? p > cut : p >= cut) shift += e.text.length;
+    else break;
+  }
+  return p + shift;
+}
+
+function toCleaned(emb: readonly Embedded[], o: number): number {
+  let shift = 0;
+  for (const e of emb) {
+    if (o >= e.at + e.text.length) shift += e.text.length;
+    else if (o >= e.at) return e.at - shift;
+    else break;
+  }
+  return o - shift;
+}
+
 /**
- * Map an offset inside a parsed line's text to the original line. Only
- * differs from the identity when the line has `embedded` messages that were
- * cut out before the offset (e.g. `argsAt + k` for a position in `argsText`).
+ * Offset in the original line of position `k` of `argsText` (`isEnd` for an
+ * exclusive end, e.g. where an fd annotation goes). Plain `argsAt + k` unless
+ * a spliced `strace:` message was cut out of the line (`embedded`).
  */
-export function lineOffset(parsed: StraceLine, offset: number): number {
-  if (!parsed.embedded) return offset;
-  let o = offset;
-  for (const e of parsed.embedded) if (o >= e.at) o += e.text.length;
-  return o;
+export function argsOffset(parsed: CallLine | UnfinishedLine | ResumedLine, k: number, isEnd = false): number {
+  const emb = parsed.embedded;
+  if (!emb) return parsed.argsAt + k;
+  return toOriginal(emb, toCleaned(emb, parsed.argsAt) + k, isEnd);
 }
 
 function parseWithEmbedded(line: string, lineNo: number): StraceLine {
@@ -97,7 +117,7 @@ function parseWithEmbedded(line: string, lineNo: number): StraceLine {
   for (let m = EMBEDDED_RE.exec(line); m; m = EMBEDDED_RE.exec(line)) {
     if (m.index === 0 || insideQuotes(line, m.index)) continue;
     cleaned += line.slice(last, m.index);
-    found.push({ text: m[0], at: cleaned.length });
+    found.push({ text: m[0], at: m.index });
     last = m.index + m[0].length;
   }
   if (found.length === 0) return parseBody(line, lineNo);
@@ -107,12 +127,7 @@ function parseWithEmbedded(line: string, lineNo: number): StraceLine {
   if (parsed.kind === 'other' && parsed.text === '' && found.length === 1) {
     return messageLine(found[0]?.text ?? '', lineNo, parsed.pid);
   }
-  const map = (p: number): number => {
-    let o = p;
-    for (const e of found) if (o >= e.at) o += e.text.length;
-    return o;
-  };
-  const remapped = remap(parsed, map);
+  const remapped = remap(parsed, (p) => toOriginal(found, p, false));
   return { ...remapped, embedded: found };
 }
 

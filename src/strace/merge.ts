@@ -64,6 +64,16 @@ export type Happening =
 
 const NO_PID = -1;
 
+/** Build every MergedCall through one literal so they all share a shape (object spread is slow here). */
+function makeCall(id: number, entryLine: CallLine | UnfinishedLine, exit: CallPiece | undefined,
+  exitLine: CallLine | ResumedLine | undefined, split: boolean): MergedCall {
+  return {
+    id, pid: entryLine.pid, name: entryLine.name,
+    entry: { text: entryLine.argsText, at: entryLine.argsAt, lineNo: entryLine.lineNo }, entryLine,
+    exit, exitLine, result: exitLine?.result, exitPid: exitLine ? exitLine.pid : undefined, split,
+  };
+}
+
 export class CallMerger {
   private readonly pendingByPid = new Map<number, MergedCall>();
   private nextId = 1;
@@ -100,23 +110,15 @@ export class CallMerger {
     const key = line.pid ?? NO_PID;
     switch (line.kind) {
       case 'call': {
-        this.abandon(key, 'replaced', line, out);
-        const entry: CallPiece = { text: line.argsText, at: line.argsAt, lineNo: line.lineNo };
-        const base = {
-          id: this.nextId++, pid: line.pid, name: line.name, entry, entryLine: line, exit: undefined,
-          exitPid: line.pid, split: false,
-        };
-        out.push({ kind: 'entry', call: { ...base, exitLine: undefined, result: undefined }, line });
-        out.push({ kind: 'exit', call: { ...base, exitLine: line, result: line.result }, line });
+        if (this.pendingByPid.size) this.abandon(key, 'replaced', line, out);
+        const id = this.nextId++;
+        out.push({ kind: 'entry', call: makeCall(id, line, undefined, undefined, false), line });
+        out.push({ kind: 'exit', call: makeCall(id, line, undefined, line, false), line });
         return;
       }
       case 'unfinished': {
         this.abandon(key, 'replaced', line, out);
-        const call: MergedCall = {
-          id: this.nextId++, pid: line.pid, name: line.name,
-          entry: { text: line.argsText, at: line.argsAt, lineNo: line.lineNo }, entryLine: line,
-          exit: undefined, exitLine: undefined, result: undefined, exitPid: undefined, split: true,
-        };
+        const call = makeCall(this.nextId++, line, undefined, undefined, true);
         this.pendingByPid.set(key, call);
         out.push({ kind: 'entry', call, line });
         return;
@@ -126,10 +128,8 @@ export class CallMerger {
         if (pend && pend.name !== line.name) this.abandon(key, 'mismatch', line, out);
         else if (pend) {
           this.pendingByPid.delete(key);
-          const call: MergedCall = {
-            ...pend, exit: { text: line.argsText, at: line.argsAt, lineNo: line.lineNo },
-            exitLine: line, result: line.result, exitPid: line.pid,
-          };
+          const exit = { text: line.argsText, at: line.argsAt, lineNo: line.lineNo };
+          const call = makeCall(pend.id, pend.entryLine, exit, line, true);
           out.push({ kind: 'exit', call, line });
           return;
         }

@@ -11,11 +11,10 @@ import type { Task } from '../state/types.js';
 import type { View } from '../state/view.js';
 import { cloneTask, exitTask } from '../state/sys/tasks.js';
 import { stripAnnotations } from './annotations.js';
-import { parseStraceLine, type Result, type StraceLine } from './line.js';
-import { CallMerger, type Happening, type MergedCall } from './merge.js';
-import { parseArgPieces, parseArgs, type Arg } from './args.js';
-import { condsHold, fdSpec, locateFds } from './fd-args.js';
-import { decodeCall } from './decode.js';
+import { parseStraceLine, type CallLine, type ExitLine, type ResumedLine, type Result, type UnfinishedLine } from './line.js';
+import { parseArgPieces, parseArgs, type Arg, type ArgsPiece } from './args.js';
+import { condsHold, fdSpec, locateFds, type SyscallFdSpec } from './fd-args.js';
+import { decodeCall, decodes } from './decode.js';
 import { cwdAnnotation, fdAnnotation } from './labels.js';
 
 export interface ReplayOptions {
@@ -44,17 +43,27 @@ const CLONES = new Set(['clone', 'clone3', 'fork', 'vfork']);
 /** The pid used for logs without pid prefixes (strace without -f). */
 const NO_PID = 1;
 
+/** The first half of a call split by `<unfinished ...>`. */
+interface Pending {
+  name: string;
+  /** The task that made the call (differs from the pid key after a non-leader's execve). */
+  tid: number;
+  piece: ArgsPiece;
+  lineNo: number;
+  /** For a close: the description the fd named at entry. */
+  closeFile?: number;
+}
+
+type Inserts = [number, string][];
+
 export class Replay {
   readonly kernel: Kernel;
   readonly diagnostics: Diagnostic[] = [];
-  private readonly merger = new CallMerger();
   private readonly opts: ReplayOptions;
   private started = false;
+  private readonly pending = new Map<number, Pending>();
   /** Split clone calls whose child may speak before the parent's result. */
-  private readonly pendingClones: { call: number; tid: number; flags: number }[] = [];
-  /** The file an unfinished close referred to at entry (to detect its number being reused). */
-  private readonly closing = new Map<number, number>();
-  private readonly buf: Happening[] = [];
+  private readonly pendingClones: { pid: number; tid: number; flags: number }[] = [];
   onCall: ((c: AppliedCall) => void) | undefined;
 
   constructor(opts: ReplayOptions) {
@@ -64,40 +73,106 @@ export class Replay {
 
   /** Annotates one line of the log (without its newline). */
   feed(raw: string, lineNo: number): string {
-    const line = stripAnnotations(raw);
-    const parsed = parseStraceLine(line, lineNo);
-    if (parsed.kind === 'malformed') {
-      this.diagnostics.push({ lineNo, message: `malformed line: ${parsed.reason}` });
-      return line;
+    const line = raw.indexOf('<') < 0 ? raw : stripAnnotations(raw);
+    const p = parseStraceLine(line, lineNo);
+    switch (p.kind) {
+      case 'call': return this.whole(p, line);
+      case 'unfinished': return this.unfinished(p, line);
+      case 'resumed': return this.resumed(p, line);
+      case 'exit':
+        this.exitLine(p);
+        return line;
+      case 'malformed':
+        this.diagnostics.push({ lineNo, message: `malformed line: ${p.reason}` });
+        return line;
+      default:
+        return line;
     }
-    const inserts: [number, string][] = [];
-    const hs = this.merger.push(parsed, this.buf);
-    for (const h of hs) this.happen(h, inserts);
-    hs.length = 0;
-    if (inserts.length === 0) return line;
-    inserts.sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let at = 0;
-    for (const [pos, text] of inserts) {
-      out += line.slice(at, pos) + text;
-      at = pos;
-    }
-    return out + line.slice(at);
   }
 
-  private happen(h: Happening, inserts: [number, string][]): void {
-    switch (h.kind) {
-      case 'entry': return this.entry(h.call, inserts);
-      case 'exit': return this.exit(h.call, inserts);
-      case 'unmatched':
-        this.diagnostics.push({ lineNo: h.line.lineNo, message: `<... ${h.line.name} resumed> with no unfinished call` });
-        return;
-      case 'abandoned':
-        this.dropPendingClone(h.call.id);
-        return;
-      case 'event': return this.event(h.line);
-      default: return;
+  private whole(p: CallLine, line: string): string {
+    const spec = fdSpec(p.name);
+    if (!spec && !decodes(p.name)) return line;
+    const task = this.task(p.pid);
+    const args = parseArgs(p.argsText, p.argsAt);
+    const ins: Inserts = [];
+    if (spec) this.labelSlots(task, spec, args, 'entry', ins);
+    this.apply(task, p.name, args, p.result, p.lineNo);
+    if (spec) this.labelExit(task, spec, args, p.result, ins, false);
+    return splice(line, ins);
+  }
+
+  private unfinished(p: UnfinishedLine, line: string): string {
+    const key = p.pid ?? NO_PID;
+    this.drop(key);
+    const task = this.task(p.pid);
+    const pend: Pending = { name: p.name, tid: task.tid, piece: { text: p.argsText, at: p.argsAt }, lineNo: p.lineNo };
+    this.pending.set(key, pend);
+    const spec = fdSpec(p.name);
+    const clone = CLONES.has(p.name);
+    if (!spec && !clone && p.name !== 'close') return line;
+    const args = parseArgs(p.argsText, p.argsAt);
+    if (clone) {
+      const decoded = decodeCall(p.name, args);
+      this.pendingClones.push({ pid: key, tid: task.tid, flags: decoded?.sys === 'clone' ? decoded.flags : 17 });
+    } else if (p.name === 'close') {
+      const e = this.kernel.s.tables.get(task.files)?.fds.get(Number(args[0]?.value));
+      if (e) pend.closeFile = e.file;
     }
+    if (!spec) return line;
+    const ins: Inserts = [];
+    this.labelSlots(task, spec, args, 'entry', ins);
+    return splice(line, ins);
+  }
+
+  private resumed(p: ResumedLine, line: string): string {
+    const key = p.pid ?? NO_PID;
+    const pend = this.pending.get(key);
+    if (!pend || pend.name !== p.name) {
+      this.diagnostics.push({ lineNo: p.lineNo, message: `<... ${p.name} resumed> with no unfinished ${p.name} call` });
+      return line;
+    }
+    this.drop(key);
+    const spec = fdSpec(p.name);
+    if (!spec && !decodes(p.name)) return line;
+    const task = this.kernel.task(pend.tid) ?? this.task(p.pid);
+    const args = parseArgPieces(pend.piece, { text: p.argsText, at: p.argsAt });
+    if (pend.closeFile === undefined || this.stillOpen(task, args, pend.closeFile)) {
+      this.apply(task, p.name, args, p.result, p.lineNo);
+    }
+    if (!spec) return line;
+    const ins: Inserts = [];
+    this.labelExit(task, spec, args, p.result, ins, true);
+    return splice(line, ins);
+  }
+
+  /** A split close whose number another thread reused before it returned already took effect. */
+  private stillOpen(task: Task, args: readonly Arg[], file: number): boolean {
+    return this.kernel.s.tables.get(task.files)?.fds.get(Number(args[0]?.value))?.file === file;
+  }
+
+  /** Forgets a pending call (and its pending clone) of this pid. */
+  private drop(key: number): void {
+    if (!this.pending.delete(key)) return;
+    const i = this.pendingClones.findIndex((c) => c.pid === key);
+    if (i >= 0) this.pendingClones.splice(i, 1);
+  }
+
+  private exitLine(p: ExitLine): void {
+    const key = p.pid ?? NO_PID;
+    if (p.how === 'superseded') {
+      // strace prints the execve result under the leader's pid; the caller is still the thread.
+      const moving = p.byPid === undefined ? undefined : this.pending.get(p.byPid);
+      this.drop(key);
+      if (moving && p.byPid !== undefined) {
+        this.pending.delete(p.byPid);
+        this.pending.set(key, moving);
+      }
+      return;
+    }
+    this.drop(key);
+    const t = this.kernel.task(key);
+    if (t) exitTask(this.kernel, t);
   }
 
   private task(pid: number | undefined): Task {
@@ -121,73 +196,33 @@ export class Replay {
     return k.spawn({ tid, partialFds: true }); // a process the log never showed being created
   }
 
-  private entry(call: MergedCall, inserts: [number, string][]): void {
-    const task = this.task(call.pid);
-    const spec = fdSpec(call.name);
-    const args = parseArgs(call.entry.text, call.entry.at);
-    if (spec) {
-      for (const { arg, slot } of locateFds(spec, args, 'entry')) {
-        const text = this.label(task, arg, slot.role === 'dirfd');
-        if (text) inserts.push([arg.valueEnd, text]);
-      }
-    }
-    if (call.split) {
-      if (CLONES.has(call.name)) {
-        const decoded = decodeCall(call.name, args);
-        this.pendingClones.push({ call: call.id, tid: task.tid, flags: decoded?.sys === 'clone' ? decoded.flags : 17 });
-      } else if (call.name === 'close') {
-        const fd = Number(args[0]?.value);
-        const e = this.kernel.s.tables.get(task.files)?.fds.get(fd);
-        if (e) this.closing.set(call.id, e.file);
-      }
+  private apply(task: Task, name: string, args: readonly Arg[], result: Result, lineNo: number): void {
+    const decoded = decodeCall(name, args) ?? decodeFdPassing(name, args);
+    if (!decoded) return;
+    const observed = observe(name, args, result);
+    if (observed || decoded.sys === 'exit') this.kernel.syscall(task.tid, decoded, observed);
+    this.onCall?.({ lineNo, tid: task.tid, name, call: decoded, observed });
+  }
+
+  private labelSlots(task: Task, spec: SyscallFdSpec, args: readonly Arg[], when: 'entry' | 'exit', ins: Inserts): void {
+    for (const { arg, slot } of locateFds(spec, args, when)) {
+      const text = this.label(task, arg, slot.role === 'dirfd');
+      if (text) ins.push([arg.valueEnd, text]);
     }
   }
 
-  private exit(call: MergedCall, inserts: [number, string][]): void {
-    const task = this.task(call.pid);
-    const result = call.result!;
-    const args = call.exit ? parseArgPieces(call.entry, call.exit) : parseArgs(call.entry.text, call.entry.at);
-    if (CLONES.has(call.name)) this.dropPendingClone(call.id);
-    const decoded = decodeCall(call.name, args) ?? decodeRecvFds(call.name, args);
-    const observed = observe(call.name, args, result);
-    if (decoded && (observed || decoded.sys === 'exit') && !this.raced(call, task)) {
-      this.kernel.syscall(task.tid, decoded, observed);
-    }
-    this.onCall?.({ lineNo: call.exitLine?.lineNo ?? call.entry.lineNo, tid: task.tid, name: call.name, call: decoded, observed });
-    const now = this.kernel.task(task.tid) && !task.exited ? task : this.kernel.task(task.tgid) ?? task;
-    const spec = fdSpec(call.name);
-    if (!spec) return;
+  /** Exit-time annotations: exit slots, anything on a resumed line, and a returned fd. */
+  private labelExit(task0: Task, spec: SyscallFdSpec, args: readonly Arg[], result: Result, ins: Inserts, split: boolean): void {
+    // After a non-leader's execve the caller now has the leader's tid.
+    const task = this.kernel.task(task0.tid) === task0 ? task0 : this.kernel.task(task0.tgid) ?? task0;
     for (const { arg, slot } of locateFds(spec, args)) {
-      // Entry slots on a one-line call were annotated at entry; exit slots (and anything on a
-      // resumed line) describe the state after the call.
-      if (slot.when === 'entry' && !(call.split && arg.part === 1)) continue;
-      const text = this.label(now, arg, slot.role === 'dirfd');
-      if (text) inserts.push([arg.valueEnd, text]);
+      if (slot.when === 'entry' && !(split && arg.part === 1)) continue;
+      const text = this.label(task, arg, slot.role === 'dirfd');
+      if (text) ins.push([arg.valueEnd, text]);
     }
     if (spec.returnsFd && result.value !== undefined && result.errno === undefined && condsHold(spec.returnConds, args)) {
-      const text = fdAnnotation(this.kernel.describeFd(now.tid, result.value));
-      if (text) inserts.push([result.at + String(result.text).search(/\s|$/), text]);
-    }
-  }
-
-  /** A split close whose fd number was reused by another thread before the close returned. */
-  private raced(call: MergedCall, task: Task): boolean {
-    const file = this.closing.get(call.id);
-    if (file === undefined) return false;
-    this.closing.delete(call.id);
-    const fd = Number(parseArgs(call.entry.text)[0]?.value);
-    return this.kernel.s.tables.get(task.files)?.fds.get(fd)?.file !== file;
-  }
-
-  private dropPendingClone(id: number): void {
-    const i = this.pendingClones.findIndex((p) => p.call === id);
-    if (i >= 0) this.pendingClones.splice(i, 1);
-  }
-
-  private event(line: StraceLine): void {
-    if (line.kind === 'exit' && line.how !== 'superseded') {
-      const t = this.kernel.task(line.pid ?? NO_PID);
-      if (t) exitTask(this.kernel, t);
+      const text = fdAnnotation(this.kernel.describeFd(task.tid, result.value));
+      if (text) ins.push([result.at + String(result.text).search(/\s|$/), text]);
     }
   }
 
@@ -198,6 +233,19 @@ export class Replay {
     if (typeof v !== 'number' || v < 0) return '';
     return fdAnnotation(this.kernel.describeFd(task.tid, v));
   }
+}
+
+/** Inserts annotation texts at their offsets. */
+function splice(line: string, ins: Inserts): string {
+  if (ins.length === 0) return line;
+  if (ins.length > 1) ins.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [pos, text] of ins) {
+    out += line.slice(at, pos) + text;
+    at = pos;
+  }
+  return out + line.slice(at);
 }
 
 /** What the log says the call returned; undefined for `= ?` without an errno. */
@@ -213,7 +261,7 @@ function observe(name: string, args: readonly Arg[], r: Result): Observed | unde
 }
 
 /** fds passed with SCM_RIGHTS in sendmsg/recvmsg. */
-function decodeRecvFds(name: string, args: readonly Arg[]): Call | null {
+function decodeFdPassing(name: string, args: readonly Arg[]): Call | null {
   if (name !== 'recvmsg' && name !== 'sendmsg') return null;
   const fds: number[] = [];
   for (const c of args[1]?.field('msg_control')?.items ?? []) {

@@ -12,6 +12,8 @@ import type { Err } from '../errors.js';
 /** Who hears about a recorded result the model did not predict (diagnostics, tests). */
 export interface DivergenceSink {
   onDivergence?: ((modelErrno: string, observed: Observed) => void) | undefined;
+  /** Told when a success the model cannot explain leaves an object unknown. */
+  lifecycle?: ((e: { type: 'unknown'; tid: number; why: string }) => void) | undefined;
 }
 
 export type Commit = (ret: number | undefined, fds?: number[]) => Outcome;
@@ -31,7 +33,10 @@ export function run(
     // The log is the truth: whatever the view said (a name there or not, a directory full or
     // empty) gives way to what the call did.
     if (p.errno !== 'UNKNOWN') p = plan(true);
-    if (typeof p !== 'function') return unknown(obs.ret, obs.fds);
+    if (typeof p !== 'function') {
+      k.lifecycle?.({ type: 'unknown', tid: -1, why: `a recorded success the model cannot explain (${p.errno})` });
+      return unknown(obs.ret, obs.fds);
+    }
   }
   return obs ? p(obs.ret, obs.fds) : p(undefined);
 }

@@ -71,12 +71,17 @@ export function getcwd(k: Kernel, task: Task, obs: Observed | undefined): Outcom
   }, (ret) => ok(ret ?? 0));
 }
 
-let nextSimulatedTid = 100000;
+/** The tid a simulated clone gets: the next after the highest in use, as pid allocation goes. */
+function nextTid(k: Kernel): number {
+  let max = 1;
+  for (const tid of k.s.tasks.keys()) if (tid > max) max = tid;
+  return max + 1;
+}
 
 /** fork, vfork, clone and clone3 by their flags. `child` is the new tid (observed or simulated). */
 export function clone(k: Kernel, task: Task, c: { flags: number }, obs: Observed | undefined): Outcome {
   return run(k, obs, () => (ret) => {
-    const tid = ret ?? nextSimulatedTid++;
+    const tid = ret ?? nextTid(k);
     if (tid > 0 && !k.s.tasks.get(tid)?.exited && k.s.tasks.has(tid)) return ok(tid); // seen already
     if (tid > 0) cloneTask(k, task, tid, c.flags);
     return ok(tid);
@@ -100,6 +105,7 @@ export function cloneTask(k: Kernel, parent: Task, tid: number, flags: number): 
   const group = s.groups.get(parent.tgid);
   if (thread && group) group.members.push(tid);
   else s.groups.set(tid, { tgid: tid, nofile: group?.nofile ?? 1024, members: [tid] });
+  k.lifecycle?.({ type: 'task.spawn', tid, tgid: child.tgid, parent: parent.tid });
   return child;
 }
 
@@ -132,6 +138,7 @@ export function execTakeover(k: Kernel, task: Task): Task {
   if (group) group.members = [task.tid];
   const t = unshareTable(s, task);
   for (const [fd, e] of [...t.fds]) if (e.cloexec) closeFd(s, task, fd);
+  k.lifecycle?.({ type: 'task.exec', tid: task.tid });
   return task;
 }
 
@@ -155,6 +162,7 @@ export function exitTask(k: Kernel, t: Task): void {
   t.exited = true;
   dropTable(k.s, t.files);
   dropFs(k.s, t.fs);
+  k.lifecycle?.({ type: 'task.exit', tid: t.tid });
 }
 
 export function exit(k: Kernel, task: Task, c: { group: boolean }): Outcome {
