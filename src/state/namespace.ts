@@ -10,6 +10,7 @@ import type { View } from './view.js';
 export function newState(): State {
   const s: State = {
     nextId: 1,
+    nameGen: 0,
     rootDentry: 0,
     inodes: new Map(),
     dentries: new Map(),
@@ -120,6 +121,7 @@ export function create(s: State, dir: Dentry, name: string, kind: InodeKind, ext
 
 /** Unlinks a dentry: its name becomes absent and any fd on it reads `(deleted)`. */
 export function kill(s: State, d: Dentry): void {
+  s.nameGen++;
   const parent = dentry(s, d.parent);
   if (parent.children.get(d.name) === d.id) parent.children.set(d.name, 0);
   d.dead = true;
@@ -135,6 +137,7 @@ export function kill(s: State, d: Dentry): void {
 
 /** Moves dentry `d` to `dir`/`name` (d_move); the caller has dealt with the old target. */
 export function move(s: State, d: Dentry, dir: Dentry, name: string): void {
+  s.nameGen++;
   const from = dentry(s, d.parent);
   if (from.children.get(d.name) === d.id) from.children.set(d.name, 0);
   d.parent = dir.id;
@@ -144,6 +147,7 @@ export function move(s: State, d: Dentry, dir: Dentry, name: string): void {
 
 /** Swaps the names of two dentries (d_exchange). */
 export function exchange(s: State, a: Dentry, b: Dentry): void {
+  s.nameGen++;
   const pa = dentry(s, a.parent);
   const pb = dentry(s, b.parent);
   const [an, bn] = [a.name, b.name];

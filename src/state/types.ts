@@ -122,6 +122,8 @@ export interface ThreadGroup {
 
 export interface State {
   nextId: number;
+  /** Bumped whenever an existing name moves or dies, so derived paths can be cached safely. */
+  nameGen: number;
   rootDentry: number;
   inodes: Map<number, Inode>;
   dentries: Map<number, Dentry>;

@@ -133,7 +133,8 @@ export class Arg {
     this.vs = vs;
     let ce = e;
     let cs = -1;
-    scanTop(src, vs, e, undefined, (i) => { ce = i; cs = i + 4; return true; });
+    const arrow = src.indexOf(' => ', vs);
+    if (arrow >= 0 && arrow < e) scanTop(src, vs, e, undefined, (i) => { ce = i; cs = i + 4; return true; });
     let cmt = -1;
     if (ce - vs >= 4 && src.charCodeAt(ce - 1) === 47 && src.charCodeAt(ce - 2) === 42) {
       const open = src.lastIndexOf('/*', ce - 2);

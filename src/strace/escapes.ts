@@ -11,14 +11,16 @@ const HEX = '0123456789abcdef';
 
 /** Index just past the closing quote of the string opening at `text[open]` (`text.length` if unterminated). */
 export function skipQuoted(text: string, open: number): number {
-  const n = text.length;
+  // indexOf finds candidates natively; a quote preceded by an odd run of backslashes is escaped.
   let i = open + 1;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 34) return i + 1;
-    i += c === 92 ? 2 : 1;
+  for (;;) {
+    const q = text.indexOf('"', i);
+    if (q < 0) return text.length;
+    let b = q - 1;
+    while (b > open && text.charCodeAt(b) === 92) b--;
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    i = q + 1;
   }
-  return n;
 }
 
 function hexVal(c: number): number {

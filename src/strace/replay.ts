@@ -221,17 +221,50 @@ export class Replay {
       if (text) ins.push([arg.valueEnd, text]);
     }
     if (spec.returnsFd && result.value !== undefined && result.errno === undefined && condsHold(spec.returnConds, args)) {
-      const text = fdAnnotation(this.kernel.describeFd(task.tid, result.value));
+      const text = this.fdText(task, result.value);
       if (text) ins.push([result.at + String(result.text).search(/\s|$/), text]);
     }
   }
 
   private label(task: Task, arg: Arg, dirfd: boolean): string {
     const text = arg.valueText;
-    if (dirfd && text === 'AT_FDCWD') return cwdAnnotation(this.kernel.describeCwd(task.tid));
+    if (dirfd && text === 'AT_FDCWD') {
+      const cwd = this.kernel.s.fsContexts.get(task.fs)?.cwd ?? 0;
+      return cwd === 0 ? '' : this.cached(cwd, true);
+    }
     const v = arg.value;
     if (typeof v !== 'number' || v < 0) return '';
-    return fdAnnotation(this.kernel.describeFd(task.tid, v));
+    return this.fdText(task, v);
+  }
+
+  private fdText(task: Task, fd: number): string {
+    const e = this.kernel.s.tables.get(task.files)?.fds.get(fd);
+    if (!e) return '';
+    const f = this.kernel.s.files.get(e.file);
+    return !f || f.unknown ? '' : this.cached(f.dentry, false);
+  }
+
+  /** Rendered annotations per dentry, valid until a name anywhere moves or dies. */
+  private readonly texts = new Map<number, string>();
+  private readonly cwdTexts = new Map<number, string>();
+  private gen = -1;
+
+  private cached(dentry: number, cwd: boolean): string {
+    const s = this.kernel.s;
+    if (this.gen !== s.nameGen) {
+      this.texts.clear();
+      this.cwdTexts.clear();
+      this.gen = s.nameGen;
+    }
+    const map = cwd ? this.cwdTexts : this.texts;
+    let text = map.get(dentry);
+    if (text === undefined) {
+      const l = this.kernel.describeDentry(dentry);
+      text = cwd ? cwdAnnotation(l) : fdAnnotation(l);
+      // Sockets change their label when bound or connected, without any name changing.
+      if (l.kind === 'path') map.set(dentry, text);
+    }
+    return text;
   }
 }
 
