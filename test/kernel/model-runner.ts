@@ -21,13 +21,12 @@ function dirfd(d: Dirfd): number {
   return d === 'AT_FDCWD' ? -100 : d;
 }
 
-/** The model path in the driver's normalised spelling. */
+/** The model path in the driver's spelling: under the k-th ancestor of the root, `@` + `/..`×k + rest. */
 export function normalise(path: string): string {
-  if (path === ROOT) return '@';
-  if (path.startsWith(ROOT + '/')) return '@' + path.slice(ROOT.length);
-  if (ROOT.startsWith(path === '/' ? '/' : path + '/')) {
-    const up = (ROOT.slice(path.length).match(/\//g) ?? []).length;
-    return '@' + '/..'.repeat(path === '/' ? up : up);
+  let anc = ROOT;
+  for (let k = 0; anc.length > 0; k++) {
+    if (path === anc || path.startsWith(anc + '/')) return '@' + '/..'.repeat(k) + path.slice(anc.length);
+    anc = anc.slice(0, anc.lastIndexOf('/'));
   }
   return path;
 }
