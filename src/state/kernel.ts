@@ -129,7 +129,7 @@ export class Kernel implements ResolveEnv {
     const fs = { id: -1, cwd: this.s.rootDentry, root: this.s.rootDentry, umask: 0, refs: 1 };
     this.s.fsContexts.set(-1, fs);
     try {
-      const r = resolvePath(this, probe, -100, path, { follow: true, learn: true });
+      const r = resolvePath(this, probe, -100, path, { follow: true, mustDir: true, learn: true });
       if (typeof r === 'number') return r;
       // The last component is missing (or not a directory): learn it as a directory.
       const parent = resolvePath(this, probe, -100, path.replace(/\/+[^/]*\/*$/, '') || '/', { follow: true, learn: true });

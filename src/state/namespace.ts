@@ -73,6 +73,13 @@ export function pathOf(s: State, id: number): string {
   return out;
 }
 
+/** The root dentry of the mount a dentry lives in. */
+export function mountOf(s: State, id: number): number {
+  let d = dentry(s, id);
+  for (let g = 0; g < 4096 && !d.mount && d.parent !== d.id; g++) d = dentry(s, d.parent);
+  return d.id;
+}
+
 /** True when `anc` is `id` or one of its ancestors. */
 export function isAncestor(s: State, anc: number, id: number): boolean {
   let d = dentry(s, id);
@@ -99,6 +106,7 @@ export function lookupChild(s: State, view: View, dir: Dentry, name: string): nu
   if (entry.target !== undefined) inode.target = entry.target;
   if (entry.rdev !== undefined) inode.rdev = entry.rdev;
   const child = attach(s, dir, name, inode, false);
+  if (entry.mount) child.mount = true;
   if (entry.kind === 'dir') child.viewPath = hostPath;
   else child.complete = true;
   return child.id;
@@ -172,7 +180,7 @@ export function isEmptyDir(s: State, view: View, d: Dentry): boolean | null {
 export function anonDentry(s: State, kind: InodeKind, label: AnonLabel): Dentry {
   const inode = newInode(s, kind, { anon: label });
   const id = s.nextId++;
-  const d: Dentry = { id, parent: s.rootDentry, name: label.type, inode: inode.id, children: new Map(), complete: true, dead: false, anonymous: true };
+  const d: Dentry = { id, parent: s.rootDentry, name: label.type, inode: inode.id, children: new Map(), complete: true, dead: false, anonymous: true, mount: true }; // pipefs, sockfs, anon_inodefs: mounts of their own
   s.dentries.set(id, d);
   return d;
 }

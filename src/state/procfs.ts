@@ -76,6 +76,7 @@ export function procRoot(s: State, root: Dentry): number {
   if (cached) return cached;
   const d = attach(s, root, 'proc', newInode(s, 'dir'), true);
   d.proc = { role: 'root' };
+  d.mount = true;
   d.viewPath = '/proc';
   d.complete = false;
   return d.id;

@@ -10,7 +10,7 @@
 import type { Dentry, State, Task } from './types.js';
 import type { View } from './view.js';
 import { E, unknownErr, type Err } from './errors.js';
-import { canLookup, create, dentry, inodeOf, lookupChild } from './namespace.js';
+import { canLookup, create, dentry, inodeOf, lookupChild, mountOf } from './namespace.js';
 import { isMagicLink, procChild, procRoot, type ProcTasks } from './procfs.js';
 import {
   AT_FDCWD, MAXSYMLINKS, NAME_MAX, PATH_MAX, RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
@@ -114,8 +114,10 @@ function pathLabel(s: State, id: number): string {
 function child(nd: Nd, dir: Dentry, name: string): number | Err {
   const env = nd.env;
   if (dir.proc) {
-    const r = procChild(env.s, env, dir, name);
-    if (r !== undefined) return r;
+    // procfs has no negative dentries: a missing name fails the lookup itself, so nothing can
+    // be created there and creations report ENOENT.
+    const r = procChild(env.s, env, dir, name) ?? lookupChild(env.s, env.view, dir, name);
+    return r === 0 ? E('ENOENT') : r;
   } else if (dir.id === env.s.rootDentry && name === 'proc' && dir.children.get('proc') !== 0) {
     return procRoot(env.s, dir);
   }
@@ -132,6 +134,7 @@ function dotdot(nd: Nd): Step {
     return null;
   }
   const d = dentry(nd.env.s, nd.cur);
+  if (d.mount && nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
   nd.cur = d.parent;
   return null;
 }
@@ -154,6 +157,7 @@ function walkComponent(nd: Nd, name: string, followLink: boolean, more: boolean)
     id = made.id;
   }
   const d = dentry(s, id);
+  if (d.mount && nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
   const inode = inodeOf(s, d);
   if (inode.kind !== 'lnk' || !followLink) {
     nd.cur = id;
@@ -169,7 +173,6 @@ function followSymlink(nd: Nd, d: Dentry, target: string | undefined): Step {
   const env = nd.env;
   if (isMagicLink(d)) {
     if (nd.resolve & RESOLVE_NO_MAGICLINKS) return E('ELOOP');
-    if (nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
     if (scoped(nd)) return E('EXDEV');
     const role = d.proc!;
     const task = env.s.tasks.get((role as { pid: number }).pid);
@@ -181,6 +184,7 @@ function followSymlink(nd: Nd, d: Dentry, target: string | undefined): Step {
     } else if (role.role === 'cwd') to = env.cwdOf(task);
     else to = env.rootOf(task);
     if (typeof to !== 'number') return to;
+    if (nd.resolve & RESOLVE_NO_XDEV && mountOf(env.s, to) !== mountOf(env.s, nd.cur)) return E('EXDEV');
     nd.steps?.push(`${pathLabel(env.s, d.id)} jumps to ${pathLabel(env.s, to)}`);
     nd.cur = to;
     return null;
@@ -198,6 +202,7 @@ function followSymlink(nd: Nd, d: Dentry, target: string | undefined): Step {
 /** Jump for an absolute symlink body (nd_jump_root). */
 function jumpRoot(nd: Nd): Err | null {
   if (nd.resolve & RESOLVE_BENEATH) return E('EXDEV');
+  if (nd.resolve & RESOLVE_NO_XDEV && mountOf(nd.env.s, nd.cur) !== mountOf(nd.env.s, nd.root)) return E('EXDEV');
   nd.cur = nd.root;
   return null;
 }
@@ -275,6 +280,7 @@ export function stepLast(nd: Nd): number | Err | string {
   const id = child(nd, dentry(s, nd.cur), nd.last);
   if (typeof id !== 'number' || id === 0) return id;
   const d = dentry(s, id);
+  if (d.mount && nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
   const inode = inodeOf(s, d);
   if (inode.kind !== 'lnk' || !nd.follow) {
     nd.cur = id;

@@ -65,6 +65,8 @@ export interface Dentry {
   learned?: boolean;
   /** Host path this directory was loaded from; its children not yet known are asked there. */
   viewPath?: string;
+  /** The root of a mounted filesystem (crossing it is what RESOLVE_NO_XDEV and EXDEV are about). */
+  mount?: boolean;
   /** Not in any directory: stands for an anonymous object's inode. */
   anonymous?: boolean;
   proc?: ProcRole;

@@ -13,6 +13,8 @@ export interface ViewEntry {
   target?: string;
   /** Device numbers `major:minor` of a char/block device. */
   rdev?: string;
+  /** A mount point: another filesystem starts here. */
+  mount?: boolean;
 }
 
 export interface View {
@@ -52,6 +54,7 @@ function devString(rdev: number): string {
 /** The host filesystem, read lazily through node:fs and cached for the life of the view. */
 export function liveView(): View {
   const cache = new Map<string, ViewEntry | null>();
+  const mounts = hostMounts();
   return {
     name: 'live',
     lookup(path) {
@@ -66,6 +69,7 @@ export function liveView(): View {
           entry = { kind };
           if (kind === 'lnk') entry.target = readlinkSync(bytes, 'latin1');
           if (kind === 'chr' || kind === 'blk') entry.rdev = devString(st.rdev);
+          if (mounts.has(path)) entry.mount = true;
         }
       } catch {
         entry = null; // EACCES, ENAMETOOLONG...: the host does not tell us; treat as absent
@@ -81,6 +85,20 @@ export function liveView(): View {
       }
     },
   };
+}
+
+/** Mount points of this host (/proc/self/mountinfo field 5, octal escapes decoded). */
+function hostMounts(): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
+      const at = line.split(' ')[4];
+      if (at) out.add(at.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+    }
+  } catch {
+    // Not Linux, or no /proc: no mount points known.
+  }
+  return out;
 }
 
 /** JSON form of a snapshot view: absolute path → entry. Parents are implied directories. */

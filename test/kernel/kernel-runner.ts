@@ -150,7 +150,9 @@ function decode(token: string): string {
 
 /** Drops what differs between identical runs: inode numbers of pipes and O_TMPFILE files. */
 export function normaliseLink(link: string): string {
-  return link.replace(/^([a-z_]+):\[\d+\]$/, '$1:[]').replace(/\/#\d+( \(deleted\))?$/, '/#$1');
+  // Pids differ from run to run (and between the kernel and the model): /proc/1234 → /proc/PID.
+  return link.replace(/^([a-z_]+):\[\d+\]$/, '$1:[]').replace(/\/#\d+( \(deleted\))?$/, '/#$1')
+    .replace(/^\/proc\/\d+(?=\/|$| )/, '/proc/PID');
 }
 
 interface RawResult {

@@ -5,6 +5,7 @@
 import { Kernel } from '../../src/state/kernel.js';
 import type { Call, Outcome } from '../../src/state/calls.js';
 import type { Task } from '../../src/state/types.js';
+import { normaliseLink } from './kernel-runner.js';
 import { flattenProgram, type Dirfd, type Observation, type Program, type Step } from './program.js';
 
 /** Where the model puts the sandbox root: deep enough that `..` never runs out (the driver stops at 48). */
@@ -58,7 +59,7 @@ function label(k: Kernel, tid: number, fd: number): string {
   if (l === null || l === 'unknown') return `<${l}>`;
   if (l.kind === 'anon') return l.type === 'pipe' ? 'pipe:[]' : `${l.type}:${l.name ?? ''}`;
   const p = normalise(l.path).replace(/\/#\d+$/, '/#');
-  return l.deleted ? `${p} (deleted)` : p;
+  return normaliseLink(l.deleted ? `${p} (deleted)` : p);
 }
 
 function observe(k: Kernel, task: Task, index: number, out: Outcome): Observation {

@@ -9,7 +9,7 @@ import type { Call, Observed, Outcome } from '../calls.js';
 import type { Dentry, InodeKind, Task } from '../types.js';
 import { E, type Err } from '../errors.js';
 import {
-  attach, canLookup, create, dentry, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, move, newInode,
+  attach, canLookup, create, dentry, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, mountOf, move, newInode,
 } from '../namespace.js';
 import { LAST_DOT, LAST_DOTDOT, LAST_NORM, LAST_ROOT, resolvePath, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { ok, run, type Plan } from './run.js';
@@ -92,13 +92,9 @@ export function symlinkat(k: Kernel, task: Task, c: { target: string; newdirfd: 
   }, none);
 }
 
-/** Whether a dentry lives in the synthesized /proc (another mount: links and renames cross devices). */
-function inProc(k: Kernel, id: number): boolean {
-  for (let d = dentry(k.s, id), g = 0; g < 4096; d = dentry(k.s, d.parent), g++) {
-    if (d.proc) return true;
-    if (d.parent === d.id) return false;
-  }
-  return false;
+/** Whether two dentries are on different mounts (links and renames cannot cross them). */
+function crossMount(k: Kernel, a: number, b: number): boolean {
+  return mountOf(k.s, a) !== mountOf(k.s, b);
 }
 
 export function linkat(k: Kernel, task: Task, c: Extract<Call, { sys: 'linkat' }>, obs: Observed | undefined): Outcome {
@@ -112,9 +108,9 @@ export function linkat(k: Kernel, task: Task, c: Extract<Call, { sys: 'linkat' }
     if (c.newpath === '') return E('ENOENT');
     const at = createAt(k, task, c.newdirfd, c.newpath, false, learn);
     if ('errno' in at) return at;
-    if (inProc(k, old) !== inProc(k, at.dir.id)) return E('EXDEV');
+    if (crossMount(k, old, at.dir.id)) return E('EXDEV');
     const inode = inodeOf(k.s, dentry(k.s, old));
-    if (inode.kind === 'dir') return E('EPERM');
+    if (inode.kind === 'dir' || at.dir.proc) return E('EPERM'); // no links to directories, none in procfs
     if (inode.nlink === 0 && !inode.linkable && !learn) return E('ENOENT');
     return () => {
       attach(k.s, at.dir, at.name, inode, true);
@@ -150,6 +146,7 @@ export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string
       if (nd.trailing) return kind === 'dir' ? E('EISDIR') : E('ENOTDIR');
       if (kind === 'dir') return E('EISDIR');
     }
+    if (dentry(k.s, nd.cur).proc) return E('EPERM'); // procfs has no unlink or rmdir
     return () => {
       kill(k.s, d);
       return ok(0);
@@ -165,7 +162,7 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
   const f = c.flags >>> 0;
   if (f & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return E('EINVAL');
   if (f & (RENAME_NOREPLACE | RENAME_WHITEOUT) && f & RENAME_EXCHANGE) return E('EINVAL');
-  if (c.oldpath === '' || c.newpath === '') return E('ENOENT');
+  // An empty name fails only when its turn comes to be walked (startWalk): old name first.
   const o = parentAt(k, task, c.olddirfd, c.oldpath, learn);
   if ('errno' in o) return o;
   const n = parentAt(k, task, c.newdirfd, c.newpath, learn);
@@ -173,7 +170,7 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
   const s = k.s;
   const oldDir = o.cur;
   const newDir = n.cur;
-  if (inProc(k, oldDir) !== inProc(k, newDir)) return E('EXDEV');
+  if (crossMount(k, oldDir, newDir)) return E('EXDEV');
   if (o.lastType !== LAST_NORM) return E('EBUSY');
   if (n.lastType !== LAST_NORM) return f & RENAME_NOREPLACE ? E('EEXIST') : E('EBUSY');
   // lock_rename's trap: the child of one parent that is an ancestor of the other parent.
@@ -205,6 +202,7 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
     if (!isDir && dstIsDir) return E('EISDIR');
     if (dst === s.rootDentry || src === s.rootDentry) return E('EBUSY');
   } else if (dentry(s, newDir).dead) return E('ENOENT');
+  if (dentry(s, oldDir).proc) return E('EPERM'); // procfs cannot rename
   if (dst !== 0 && !(f & RENAME_EXCHANGE) && kindOf(s, dst) === 'dir' && !learn && isEmptyDir(s, k.view, dentry(s, dst)) === false) {
     return E('ENOTEMPTY');
   }

@@ -32,6 +32,8 @@ function buildFlags(c: OpenCall): OpenFlags | Err {
   let flags = c.flags >>> 0;
   const resolve = c.resolve ?? 0;
   if (c.openat2) {
+    // The openat2 entry point adds O_LARGEFILE itself, except to O_PATH opens.
+    if (!(flags & O_PATH)) flags |= O_LARGEFILE;
     const rest = flags & ~O_CLOEXEC;
     if (rest & ~VALID_OPEN_FLAGS || c.flags > 0xffffffff) return E('EINVAL');
     if (resolve & ~VALID_RESOLVE_FLAGS) return E('EINVAL');
@@ -124,6 +126,7 @@ function doOpen(nd: Nd, of: OpenFlags, id: number, created: boolean): Err | null
     case 'lnk': return E('ELOOP');
     case 'dir': if (of.write) return E('EISDIR'); break;
     case 'sock': return E('ENXIO');
+    case 'fifo': if ((of.flags & O_ACCMODE) === 3) return E('EINVAL'); break; // fifo_open: neither read nor write
     default: break;
   }
   return null;
