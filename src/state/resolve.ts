@@ -213,8 +213,16 @@ interface Cursor {
 }
 
 function split(path: string): { comps: string[]; trailing: boolean } {
-  const comps = path.split('/').filter((c) => c !== '');
-  return { comps, trailing: comps.length > 0 && path.endsWith('/') };
+  const comps: string[] = [];
+  let start = 0;
+  const n = path.length;
+  for (let i = 0; i <= n; i++) {
+    if (i === n || path.charCodeAt(i) === 47) {
+      if (i > start) comps.push(path.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return { comps, trailing: comps.length > 0 && path.charCodeAt(n - 1) === 47 };
 }
 
 /**

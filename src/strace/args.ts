@@ -86,6 +86,19 @@ function splitTop(src: string, from: number, to: number): [number, number][] {
 }
 
 function parseNumber(text: string): number | bigint | undefined {
+  // Fast path: a plain decimal of up to 15 digits (fds, sizes, counts) needs no BigInt.
+  const n = text.length;
+  const s = text.charCodeAt(0) === 45 ? 1 : 0;
+  const first = text.charCodeAt(s);
+  if (n > s && n - s <= 15 && first >= 48 && first <= 57 && (first !== 48 || n - s === 1)) {
+    let v = 0;
+    for (let i = s; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) return undefined;
+      v = v * 10 + (c - 48);
+    }
+    return s ? -v : v;
+  }
   let neg = false;
   let t = text;
   if (t.charCodeAt(0) === 45) { neg = true; t = t.slice(1); }

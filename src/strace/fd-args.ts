@@ -276,21 +276,29 @@ export interface LocatedFd {
 }
 
 /**
- * The printed fd values of a call's parsed arguments, in slot order.
- * `when` filters by print time; slots whose conditions fail are skipped.
+ * Calls `visit` for each printed fd value of a call's parsed arguments, in slot order; `when`
+ * filters by print time and slots whose conditions fail are skipped. No allocation for the
+ * common slot (a plain top-level argument).
  */
-export function locateFds(spec: SyscallFdSpec, args: readonly Arg[], when?: FdWhen): LocatedFd[] {
-  const out: LocatedFd[] = [];
+export function forEachFd(spec: SyscallFdSpec, args: readonly Arg[], when: FdWhen | undefined, visit: (arg: Arg, slot: FdSlot) => void): void {
   for (const s of spec.slots) {
     if (when && s.when !== when) continue;
-    if (!condsHold(s.conds, args)) continue;
-    let root: Arg | undefined;
-    if (s.key !== undefined) root = args.find((a) => a.key === s.key);
-    else root = args[s.index];
+    if (s.conds.length > 0 && !condsHold(s.conds, args)) continue;
+    const root = s.key !== undefined ? args.find((a) => a.key === s.key) : args[s.index];
     if (!root) continue;
+    if (s.path.length === 0) {
+      visit(root, s);
+      continue;
+    }
     let nodes: Arg[] = [root];
     for (const step of s.path) nodes = walk(nodes, step);
-    for (const arg of nodes) out.push({ slot: s, arg });
+    for (const arg of nodes) visit(arg, s);
   }
+}
+
+/** The printed fd values of a call's parsed arguments, in slot order (see forEachFd). */
+export function locateFds(spec: SyscallFdSpec, args: readonly Arg[], when?: FdWhen): LocatedFd[] {
+  const out: LocatedFd[] = [];
+  forEachFd(spec, args, when, (arg, slot) => out.push({ slot, arg }));
   return out;
 }

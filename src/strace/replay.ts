@@ -13,7 +13,7 @@ import { cloneTask, exitTask } from '../state/sys/tasks.js';
 import { stripAnnotations } from './annotations.js';
 import { parseStraceLine, type CallLine, type ExitLine, type ResumedLine, type Result, type UnfinishedLine } from './line.js';
 import { parseArgPieces, parseArgs, type Arg, type ArgsPiece } from './args.js';
-import { condsHold, fdSpec, locateFds, type SyscallFdSpec } from './fd-args.js';
+import { condsHold, fdSpec, forEachFd, type SyscallFdSpec } from './fd-args.js';
 import { decodeCall, decodes } from './decode.js';
 import { cwdAnnotation, fdAnnotation } from './labels.js';
 
@@ -205,21 +205,21 @@ export class Replay {
   }
 
   private labelSlots(task: Task, spec: SyscallFdSpec, args: readonly Arg[], when: 'entry' | 'exit', ins: Inserts): void {
-    for (const { arg, slot } of locateFds(spec, args, when)) {
+    forEachFd(spec, args, when, (arg, slot) => {
       const text = this.label(task, arg, slot.role === 'dirfd');
       if (text) ins.push([arg.valueEnd, text]);
-    }
+    });
   }
 
   /** Exit-time annotations: exit slots, anything on a resumed line, and a returned fd. */
   private labelExit(task0: Task, spec: SyscallFdSpec, args: readonly Arg[], result: Result, ins: Inserts, split: boolean): void {
     // After a non-leader's execve the caller now has the leader's tid.
     const task = this.kernel.task(task0.tid) === task0 ? task0 : this.kernel.task(task0.tgid) ?? task0;
-    for (const { arg, slot } of locateFds(spec, args)) {
-      if (slot.when === 'entry' && !(split && arg.part === 1)) continue;
+    forEachFd(spec, args, undefined, (arg, slot) => {
+      if (slot.when === 'entry' && !(split && arg.part === 1)) return;
       const text = this.label(task, arg, slot.role === 'dirfd');
       if (text) ins.push([arg.valueEnd, text]);
-    }
+    });
     if (spec.returnsFd && result.value !== undefined && result.errno === undefined && condsHold(spec.returnConds, args)) {
       const text = this.fdText(task, result.value);
       if (text) ins.push([result.at + String(result.text).search(/\s|$/), text]);

@@ -10,7 +10,7 @@ import { flattenProgram, type Dirfd, type Observation, type Program, type Step }
 
 /** Where the model puts the sandbox root: deep enough that `..` never runs out (the driver stops at 48). */
 const DEPTH = 52;
-const ROOT = '/fdw' + '/@'.repeat(DEPTH);
+export const ROOT = '/fdw' + '/@'.repeat(DEPTH);
 
 function expand(path: string): string {
   if (path === '@') return ROOT;
@@ -32,7 +32,7 @@ export function normalise(path: string): string {
   return path;
 }
 
-function toCall(step: Step): Call {
+export function toCall(step: Step): Call {
   switch (step.op) {
     case 'openat': return { sys: 'openat', dirfd: dirfd(step.dirfd), path: expand(step.path), flags: step.flags, mode: step.mode };
     case 'openat2': return { sys: 'openat', dirfd: dirfd(step.dirfd), path: expand(step.path), flags: step.flags, mode: step.mode, resolve: step.resolve, openat2: true };
