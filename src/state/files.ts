@@ -48,6 +48,14 @@ export function lowestFree(s: State, task: Task, min: number): number | Err {
   return fd < limit ? fd : E('EMFILE');
 }
 
+/**
+ * The fd a new object will get: -1 when replaying (the real fd comes with the result), else the
+ * lowest free one (or EMFILE, which the kernel reports before looking at any path).
+ */
+export function reserveFd(s: State, task: Task, replay: boolean, min = 0): number | Err {
+  return replay ? -1 : lowestFree(s, task, min);
+}
+
 /** Installs a file at fd, closing whatever was there (fd_install / do_dup2). */
 export function install(s: State, task: Task, fd: number, fileId: number, cloexec: boolean): void {
   const t = tableOf(s, task);

@@ -7,7 +7,7 @@ import type { Kernel } from '../kernel.js';
 import type { Call, Observed, Outcome } from '../calls.js';
 import type { Task } from '../types.js';
 import { E } from '../errors.js';
-import { fdEntry, install, lowestFree, newFile, tableOf } from '../files.js';
+import { fdEntry, install, lowestFree, newFile, reserveFd, tableOf } from '../files.js';
 import { inodeOf, dentry } from '../namespace.js';
 import { ok, run } from './run.js';
 import {
@@ -72,12 +72,8 @@ function sockFile(k: Kernel, proto: string, type: number, peer?: number): number
 export function socket(k: Kernel, task: Task, c: Extract<Call, { sys: 'socket' }>, obs: Observed | undefined): Outcome {
   return run(k, obs, () => {
     if (c.type & ~(0xf | O_CLOEXEC | O_NONBLOCK)) return E('EINVAL');
-    let fd = -1;
-    if (!obs) {
-      const free = lowestFree(k.s, task, 0);
-      if (typeof free !== 'number') return free;
-      fd = free;
-    }
+    const fd = reserveFd(k.s, task, obs !== undefined);
+    if (typeof fd !== 'number') return fd;
     return (ret) => {
       const num = ret ?? fd;
       install(k.s, task, num, sockFile(k, sockProto(c.domain, c.type), c.type), (c.type & O_CLOEXEC) !== 0);
@@ -143,12 +139,8 @@ const ANON_NAMES: Record<string, string> = {
 
 export function anonFd(k: Kernel, task: Task, c: Extract<Call, { sys: 'anon' }>, obs: Observed | undefined): Outcome {
   return run(k, obs, () => {
-    let fd = -1;
-    if (!obs) {
-      const free = lowestFree(k.s, task, 0);
-      if (typeof free !== 'number') return free;
-      fd = free;
-    }
+    const fd = reserveFd(k.s, task, obs !== undefined);
+    if (typeof fd !== 'number') return fd;
     return (ret) => {
       const num = ret ?? fd;
       const memfd = c.kind === 'memfd';

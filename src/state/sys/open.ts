@@ -8,7 +8,7 @@ import type { Call, Observed, Outcome } from '../calls.js';
 import type { Task } from '../types.js';
 import { E, type Err } from '../errors.js';
 import { attach, canLookup, create, dentry, inodeOf, kill, kindOf, newInode } from '../namespace.js';
-import { install, lowestFree, newFile } from '../files.js';
+import { install, newFile, reserveFd } from '../files.js';
 import { LAST_NORM, enterBody, lookupLast, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { run, type Plan } from './run.js';
 import {
@@ -148,12 +148,8 @@ function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: bo
   if ('errno' in of) return of;
   if (c.path.length >= PATH_MAX) return E('ENAMETOOLONG');
   if (c.path === '') return E('ENOENT');
-  let fd = -1;
-  if (!replay) {
-    const free = lowestFree(k.s, task, 0);
-    if (typeof free !== 'number') return free;
-    fd = free;
-  }
+  const fd = reserveFd(k.s, task, replay);
+  if (typeof fd !== 'number') return fd;
   const nd = startWalk(k, task, c.dirfd, c.path, {
     follow: of.follow, mustDir: of.mustDir, resolve: c.resolve ?? 0, learn,
   });

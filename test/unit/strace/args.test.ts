@@ -136,7 +136,7 @@ describe('escapes', () => {
 
 const traces = loadTraces();
 
-describe.skipIf(traces.length === 0)('shared traces', () => {
+describe('recorded traces', () => {
   it('every argument list parses and every span slices to its text', () => {
     let nodes = 0;
     for (const t of traces) {

@@ -3,7 +3,6 @@ import { condsHold, fdSpec, fdSpecNames, locateFds, type SyscallFdSpec } from '.
 import { parseArgPieces, parseArgs } from '../../../src/strace/args.js';
 import { parseStraceLine } from '../../../src/strace/line.js';
 import { scanAnnotations } from '../../../src/strace/annotations.js';
-import { mergeLines } from '../../../src/strace/merge.js';
 import { loadTraces } from './traces.js';
 
 function spec(name: string): SyscallFdSpec {
@@ -71,28 +70,31 @@ describe('fd-args table', () => {
 
 const traces = loadTraces();
 
-describe.skipIf(traces.length === 0)('shared traces', () => {
+describe('recorded traces', () => {
   it('every fd annotation strace printed sits where the table says', () => {
     let matched = 0;
     const unpredicted: string[] = [];
     for (const t of traces) {
       const scans = t.lines.map(scanAnnotations);
       const predicted = t.lines.map(() => new Set<number>());
-      for (const h of mergeLines(scans.map((s, i) => parseStraceLine(s.stripped, i)))) {
-        if (h.kind !== 'exit') continue;
-        const c = h.call;
-        const s = fdSpec(c.name);
-        if (!s) continue;
-        const args = parseArgPieces(c.entry, c.exit);
-        for (const { arg } of locateFds(s, args)) {
-          const lineNo = arg.valueEndPart === 0 ? c.entry.lineNo : (c.exit?.lineNo ?? c.entry.lineNo);
-          predicted[lineNo]?.add(arg.valueEnd);
+      // Pair each call's two halves (per pid), then predict where strace put its fds.
+      const open = new Map<number, { text: string; at: number; lineNo: number }>();
+      scans.forEach((s, lineNo) => {
+        const p = parseStraceLine(s.stripped, lineNo);
+        const key = p.pid ?? -1;
+        if (p.kind === 'unfinished') { open.set(key, { text: p.argsText, at: p.argsAt, lineNo }); return; }
+        if (p.kind !== 'call' && p.kind !== 'resumed') return;
+        const first = p.kind === 'resumed' ? open.get(key) : { text: p.argsText, at: p.argsAt, lineNo };
+        open.delete(key);
+        const sp = fdSpec(p.name);
+        if (!sp || !first) return;
+        const args = p.kind === 'resumed' ? parseArgPieces(first, { text: p.argsText, at: p.argsAt }) : parseArgs(p.argsText, p.argsAt);
+        for (const { arg } of locateFds(sp, args)) predicted[arg.valueEndPart === 0 ? first.lineNo : lineNo]?.add(arg.valueEnd);
+        const r = p.result;
+        if (sp.returnsFd && condsHold(sp.returnConds, args) && r.value !== undefined && r.value >= 0) {
+          predicted[lineNo]?.add(r.at + (/^\d+/.exec(r.text)?.[0].length ?? 0));
         }
-        const r = c.result;
-        if (s.returnsFd && condsHold(s.returnConds, args) && r && r.value !== undefined && r.value >= 0 && c.exitLine) {
-          predicted[c.exitLine.lineNo]?.add(r.at + (/^\d+/.exec(r.text)?.[0].length ?? 0));
-        }
-      }
+      });
       scans.forEach((s, i) => {
         for (const n of s.notes) {
           if (predicted[i]?.has(n.at)) matched++;

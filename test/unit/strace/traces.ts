@@ -1,10 +1,11 @@
-/** The shared real strace logs (absent on machines without /work/shared). */
+/** The project's recordings of real programs (test/fixtures/traces), and the optional reference scorer. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-export const TRACE_DIR = '/work/shared/traces';
-export const STRIP_TOOL = '/work/shared/tools/strace-annotations.py';
+export const TRACE_DIR = path.join(import.meta.dirname, '../../fixtures/traces');
+/** The reference strip/score tool, when a checkout has it beside the project. */
+export const STRIP_TOOL = path.join(import.meta.dirname, '../../../../shared/tools/strace-annotations.py');
 
 export interface Trace {
   readonly name: string;
