@@ -126,6 +126,7 @@ function doOpen(nd: Nd, of: OpenFlags, id: number, created: boolean): Err | null
     case 'lnk': return E('ELOOP');
     case 'dir': if (of.write) return E('EISDIR'); break;
     case 'sock': return E('ENXIO');
+    case 'chr': if (inodeOf(s, dentry(s, id)).rdev === '0:0') return E('ENXIO'); break; // a whiteout: no driver
     case 'fifo': if ((of.flags & O_ACCMODE) === 3) return E('EINVAL'); break; // fifo_open: neither read nor write
     default: break;
   }
