@@ -1,0 +1,76 @@
+/**
+ * The policy IR: what the language (src/dsl) lowers a policy to, and what the matcher
+ * (src/rules) compiles. Variables, includes and `{a,b}` are already expanded; every pattern is
+ * an absolute, normalised glob over path segments.
+ */
+
+/** Where something came from in policy text (1-based line and column, end exclusive). */
+export interface Span {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+/** Conditions a rule may carry; a rule matches a request only when all hold. */
+export interface RuleWhen {
+  /** Every one of these open flags (x86-64 values) is set in the request's flags. */
+  flagsHas?: number[];
+  /** None of these open flags is set. */
+  flagsLacks?: number[];
+  /** The object's type. */
+  type?: 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'device';
+}
+
+export interface IrRule {
+  /** Stable id: its index in `IrPolicy.rules`. */
+  id: number;
+  effect: 'allow' | 'deny';
+  /** Higher tiers override lower ones wherever they match; the default tier is 0. */
+  tier: number;
+  /** Rights mask (see rights.ts, for the policy's abi). */
+  rights: number;
+  /**
+   * Globs, absolute and normalised: segments separated by `/`; `*` `?` `[..]` `[!..]` within a
+   * segment (matching dotfiles, never `/`); `**` only as a whole segment (zero or more segments).
+   * `under /a` lowers to two patterns: `/a` and `/a/**`.
+   */
+  patterns: string[];
+  /** A matching `except` pattern makes this rule not match (carve-outs on a deny or an allow). */
+  except: string[];
+  when?: RuleWhen;
+  /** For a deny: the errno a denial reports (default: the policy's default errno). */
+  errno?: string;
+  because?: string;
+  span: Span;
+}
+
+export interface IrPolicy {
+  name?: string;
+  abi: number;
+  default: { effect: 'allow' | 'deny'; errno: string; span?: Span };
+  /** What to decide when the model cannot resolve an object (unknown dirfd or cwd). */
+  unknown: { effect: 'allow' | 'deny'; errno: string };
+  rules: IrRule[];
+}
+
+/** One object a request names, as the model resolved it. */
+export interface RequestObject {
+  /** Absolute normalised path; undefined when the model does not know it. */
+  path: string | undefined;
+  rights: number;
+  type?: RuleWhen['type'];
+  flags?: number;
+}
+
+/** The decision for one (path, rights) check. */
+export interface RightDecision {
+  right: number;
+  effect: 'allow' | 'deny';
+  errno?: string;
+  /** The rule that decided, or undefined when the default did. */
+  rule?: number;
+  /** Every rule whose pattern matched, for explanations. */
+  matched: number[];
+}
