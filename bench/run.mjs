@@ -80,9 +80,13 @@ const modelOnly = () => {
 };
 
 parseOnly(); full(); modelOnly(); // warm up
-const tParse = best(5, parseOnly);
-const tFull = best(5, full);
-const tModel = best(5, modelOnly);
+// Interleaved rounds, best of each: both sides see the same machine state (JIT, GC, load).
+let tParse = Infinity, tFull = Infinity, tModel = Infinity;
+for (let round = 0; round < 9; round++) {
+  tParse = Math.min(tParse, best(1, parseOnly));
+  tFull = Math.min(tFull, best(1, full));
+  tModel = Math.min(tModel, best(1, modelOnly));
+}
 
 // 4. the CLI as a whole process on the concatenated log.
 const tmp = mkdtempSync(join(tmpdir(), 'fdwarden-bench-'));
