@@ -26,6 +26,8 @@ export type Call =
   | { sys: 'chroot'; path: string }
   | { sys: 'umask'; mask: number }
   | { sys: 'getcwd' }
+  /** RLIMIT_NOFILE's new soft limit for the caller's thread group. */
+  | { sys: 'nofile'; soft: number }
   | { sys: 'pipe2'; flags: number }
   | { sys: 'socket'; domain: number; type: number; protocol: number }
   | { sys: 'socketpair'; domain: number; type: number; protocol: number }

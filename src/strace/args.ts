@@ -180,7 +180,9 @@ export class Arg {
   get part(): 0 | 1 { return this.s < this.f.split ? 0 : 1; }
   get endPart(): 0 | 1 { return this.e <= this.f.split ? 0 : 1; }
   /** The value alone: no key, change or comment. */
-  get valueText(): string { return this.f.src.slice(this.vs, this.ce); }
+  get valueText(): string { return (this.vt ??= this.f.src.slice(this.vs, this.ce)); }
+  private vt: string | undefined;
+  private num: number | bigint | undefined | null = null;
   get valueAt(): number { return this.map(this.vs, false); }
   /** Offset just past the value (before ` => ` or a comment). */
   get valueEnd(): number { return this.map(this.ce, true); }
@@ -188,7 +190,8 @@ export class Arg {
 
   /** Integer value: decimal, `0x` hex, or strace's `0`-prefixed octal modes. */
   get value(): number | bigint | undefined {
-    return this.kind === 'int' ? parseNumber(this.valueText) : undefined;
+    if (this.num === null) this.num = this.kind === 'int' ? parseNumber(this.valueText) : undefined;
+    return this.num;
   }
 
   /** Decoded bytes of a string argument. */

@@ -157,6 +157,9 @@ const DECODERS: Record<string, Decoder> = {
   exit: (a, name) => ({ sys: 'exit', group: false }),
   exit_group: (a, name) => ({ sys: 'exit', group: true }),
   getcwd: (a, name) => ({ sys: 'getcwd' }),
+  // Only RLIMIT_NOFILE of the caller itself (pid 0) changes what the model allocates.
+  prlimit64: (a, name) => (num(a[0]) === 0 && a[1]?.valueText === 'RLIMIT_NOFILE' && a[2]?.kind === 'struct' ? nofile(a[2]) : null),
+  setrlimit: (a, name) => (a[0]?.valueText === 'RLIMIT_NOFILE' && a[1]?.kind === 'struct' ? nofile(a[1]) : null),
   stat: (a, name) => lookup(name, AT_FDCWD, path(a[0]), true),
   statfs: (a, name) => lookup(name, AT_FDCWD, path(a[0]), true),
   access: (a, name) => lookup(name, AT_FDCWD, path(a[0]), true),
@@ -229,6 +232,13 @@ export function decodes(name: string): boolean {
 /** Decodes one call from its arguments; null when it cannot change the model's state. */
 export function decodeCall(name: string, a: readonly Arg[]): Call | null {
   return Object.hasOwn(DECODERS, name) ? DECODERS[name]!(a, name) : null;
+}
+
+function nofile(limits: Arg): Call | null {
+  const cur = limits.field('rlim_cur');
+  if (!cur) return null;
+  const v = cur.valueText === 'RLIM64_INFINITY' || cur.valueText === 'RLIM_INFINITY' ? 1 << 20 : num(cur);
+  return { sys: 'nofile', soft: Math.min(v, 1 << 20) };
 }
 
 function withPath(a: Arg | undefined, f: (p: string) => Call): Call | null {

@@ -3,7 +3,7 @@ import type { Kernel } from '../kernel.js';
 import type { Call, Observed, Outcome } from '../calls.js';
 import type { Task } from '../types.js';
 import { openat } from './open.js';
-import { close, closeRange, dup, dup3, fcntl, ioctl, useFd } from './fdops.js';
+import { close, closeRange, dup, dup3, fcntl, ioctl, setNofile, useFd } from './fdops.js';
 import { linkat, lookup, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from './names.js';
 import { chdir, clone, execve, exit, fchdir, getcwd, umask } from './tasks.js';
 import { accept4, anonFd, bindConnect, pipe2, recvFds, sendFds, socket, socketpair } from './anon.js';
@@ -30,6 +30,7 @@ export function dispatch(k: Kernel, task: Task, c: Call, obs: Observed | undefin
     case 'fchdir': return fchdir(k, task, c, obs);
     case 'umask': return umask(k, task, c, obs);
     case 'getcwd': return getcwd(k, task, obs);
+    case 'nofile': return setNofile(k, task, c, obs);
     case 'pipe2': return pipe2(k, task, c, obs);
     case 'socket': return socket(k, task, c, obs);
     case 'socketpair': return socketpair(k, task, c, obs);

@@ -191,17 +191,19 @@ function canDirect(k: Kernel, f: OpenFile): boolean {
   return kind === 'reg' || kind === 'fifo' || kind === 'anon' || kind === 'unknown';
 }
 
-export function ioctl(k: Kernel, task: Task, c: { fd: number; request: number }, obs: Observed | undefined): Outcome {
+export function ioctl(k: Kernel, task: Task, c: { fd: number; request: number; value?: number }, obs: Observed | undefined): Outcome {
   const fd = u32(c.fd);
   const req = u32(c.request);
   const apply = (): Outcome => {
     const e = tableOf(k.s, task).fds.get(fd);
     if (!e) return ok(0);
     const f = k.s.files.get(e.file)!;
+    // FIONBIO/FIOASYNC take an int behind a pointer: non-zero sets the flag, zero clears it.
+    const on = c.value === undefined || c.value !== 0;
     if (req === FIOCLEX) e.cloexec = true;
     else if (req === FIONCLEX) e.cloexec = false;
-    else if (req === FIONBIO) f.flags |= O_NONBLOCK; // the on/off value is behind a pointer
-    else if (req === FIOASYNC) f.flags |= FASYNC;
+    else if (req === FIONBIO) f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
+    else if (req === FIOASYNC) f.flags = on ? f.flags | FASYNC : f.flags & ~FASYNC;
     return ok(0);
   };
   return run(k, obs, () => {
@@ -210,6 +212,14 @@ export function ioctl(k: Kernel, task: Task, c: { fd: number; request: number },
     if (!('errno' in f) && f.flags & O_PATH) return E('EBADF');
     return apply;
   }, apply);
+}
+
+/** RLIMIT_NOFILE's soft limit for the thread group (prlimit64/setrlimit on itself). */
+export function setNofile(k: Kernel, task: Task, c: { soft: number }, obs: Observed | undefined): Outcome {
+  if (obs && !obs.ok) return { ok: false, errno: obs.errno };
+  const g = k.s.groups.get(task.tgid);
+  if (g) g.nofile = c.soft;
+  return ok(0);
 }
 
 /** fd-only calls: EBADF for a closed fd, otherwise no change. */
