@@ -81,6 +81,8 @@ export interface OpenFile {
   flags: number;
   /** Dentry path unknown (opened relative to an unknown dirfd, or inherited unseen). */
   unknown?: boolean;
+  /** Rights a policy allowed on the object when it was opened (fd-based calls are judged on these). */
+  granted?: number;
   /** Synthetic inode number printed for an O_TMPFILE's `#INO` name. */
   refs: number;
 }

@@ -1,0 +1,156 @@
+/**
+ * Syscall → rights (spec/syscall-rights.md): what a call needs, on which objects, resolved by the
+ * model at syscall entry. fd-based calls are judged against the rights the fd obtained when it
+ * was opened (`granted`), never by re-resolving a path.
+ */
+import type { Kernel } from '../state/kernel.js';
+import type { Call } from '../state/calls.js';
+import type { Task } from '../state/types.js';
+import { fdObject, resolveObject, type ResolvedObject } from '../state/inspect.js';
+import { bit, type Right } from './rights.js';
+import {
+  AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
+  O_PATH, O_TRUNC, RENAME_EXCHANGE, RENAME_NOREPLACE, __O_TMPFILE,
+} from '../state/linux.js';
+
+export interface Check {
+  role: 'object' | 'source' | 'destination' | 'fd';
+  object: ResolvedObject;
+  /** Rights needed on the object (a mask). */
+  rights: number;
+  /** `append` may be satisfied by `write` instead. */
+  appendOrWrite?: boolean;
+  /** Open flags, for `when flags has ...` rules. */
+  flags?: number;
+  /** For fd checks: the fd, and the rights it obtained at open (undefined: unknown). */
+  fd?: number;
+  granted?: number | undefined;
+}
+
+export interface Request {
+  syscall: string;
+  checks: Check[];
+  /** Rename/link: the object's rights at its new name must not exceed those at its old one. */
+  refer?: { from: ResolvedObject; to: ResolvedObject; subtree: boolean };
+}
+
+const R = (...rights: Right[]): number => rights.reduce((m, r) => m | bit(r), 0);
+
+function check(role: Check['role'], object: ResolvedObject, rights: number, flags?: number): Check {
+  const c: Check = { role, object, rights };
+  if (flags !== undefined) c.flags = flags;
+  return c;
+}
+
+/** The rights an open asks for (openat by access mode, O_TRUNC, O_CREAT, O_APPEND, O_DIRECTORY, O_PATH). */
+export function openRights(flags: number, obj: ResolvedObject): { rights: number; appendOrWrite: boolean } {
+  if (flags & O_PATH) return { rights: R('stat'), appendOrWrite: false };
+  let rights = 0;
+  const acc = flags & O_ACCMODE;
+  const isDir = obj.type === 'dir' || (flags & O_DIRECTORY) !== 0;
+  const reads = acc === 0 || acc === 2 || acc === 3;
+  const writes = acc === 1 || acc === 2 || acc === 3;
+  if (reads) rights |= isDir ? R('list') : R('read');
+  let appendOrWrite = false;
+  if (writes) {
+    if (flags & O_APPEND) {
+      rights |= R('append');
+      appendOrWrite = true;
+    } else rights |= R('write');
+  }
+  if (flags & O_TRUNC) rights |= R('truncate');
+  if (flags & __O_TMPFILE) rights |= R('create');
+  else if (flags & O_CREAT && (!obj.exists || flags & O_EXCL)) rights |= R('create');
+  return { rights, appendOrWrite };
+}
+
+function at(k: Kernel, task: Task, dirfd: number, path: string, follow: boolean, emptyPath = false): ResolvedObject {
+  return resolveObject(k, task, dirfd, path, { follow, emptyPath });
+}
+
+/** The request a decoded call makes, or null when it needs no filesystem right. */
+export function requestFor(k: Kernel, task: Task, c: Call): Request | null {
+  switch (c.sys) {
+    case 'openat': {
+      const tmp = (c.flags & __O_TMPFILE) !== 0;
+      const follow = !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+      const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0 });
+      const { rights, appendOrWrite } = openRights(c.flags, tmp ? { ...obj, type: 'reg' } : obj);
+      const ch = check('object', obj, rights, c.flags);
+      if (appendOrWrite) ch.appendOrWrite = true;
+      return { syscall: c.openat2 ? 'openat2' : 'openat', checks: [ch] };
+    }
+    case 'mkdirat': return one('mkdirat', at(k, task, c.dirfd, c.path, false), R('mkdir'));
+    case 'mknodat': return one('mknodat', at(k, task, c.dirfd, c.path, false), R('mknod'));
+    case 'symlinkat': return one('symlinkat', at(k, task, c.newdirfd, c.linkpath, false), R('symlink'));
+    case 'unlinkat': {
+      const obj = at(k, task, c.dirfd, c.path, false);
+      return one('unlinkat', obj, c.flags & AT_REMOVEDIR ? R('rmdir') : R('delete'));
+    }
+    case 'linkat': {
+      const from = at(k, task, c.olddirfd, c.oldpath, (c.flags & AT_SYMLINK_FOLLOW) !== 0, (c.flags & AT_EMPTY_PATH) !== 0);
+      const to = at(k, task, c.newdirfd, c.newpath, false);
+      return { syscall: 'linkat', checks: [check('destination', to, R('link'))], refer: { from, to, subtree: false } };
+    }
+    case 'renameat2': {
+      const from = at(k, task, c.olddirfd, c.oldpath, false);
+      const to = at(k, task, c.newdirfd, c.newpath, false);
+      const subtree = from.type === 'dir';
+      if (c.flags & RENAME_EXCHANGE) {
+        const both = R('rename-from', 'rename-to');
+        return { syscall: 'renameat2', checks: [check('source', from, both), check('destination', to, both)], refer: { from, to, subtree } };
+      }
+      let dst = R('rename-to');
+      if (to.exists && !(c.flags & RENAME_NOREPLACE)) dst |= R('delete');
+      return { syscall: 'renameat2', checks: [check('source', from, R('rename-from')), check('destination', to, dst)], refer: { from, to, subtree } };
+    }
+    case 'lookup': return lookupRequest(k, task, c);
+    case 'chdir': return one('chdir', at(k, task, -100, c.path, true), R('chdir'));
+    case 'chroot': return one('chroot', at(k, task, -100, c.path, true), R('chdir'));
+    case 'fchdir': return fdRequest(k, task, 'fchdir', c.fd, R('chdir'));
+    case 'execve': return one('execve', at(k, task, c.dirfd, c.path, true, (c.flags & AT_EMPTY_PATH) !== 0), R('exec'));
+    default: return null;
+  }
+}
+
+function one(syscall: string, object: ResolvedObject, rights: number): Request {
+  return { syscall, checks: [check('object', object, rights)] };
+}
+
+/** Lookup-only calls: the stat family, access, readlink need `stat`; the rest what they change. */
+const LOOKUP_RIGHTS: Record<string, Right> = {
+  chmod: 'chmod', fchmodat: 'chmod', fchmodat2: 'chmod', chown: 'chown', lchown: 'chown', fchownat: 'chown',
+  utime: 'utime', utimes: 'utime', utimensat: 'utime', futimesat: 'utime', truncate: 'truncate',
+  getxattr: 'xattr', setxattr: 'xattr', listxattr: 'xattr', removexattr: 'xattr', lgetxattr: 'xattr',
+  lsetxattr: 'xattr', llistxattr: 'xattr', lremovexattr: 'xattr',
+};
+
+function lookupRequest(k: Kernel, task: Task, c: Extract<Call, { sys: 'lookup' }>): Request {
+  const obj = at(k, task, c.dirfd, c.path, c.follow, c.emptyPath);
+  return one(c.name, obj, R(LOOKUP_RIGHTS[c.name] ?? 'stat'));
+}
+
+/** fd-based calls by name: the right each needs on the fd's object. */
+export const FD_RIGHTS: Readonly<Record<string, Right>> = {
+  read: 'read', pread64: 'read', readv: 'read', preadv: 'read', preadv2: 'read',
+  write: 'write', pwrite64: 'write', writev: 'write', pwritev: 'write', pwritev2: 'write',
+  ftruncate: 'truncate', fallocate: 'write', fchmod: 'chmod', fchown: 'chown',
+  getdents: 'list', getdents64: 'list', fstat: 'stat', fstatfs: 'stat',
+  fgetxattr: 'xattr', fsetxattr: 'xattr', flistxattr: 'xattr', fremovexattr: 'xattr',
+};
+
+/** A call on an fd, judged against what the fd obtained at open. */
+export function fdRequest(k: Kernel, task: Task, syscall: string, fd: number, rights: number): Request | null {
+  const obj = fdObject(k, task, fd);
+  if (obj.errno === 'EBADF') return null; // the call fails on its own; nothing to grant
+  if (obj.path === undefined && !obj.unknown) return null;
+  if (obj.type !== undefined && obj.type !== 'reg' && obj.type !== 'dir' && obj.type !== 'lnk' && obj.type !== 'unknown') return null;
+  const c: Check = { role: 'fd', object: obj, rights, fd, granted: grantedOf(k, task, fd) };
+  return { syscall, checks: [c] };
+}
+
+/** The rights recorded on an fd's open file description at open (undefined: unknown). */
+export function grantedOf(k: Kernel, task: Task, fd: number): number | undefined {
+  const e = k.s.tables.get(task.files)?.fds.get(fd);
+  return e ? k.s.files.get(e.file)?.granted : undefined;
+}

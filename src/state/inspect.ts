@@ -1,0 +1,76 @@
+/**
+ * What a call names, resolved at syscall entry without changing the model: the object's
+ * absolute path (for a name that does not exist yet, its parent's path + the name), whether it
+ * exists, its type, and the resolution steps for explanations. A policy decides on this before
+ * the call runs; the model is updated only after, from the real result.
+ */
+import type { Kernel } from './kernel.js';
+import type { InodeKind, Task } from './types.js';
+import { dentry, inodeOf, pathOf } from './namespace.js';
+import { LAST_NORM, lookupLast, startWalk, walkToLast } from './resolve.js';
+
+export interface ResolvedObject {
+  /** Absolute path of the object (or of the name to be created); undefined when unknown. */
+  path: string | undefined;
+  exists: boolean;
+  type?: InodeKind;
+  /** The dentry, when it exists. */
+  dentry?: number;
+  /** Why the path is unknown (unknown dirfd, unknown cwd...). */
+  unknown?: string;
+  /** Linux's errno when resolution itself fails (the call will fail too). */
+  errno?: string;
+  /** dirfd 5 = /srv, symlink hops... */
+  steps: string[];
+}
+
+export interface ResolveHow {
+  follow: boolean;
+  emptyPath?: boolean;
+  resolve?: number;
+}
+
+function join(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+/** Resolves dirfd + path as the call will (following the last component or not). */
+export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow): ResolvedObject {
+  const nd = startWalk(k, task, dirfd, path, { follow: how.follow, emptyPath: how.emptyPath ?? false, resolve: how.resolve ?? 0, steps: true });
+  if ('errno' in nd) return failed(nd, []);
+  if (path === '') return existing(k, nd.cur, nd.steps ?? []);
+  const e = walkToLast(nd, path);
+  if (e) return failed(e, nd.steps ?? []);
+  if (path !== '' && path.replace(/\/+$/, '') !== '' && nd.lastType === LAST_NORM) nd.steps?.push(`+ ${nd.last}`);
+  const parent = nd.cur;
+  const r = lookupLast(nd);
+  if (typeof r === 'number') return existing(k, r, nd.steps ?? []);
+  if (r.errno === 'ENOENT' && nd.lastType === LAST_NORM && nd.cur === parent && !dentry(k.s, parent).dead) {
+    // The last name does not exist: the object a creating call would make.
+    return { path: join(pathOf(k.s, parent), nd.last), exists: false, steps: nd.steps ?? [] };
+  }
+  return failed(r, nd.steps ?? []);
+}
+
+/** The object an fd refers to. */
+export function fdObject(k: Kernel, task: Task, fd: number): ResolvedObject {
+  const d = k.fdDentry(task, fd);
+  if (typeof d !== 'number') return { path: undefined, exists: true, unknown: d.unknown ?? d.errno, steps: [] };
+  if (d === 0) return { path: undefined, exists: false, errno: 'EBADF', steps: [] };
+  return existing(k, d, [`fd ${fd}`]);
+}
+
+function existing(k: Kernel, id: number, steps: string[]): ResolvedObject {
+  const d = dentry(k.s, id);
+  const inode = inodeOf(k.s, d);
+  const label = k.describeDentry(id);
+  const path = label.kind === 'path' ? label.path : undefined;
+  const out: ResolvedObject = { path, exists: true, type: inode.kind, dentry: id, steps };
+  if (path === undefined) out.unknown = 'an anonymous object (pipe, socket ...) has no path';
+  return out;
+}
+
+function failed(e: { errno: string; unknown?: string }, steps: string[]): ResolvedObject {
+  if (e.errno === 'UNKNOWN') return { path: undefined, exists: false, unknown: e.unknown ?? 'unknown', steps };
+  return { path: undefined, exists: false, errno: e.errno, steps };
+}
