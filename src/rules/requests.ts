@@ -143,8 +143,7 @@ export const FD_RIGHTS: Readonly<Record<string, Right>> = {
 export function fdRequest(k: Kernel, task: Task, syscall: string, fd: number, rights: number): Request | null {
   const obj = fdObject(k, task, fd);
   if (obj.errno === 'EBADF') return null; // the call fails on its own; nothing to grant
-  if (obj.path === undefined && !obj.unknown) return null;
-  if (obj.type !== undefined && obj.type !== 'reg' && obj.type !== 'dir' && obj.type !== 'lnk' && obj.type !== 'unknown') return null;
+  if (obj.anonymous || (obj.path === undefined && !obj.unknown)) return null; // pipes and sockets need no right
   const c: Check = { role: 'fd', object: obj, rights, fd, granted: grantedOf(k, task, fd) };
   return { syscall, checks: [c] };
 }

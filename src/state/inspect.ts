@@ -18,6 +18,8 @@ export interface ResolvedObject {
   dentry?: number;
   /** Why the path is unknown (unknown dirfd, unknown cwd...). */
   unknown?: string;
+  /** A pipe, socket or other object outside the filesystem: it has no path and needs no right. */
+  anonymous?: boolean;
   /** Linux's errno when resolution itself fails (the call will fail too). */
   errno?: string;
   /** dirfd 5 = /srv, symlink hops... */
@@ -66,7 +68,7 @@ function existing(k: Kernel, id: number, steps: string[]): ResolvedObject {
   const label = k.describeDentry(id);
   const path = label.kind === 'path' ? label.path : undefined;
   const out: ResolvedObject = { path, exists: true, type: inode.kind, dentry: id, steps };
-  if (path === undefined) out.unknown = 'an anonymous object (pipe, socket ...) has no path';
+  if (path === undefined) out.anonymous = true;
   return out;
 }
 

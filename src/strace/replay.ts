@@ -65,6 +65,8 @@ export class Replay {
   /** Split clone calls whose child may speak before the parent's result. */
   private readonly pendingClones: { pid: number; tid: number; flags: number }[] = [];
   onCall: ((c: AppliedCall) => void) | undefined;
+  /** Called before the model applies a call (with its parsed arguments), for policy decisions. */
+  onEnter: ((c: AppliedCall & { args: readonly Arg[] }) => void) | undefined;
 
   constructor(opts: ReplayOptions) {
     this.opts = opts;
@@ -198,8 +200,10 @@ export class Replay {
 
   private apply(task: Task, name: string, args: readonly Arg[], result: Result, lineNo: number): void {
     const decoded = decodeCall(name, args) ?? decodeFdPassing(name, args);
-    if (!decoded) return;
     const observed = observe(name, args, result);
+    // Observers see every call with its arguments, before the model applies it (a policy decides here).
+    this.onEnter?.({ lineNo, tid: task.tid, name, call: decoded, observed, args });
+    if (!decoded) return;
     if (observed || decoded.sys === 'exit') this.kernel.syscall(task.tid, decoded, observed);
     this.onCall?.({ lineNo, tid: task.tid, name, call: decoded, observed });
   }

@@ -1,0 +1,99 @@
+/**
+ * Auditing a recorded program against a policy: the log is replayed through the model, and at
+ * each call's entry the request it makes is judged. Nothing is blocked (the log already
+ * happened); denials are reported as what enforcement would have refused, with their verdicts.
+ */
+import { Replay, type ReplayOptions } from '../strace/replay.js';
+import type { Arg } from '../strace/args.js';
+import type { Call, Observed } from '../state/calls.js';
+import type { Task } from '../state/types.js';
+import { FD_RIGHTS, fdRequest, requestFor, type Request } from './requests.js';
+import { judge, type Engine, type Verdict } from './judge.js';
+import { bit, rightsIn } from './rights.js';
+
+export interface Judged {
+  lineNo: number;
+  tid: number;
+  syscall: string;
+  verdict: Verdict;
+}
+
+export interface AuditSummary {
+  syscalls: number;
+  allowed: number;
+  denied: number;
+  unknown: number;
+}
+
+export interface AuditReport {
+  summary: AuditSummary;
+  denials: Judged[];
+  /** Per right, per path: how many calls were allowed and denied. */
+  perRight: Record<string, Record<string, { allowed: number; denied: number }>>;
+  diagnostics: { lineNo: number; message: string }[];
+}
+
+const num = (a: Arg | undefined): number => (typeof a?.value === 'number' ? a.value : -1);
+
+/** Requests of calls the model does not decode: fd-based reads, writes, truncates ... */
+function fdUseRequest(r: Replay, task: Task, name: string, args: readonly Arg[]): Request | null {
+  if (name === 'mmap') {
+    const fd = num(args[4]);
+    if (fd < 0) return null;
+    const shared = args[3]?.valueText.includes('MAP_SHARED') ?? false;
+    const writes = args[2]?.valueText.includes('PROT_WRITE') ?? false;
+    return fdRequest(r.kernel, task, name, fd, bit(shared && writes ? 'write' : 'read'));
+  }
+  if ((name === 'utimensat' || name === 'futimesat') && args[1]?.valueText === 'NULL') {
+    return fdRequest(r.kernel, task, name, num(args[0]), bit('utime'));
+  }
+  const right = FD_RIGHTS[name];
+  return right ? fdRequest(r.kernel, task, name, num(args[0]), bit(right)) : null;
+}
+
+export function audit(lines: readonly string[], engine: Engine, opts: ReplayOptions): AuditReport {
+  const replay = new Replay(opts);
+  const summary: AuditSummary = { syscalls: 0, allowed: 0, denied: 0, unknown: 0 };
+  const denials: Judged[] = [];
+  const perRight: AuditReport['perRight'] = {};
+  let opened: { path: string; type?: string } | undefined;
+
+  replay.onEnter = (c: { lineNo: number; tid: number; name: string; call: Call | null; observed: Observed | undefined; args: readonly Arg[] }) => {
+    opened = undefined;
+    const task = replay.kernel.task(c.tid);
+    if (!task) return;
+    const req = c.call ? requestFor(replay.kernel, task, c.call) : fdUseRequest(replay, task, c.name, c.args);
+    if (!req) return;
+    const verdict = judge(engine, req);
+    summary.syscalls++;
+    if (verdict.allowed) summary.allowed++;
+    else summary.denied++;
+    if (verdict.checks.some((ch) => ch.unknown !== undefined)) summary.unknown++;
+    if (!verdict.allowed) denials.push({ lineNo: c.lineNo, tid: c.tid, syscall: c.name, verdict });
+    for (const ch of verdict.checks) {
+      const path = ch.check.object.path ?? '(unknown)';
+      for (const d of ch.decisions) {
+        for (const right of rightsIn(d.right, engine.policy.abi)) {
+          const byPath = (perRight[right] ??= {});
+          const cell = (byPath[path] ??= { allowed: 0, denied: 0 });
+          if (d.effect === 'allow') cell.allowed++;
+          else cell.denied++;
+        }
+      }
+    }
+    const obj = req.checks[0]?.object;
+    if (c.call?.sys === 'openat' && obj?.path !== undefined) opened = { path: obj.path, ...(obj.type ? { type: obj.type } : {}) };
+  };
+  replay.onCall = (c) => {
+    // What the new fd obtained: every right the policy allows on its object.
+    if (c.call?.sys !== 'openat' || !opened || !c.observed?.ok || c.observed.ret === undefined) return;
+    const task = replay.kernel.task(c.tid);
+    const e = task && replay.kernel.s.tables.get(task.files)?.fds.get(c.observed.ret);
+    const f = e && replay.kernel.s.files.get(e.file);
+    if (f) f.granted = engine.allowedMask(opened.path, opened.type);
+  };
+  for (let i = 0; i < lines.length; i++) replay.feed(lines[i]!, i + 1);
+  return { summary, denials, perRight, diagnostics: replay.diagnostics };
+}
+
+export { type Task };

@@ -1,0 +1,99 @@
+/**
+ * Judging a request: per check, per right, what the policy says; rename/link escalation; unknown
+ * objects decided by the policy's `unknown` setting; fd checks against the rights granted at
+ * open. The verdict keeps everything an explanation needs.
+ */
+import type { IrPolicy, RightDecision } from './ir.js';
+import type { Check, Request } from './requests.js';
+import { bit } from './rights.js';
+
+/** What the judge needs from a compiled policy. */
+export interface Engine {
+  readonly policy: IrPolicy;
+  /** One decision per right bit in `rights`, for a known path. */
+  decide(obj: { path: string; rights: number; type?: string | undefined; flags?: number | undefined }): RightDecision[];
+  /** Every right the policy allows on a path (what an fd obtains when opened). */
+  allowedMask(path: string, type?: string): number;
+  /** Rename/link no-escalation: rights(to + X) ⊆ rights(from + X) for every suffix X (only X = '' when !subtree). */
+  refer(from: string, to: string, subtree: boolean): { ok: boolean; witness?: string };
+}
+
+export interface CheckVerdict {
+  check: Check;
+  allowed: boolean;
+  errno?: string;
+  decisions: RightDecision[];
+  /** Why the object was decided as unknown. */
+  unknown?: string;
+}
+
+export interface Verdict {
+  request: Request;
+  allowed: boolean;
+  errno?: string;
+  checks: CheckVerdict[];
+  /** Set when the rename/link escalation check failed. */
+  escalation?: { witness: string };
+}
+
+const APPEND = bit('append');
+const WRITE = bit('write');
+
+function unknownDecisions(p: IrPolicy, rights: number): RightDecision[] {
+  const out: RightDecision[] = [];
+  for (let b = 1; b !== 0 && b <= rights; b <<= 1) {
+    if (rights & b) out.push({ right: b, effect: p.unknown.effect, errno: p.unknown.errno, matched: [] });
+  }
+  return out;
+}
+
+function judgeCheck(e: Engine, c: Check): CheckVerdict {
+  const p = e.policy;
+  const o = c.object;
+  if (o.anonymous) return { check: c, allowed: true, decisions: [] }; // pipes, sockets: no filesystem right
+  if (o.path === undefined && o.unknown !== undefined) {
+    const decisions = unknownDecisions(p, c.rights);
+    const allowed = p.unknown.effect === 'allow';
+    return { check: c, allowed, ...(allowed ? {} : { errno: p.unknown.errno }), decisions, unknown: o.unknown };
+  }
+  if (c.role === 'fd') {
+    if (c.granted === undefined) {
+      const allowed = p.unknown.effect === 'allow';
+      return { check: c, allowed, ...(allowed ? {} : { errno: p.unknown.errno }), decisions: unknownDecisions(p, c.rights), unknown: `fd ${c.fd} was not opened under this policy` };
+    }
+    let missing = c.rights & ~c.granted;
+    if (missing & APPEND && c.granted & WRITE) missing &= ~APPEND;
+    const decisions: RightDecision[] = [];
+    for (let b = 1; b !== 0 && b <= c.rights; b <<= 1) {
+      if (c.rights & b) decisions.push({ right: b, effect: missing & b ? 'deny' : 'allow', matched: [], ...(missing & b ? { errno: p.default.errno } : {}) });
+    }
+    return { check: c, allowed: missing === 0, ...(missing ? { errno: p.default.errno } : {}), decisions };
+  }
+  if (o.path === undefined) {
+    // Resolution fails in the kernel too (EBADF, ENOENT on a missing parent ...): nothing to grant.
+    return { check: c, allowed: true, decisions: [] };
+  }
+  let decisions = e.decide({ path: o.path, rights: c.rights, type: o.type, flags: c.flags });
+  if (c.appendOrWrite) {
+    const app = decisions.find((d) => d.right === APPEND);
+    if (app && app.effect === 'deny') {
+      const w = e.decide({ path: o.path, rights: WRITE, type: o.type, flags: c.flags })[0];
+      if (w && w.effect === 'allow') decisions = decisions.map((d) => (d.right === APPEND ? { ...w, right: APPEND } : d));
+    }
+  }
+  const denied = decisions.find((d) => d.effect === 'deny');
+  return { check: c, allowed: !denied, ...(denied?.errno ? { errno: denied.errno } : {}), decisions };
+}
+
+/** The verdict on a request: allowed only when every check allows every right it needs. */
+export function judge(e: Engine, req: Request): Verdict {
+  const checks = req.checks.map((c) => judgeCheck(e, c));
+  const denied = checks.find((c) => !c.allowed);
+  if (denied) return { request: req, allowed: false, errno: denied.errno ?? e.policy.default.errno, checks };
+  const r = req.refer;
+  if (r && r.from.path !== undefined && r.to.path !== undefined) {
+    const inc = e.refer(r.from.path, r.to.path, r.subtree);
+    if (!inc.ok) return { request: req, allowed: false, errno: 'EXDEV', checks, escalation: { witness: inc.witness ?? '' } };
+  }
+  return { request: req, allowed: true, checks };
+}
