@@ -47,7 +47,8 @@ export function openRights(flags: number, obj: ResolvedObject): { rights: number
   if (flags & O_PATH) return { rights: R('stat'), appendOrWrite: false };
   let rights = 0;
   const acc = flags & O_ACCMODE;
-  const isDir = obj.type === 'dir' || (flags & O_DIRECTORY) !== 0;
+  // O_TMPFILE carries O_DIRECTORY but opens a new regular file (inside the directory named).
+  const isDir = !(flags & __O_TMPFILE) && (obj.type === 'dir' || (flags & O_DIRECTORY) !== 0);
   const reads = acc === 0 || acc === 2 || acc === 3;
   const writes = acc === 1 || acc === 2 || acc === 3;
   if (reads) rights |= isDir ? R('list') : R('read');
