@@ -30,7 +30,7 @@ ALL=(
   py-threads perl-inplace
   exec-cloexec cwd-ancestor-rename
   deleted-files odd-names pipes-sockets dup2-juggle
-  tar-zip tree-ops
+  tar-zip tree-ops escape-workdir
 )
 
 die() { printf 'record-traces: %s\n' "$*" >&2; exit 1; }
@@ -552,6 +552,19 @@ mv x x/y/inside || true
 cd x/y; mv ../../x ../../x2; cd -P ../..
 find c -name '*.o' -delete
 find c -name 'top.c' -execdir mv {} {}.bak \;
+EOF
+)")
+    ;;
+
+  escape-workdir)
+    # A program that writes outside its work directory (for the auditor's denials): a sibling
+    # of the work dir through "..", one through a dirfd of the parent, and a rename out.
+    CMD=("${SH[@]}" "$(cat <<'EOF'
+echo inside >inside.txt
+echo leak >../escape-outside.txt
+exec 3<..
+echo via-dirfd >/proc/self/fd/3/escape-dirfd.txt
+mkdir sub && mv sub ../escape-moved
 EOF
 )")
     ;;

@@ -1,15 +1,28 @@
 /** The fdwarden command line: a thin layer over the library; each command is a function. */
 import { annotateCommand, ANNOTATE_USAGE } from './annotate.js';
+import { auditCommand, checkCommand, explainCommand, testCommand } from './policy-commands.js';
 import { UsageError } from './options.js';
 
 const USAGE = `usage: fdwarden COMMAND [ARGS]
 commands:
   annotate LOG [--cwd DIR] [--inherit FD=PATH]... [--fs live|empty|FILE.json]
       print an strace log with every fd annotated by the model (strace -yy style)
+  check POLICY [--var NAME=VALUE]...
+      report a policy's errors and warnings (exit 1 on errors)
+  test POLICY [--var NAME=VALUE]... [--cwd DIR]
+      run the policy's inline test blocks
+  audit --policy POLICY TRACE [--cwd DIR] [--inherit FD=PATH]... [--var NAME=VALUE]... [--json]
+      replay a recorded program through the model and the policy; exit 3 when something was denied
+  explain --policy POLICY (--trace TRACE --line N | 'syscall(args...)') [--cwd DIR] [--json]
+      why a call is allowed or denied: resolution, rights, matching rules, the deciding one
 run 'fdwarden COMMAND --help' for a command's options.`;
 
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
   annotate: annotateCommand,
+  check: checkCommand,
+  test: testCommand,
+  audit: auditCommand,
+  explain: explainCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -27,6 +27,8 @@ export interface AuditSummary {
 
 export interface AuditReport {
   summary: AuditSummary;
+  /** Every judged call by line number (the last one on a line). */
+  judged: Map<number, Judged>;
   denials: Judged[];
   /** Per right, per path: how many calls were allowed and denied. */
   perRight: Record<string, Record<string, { allowed: number; denied: number }>>;
@@ -55,6 +57,7 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
   const replay = new Replay(opts);
   const summary: AuditSummary = { syscalls: 0, allowed: 0, denied: 0, unknown: 0 };
   const denials: Judged[] = [];
+  const judged = new Map<number, Judged>();
   const perRight: AuditReport['perRight'] = {};
   let opened: { path: string; type?: string } | undefined;
 
@@ -69,7 +72,9 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
     if (verdict.allowed) summary.allowed++;
     else summary.denied++;
     if (verdict.checks.some((ch) => ch.unknown !== undefined)) summary.unknown++;
-    if (!verdict.allowed) denials.push({ lineNo: c.lineNo, tid: c.tid, syscall: c.name, verdict });
+    const j: Judged = { lineNo: c.lineNo, tid: c.tid, syscall: c.name, verdict };
+    judged.set(c.lineNo, j);
+    if (!verdict.allowed) denials.push(j);
     for (const ch of verdict.checks) {
       const path = ch.check.object.path ?? '(unknown)';
       for (const d of ch.decisions) {
@@ -84,6 +89,14 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
     const obj = req.checks[0]?.object;
     if (c.call?.sys === 'openat' && obj?.path !== undefined) opened = { path: obj.path, ...(obj.type ? { type: obj.type } : {}) };
   };
+  replay.onStart = (task) => {
+    // Inherited fds obtained their rights when the program started: whatever the policy allows there.
+    for (const [fd, e] of replay.kernel.s.tables.get(task.files)?.fds ?? []) {
+      const f = replay.kernel.s.files.get(e.file);
+      const label = replay.kernel.describeFd(task.tid, fd);
+      if (f && label && label !== 'unknown' && label.kind === 'path') f.granted = engine.allowedMask(label.path);
+    }
+  };
   replay.onCall = (c) => {
     // What the new fd obtained: every right the policy allows on its object.
     if (c.call?.sys !== 'openat' || !opened || !c.observed?.ok || c.observed.ret === undefined) return;
@@ -93,7 +106,7 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
     if (f) f.granted = engine.allowedMask(opened.path, opened.type);
   };
   for (let i = 0; i < lines.length; i++) replay.feed(lines[i]!, i + 1);
-  return { summary, denials, perRight, diagnostics: replay.diagnostics };
+  return { summary, judged, denials, perRight, diagnostics: replay.diagnostics };
 }
 
 export { type Task };

@@ -91,7 +91,8 @@ export function judge(e: Engine, req: Request): Verdict {
   const denied = checks.find((c) => !c.allowed);
   if (denied) return { request: req, allowed: false, errno: denied.errno ?? e.policy.default.errno, checks };
   const r = req.refer;
-  if (r && r.from.path !== undefined && r.to.path !== undefined) {
+  // Across mounts the kernel refuses with EXDEV by itself: nothing can escalate there.
+  if (r && r.from.path !== undefined && r.to.path !== undefined && r.from.mount === r.to.mount) {
     const inc = e.refer(r.from.path, r.to.path, r.subtree);
     if (!inc.ok) return { request: req, allowed: false, errno: 'EXDEV', checks, escalation: { witness: inc.witness ?? '' } };
   }

@@ -122,8 +122,9 @@ function one(syscall: string, object: ResolvedObject, rights: number): Request {
 const LOOKUP_RIGHTS: Record<string, Right> = {
   chmod: 'chmod', fchmodat: 'chmod', fchmodat2: 'chmod', chown: 'chown', lchown: 'chown', fchownat: 'chown',
   utime: 'utime', utimes: 'utime', utimensat: 'utime', futimesat: 'utime', truncate: 'truncate',
-  getxattr: 'xattr', setxattr: 'xattr', listxattr: 'xattr', removexattr: 'xattr', lgetxattr: 'xattr',
-  lsetxattr: 'xattr', llistxattr: 'xattr', lremovexattr: 'xattr',
+  // Reading extended attributes is metadata, like stat; setting or removing them is `xattr`.
+  getxattr: 'stat', listxattr: 'stat', lgetxattr: 'stat', llistxattr: 'stat',
+  setxattr: 'xattr', removexattr: 'xattr', lsetxattr: 'xattr', lremovexattr: 'xattr',
 };
 
 function lookupRequest(k: Kernel, task: Task, c: Extract<Call, { sys: 'lookup' }>): Request {
@@ -137,7 +138,7 @@ export const FD_RIGHTS: Readonly<Record<string, Right>> = {
   write: 'write', pwrite64: 'write', writev: 'write', pwritev: 'write', pwritev2: 'write',
   ftruncate: 'truncate', fallocate: 'write', fchmod: 'chmod', fchown: 'chown',
   getdents: 'list', getdents64: 'list', fstat: 'stat', fstatfs: 'stat',
-  fgetxattr: 'xattr', fsetxattr: 'xattr', flistxattr: 'xattr', fremovexattr: 'xattr',
+  fgetxattr: 'stat', flistxattr: 'stat', fsetxattr: 'xattr', fremovexattr: 'xattr',
 };
 
 /** A call on an fd, judged against what the fd obtained at open. */

@@ -6,12 +6,12 @@
  */
 import type { Kernel } from './kernel.js';
 import type { InodeKind, Task } from './types.js';
-import { dentry, inodeOf, pathOf } from './namespace.js';
+import { dentry, inodeOf, mountOf, pathOf } from './namespace.js';
 import { LAST_NORM, lookupLast, startWalk, walkToLast } from './resolve.js';
 
 export interface ResolvedObject {
   /** Absolute path of the object (or of the name to be created); undefined when unknown. */
-  path: string | undefined;
+  path?: string | undefined;
   exists: boolean;
   type?: InodeKind;
   /** The dentry, when it exists. */
@@ -20,6 +20,8 @@ export interface ResolvedObject {
   unknown?: string;
   /** A pipe, socket or other object outside the filesystem: it has no path and needs no right. */
   anonymous?: boolean;
+  /** The mount the object (or, for a name to be created, its directory) is on. */
+  mount?: number;
   /** Linux's errno when resolution itself fails (the call will fail too). */
   errno?: string;
   /** dirfd 5 = /srv, symlink hops... */
@@ -49,7 +51,7 @@ export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string
   if (typeof r === 'number') return existing(k, r, nd.steps ?? []);
   if (r.errno === 'ENOENT' && nd.lastType === LAST_NORM && nd.cur === parent && !dentry(k.s, parent).dead) {
     // The last name does not exist: the object a creating call would make.
-    return { path: join(pathOf(k.s, parent), nd.last), exists: false, steps: nd.steps ?? [] };
+    return { path: join(pathOf(k.s, parent), nd.last), exists: false, mount: mountOf(k.s, parent), steps: nd.steps ?? [] };
   }
   return failed(r, nd.steps ?? []);
 }
@@ -67,8 +69,11 @@ function existing(k: Kernel, id: number, steps: string[]): ResolvedObject {
   const inode = inodeOf(k.s, d);
   const label = k.describeDentry(id);
   const path = label.kind === 'path' ? label.path : undefined;
-  const out: ResolvedObject = { path, exists: true, type: inode.kind, dentry: id, steps };
-  if (path === undefined) out.anonymous = true;
+  const out: ResolvedObject = { path, exists: true, type: inode.kind, dentry: id, mount: mountOf(k.s, id), steps };
+  if (d.anonymous) {
+    out.anonymous = true; // pipes, sockets, memfds: not in any directory
+    delete out.path;
+  }
   return out;
 }
 

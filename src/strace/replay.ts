@@ -65,6 +65,8 @@ export class Replay {
   /** Split clone calls whose child may speak before the parent's result. */
   private readonly pendingClones: { pid: number; tid: number; flags: number }[] = [];
   onCall: ((c: AppliedCall) => void) | undefined;
+  /** Called once the first task exists, with its inherited fds. */
+  onStart: ((task: Task) => void) | undefined;
   /** Called before the model applies a call (with its parsed arguments), for policy decisions. */
   onEnter: ((c: AppliedCall & { args: readonly Arg[] }) => void) | undefined;
 
@@ -184,7 +186,9 @@ export class Replay {
     if (t && !t.exited) return t;
     if (!this.started) {
       this.started = true;
-      return k.spawn({ tid, cwd: this.opts.cwd, fds: this.opts.inherit ?? [], partialFds: this.opts.inherit === undefined });
+      const first = k.spawn({ tid, cwd: this.opts.cwd, fds: this.opts.inherit ?? [], partialFds: this.opts.inherit === undefined });
+      this.onStart?.(first);
+      return first;
     }
     // A child speaking before its parent's clone returned: the clone has happened already.
     const pending = this.pendingClones[this.pendingClones.length - 1];

@@ -1,0 +1,146 @@
+/**
+ * `fdwarden check`, `test`, `audit`, `explain`: thin wrappers over the library. Exit codes:
+ * 0 fine, 1 errors (bad policy, bad usage, failing tests), 3 when an audit found denials.
+ */
+import { audit, type Judged } from '../rules/auditor.js';
+import { engineFor } from '../rules/engine.js';
+import { explain, renderExplanation } from '../rules/explain.js';
+import { judgeSingle } from '../rules/single.js';
+import { parseStraceLine } from '../strace/line.js';
+import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
+import { one, parseOptions, UsageError } from './options.js';
+import { parseInherit, readLog, viewFor } from './annotate.js';
+
+const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
+const err = (s: string): void => { if (s) process.stderr.write(s.endsWith('\n') ? s : s + '\n'); };
+
+function policyOrExit(file: string | undefined, vars: readonly string[] | undefined): LoadedPolicy | number {
+  if (!file) throw new UsageError('needs a policy file (--policy POLICY)');
+  const p = loadPolicy(file, parseVars(vars));
+  err(p.report);
+  return p.compiled.ok ? p : 1;
+}
+
+export async function checkCommand(argv: readonly string[]): Promise<number> {
+  const p = parseOptions(argv, { var: { value: true, repeat: true } });
+  if (p.positional.length !== 1) throw new UsageError('usage: fdwarden check POLICY [--var NAME=VALUE]...');
+  const loaded = policyOrExit(p.positional[0], p.options.get('var'));
+  if (typeof loaded === 'number') return loaded;
+  const pol = loaded.compiled.policy;
+  out(`${p.positional[0]}: ok (abi ${pol.abi}, ${pol.rules.length} rules, default ${pol.default.effect}${pol.default.effect === 'deny' ? ` ${pol.default.errno}` : ''})`);
+  return 0;
+}
+
+export async function testCommand(argv: readonly string[]): Promise<number> {
+  const p = parseOptions(argv, { var: { value: true, repeat: true }, cwd: { value: true } });
+  if (p.positional.length !== 1) throw new UsageError('usage: fdwarden test POLICY [--var NAME=VALUE]... [--cwd DIR]');
+  const loaded = policyOrExit(p.positional[0], p.options.get('var'));
+  if (typeof loaded === 'number') return loaded;
+  const engine = engineFor(loaded.compiled.policy);
+  let passed = 0;
+  let failed = 0;
+  for (const t of loaded.compiled.tests) {
+    for (const x of t.expects) {
+      const r = judgeSingle(engine, x.syscall, x.argsText, one(p, 'cwd') ?? '/');
+      const at = `${x.span.file}:${x.span.line}:${x.span.col}`;
+      if (!r.ok) {
+        failed++;
+        out(`FAIL ${t.name}: ${at}: ${x.call}: ${r.error}`);
+        continue;
+      }
+      const v = r.verdict;
+      const good = (x.decision === 'allow') === v.allowed && (x.decision === 'allow' || x.errno === undefined || x.errno === v.errno);
+      if (good) passed++;
+      else {
+        failed++;
+        out(`FAIL ${t.name}: ${at}: expected ${x.decision}${x.errno ? ` ${x.errno}` : ''}, got ${v.allowed ? 'allow' : `deny ${v.errno}`}: ${x.call}`);
+        out(renderExplanation(explain(loaded.compiled.policy, v), (s) => sourceLine(loaded.compiled, s)).replace(/^/gm, '    '));
+      }
+    }
+  }
+  out(`${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+function auditOptions(argv: readonly string[]) {
+  return parseOptions(argv, {
+    policy: { value: true }, var: { value: true, repeat: true }, cwd: { value: true }, inherit: { value: true, repeat: true },
+    fs: { value: true }, json: {}, trace: { value: true }, line: { value: true },
+  });
+}
+
+function replayOpts(p: ReturnType<typeof auditOptions>) {
+  const inherit = p.options.get('inherit');
+  return {
+    view: viewFor(one(p, 'fs')),
+    cwd: one(p, 'cwd'),
+    // Without --inherit, fds 0-2 are taken to be inherited from /dev/null (the usual recording set-up).
+    inherit: inherit ? parseInherit(inherit) : [0, 1, 2].map((fd) => ({ fd, path: '/dev/null' })),
+  };
+}
+
+export async function auditCommand(argv: readonly string[]): Promise<number> {
+  const p = auditOptions(argv);
+  if (p.positional.length !== 1) throw new UsageError('usage: fdwarden audit --policy POLICY TRACE [--cwd DIR] [--var NAME=VALUE]... [--json]');
+  const loaded = policyOrExit(one(p, 'policy'), p.options.get('var'));
+  if (typeof loaded === 'number') return loaded;
+  const policy = loaded.compiled.policy;
+  const trace = p.positional[0]!;
+  const report = audit(readLog(trace), engineFor(policy), replayOpts(p));
+  for (const d of report.diagnostics) err(`fdwarden: ${trace}:${d.lineNo}: ${d.message}`);
+  const explained = (d: Judged) => explain(policy, d.verdict);
+  if (p.flags.has('json')) {
+    out(JSON.stringify({ ...report.summary, denials: report.denials.map((d) => ({ line: d.lineNo, tid: d.tid, syscall: d.syscall, explanation: explained(d) })), perRight: report.perRight }));
+  } else {
+    const s = report.summary;
+    out(`${trace}: ${s.syscalls} syscalls decided, ${s.allowed} allowed, ${s.denied} denied, ${s.unknown} on unknown objects`);
+    for (const [right, paths] of Object.entries(report.perRight)) {
+      const denied = Object.entries(paths).filter(([, c]) => c.denied > 0);
+      out(`  ${right}: ${Object.keys(paths).length} paths${denied.length ? `, ${denied.length} denied` : ''}`);
+    }
+    for (const d of report.denials) {
+      out(`\nline ${d.lineNo} (pid ${d.tid}): ` + renderExplanation(explained(d), (s) => sourceLine(loaded.compiled, s)));
+    }
+  }
+  return report.summary.denied > 0 ? 3 : 0;
+}
+
+export async function explainCommand(argv: readonly string[]): Promise<number> {
+  const p = auditOptions(argv);
+  const loaded = policyOrExit(one(p, 'policy'), p.options.get('var'));
+  if (typeof loaded === 'number') return loaded;
+  const policy = loaded.compiled.policy;
+  const engine = engineFor(policy);
+  const render = (v: Parameters<typeof explain>[1]) => {
+    const e = explain(policy, v);
+    out(p.flags.has('json') ? JSON.stringify(e) : renderExplanation(e, (s) => sourceLine(loaded.compiled, s)));
+    return v.allowed ? 0 : 3;
+  };
+  const trace = one(p, 'trace');
+  if (trace) {
+    const line = Number(one(p, 'line'));
+    if (!Number.isInteger(line) || line < 1) throw new UsageError('--trace needs --line N (a line number of the trace)');
+    const report = audit(readLog(trace).slice(0, line), engineFor(policy), replayOpts(p));
+    const hit = report.judged.get(line);
+    if (!hit) {
+      out(`${trace}:${line}: no filesystem decision on this line`);
+      return 0;
+    }
+    return render(hit.verdict);
+  }
+  if (p.positional.length !== 1) throw new UsageError("usage: fdwarden explain --policy POLICY ( --trace TRACE --line N | 'syscall(args...)' )");
+  const parsed = parseStraceLine(p.positional[0]!.trim());
+  if (parsed.kind !== 'call' && parsed.kind !== 'unfinished') {
+    // strace lines carry a result; a bare call is accepted too.
+    const bare = parseStraceLine(`${p.positional[0]!.trim()} = 0`);
+    if (bare.kind !== 'call') throw new UsageError(`cannot read '${p.positional[0]}' as a syscall (write it as strace does: unlinkat(AT_FDCWD, "/x", 0))`);
+    return explainOne(bare.name, bare.argsText);
+  }
+  return explainOne(parsed.name, parsed.argsText);
+
+  function explainOne(name: string, argsText: string): number {
+    const r = judgeSingle(engine, name, argsText, one(p, 'cwd') ?? '/');
+    if (!r.ok) throw new UsageError(r.error);
+    return render(r.verdict);
+  }
+}

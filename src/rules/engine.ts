@@ -1,0 +1,29 @@
+/** A compiled policy behind the judge's Engine interface. */
+import type { IrPolicy } from './ir.js';
+import type { Engine } from './judge.js';
+import { compile, type CompiledPolicy } from './compile.js';
+import { allowedMask, decide } from './decide.js';
+import { subtreeRightsIncluded } from './inclusion.js';
+
+export interface CompiledEngine extends Engine {
+  readonly compiled: CompiledPolicy;
+}
+
+export function engineFor(policy: IrPolicy): CompiledEngine {
+  const c = compile(policy);
+  return {
+    policy,
+    compiled: c,
+    decide: (obj) => decide(c, obj),
+    allowedMask: (path, type) => allowedMask(c, { path, type }),
+    refer(from, to, subtree) {
+      try {
+        const r = subtreeRightsIncluded(c, from, to, { dir: subtree });
+        return r.included ? { ok: true } : { ok: false, witness: r.witness ?? '' };
+      } catch (e) {
+        // Too large to decide exactly: refuse (fail closed) rather than guess.
+        return { ok: false, witness: `(undecided: ${e instanceof Error ? e.message : String(e)})` };
+      }
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Explanations: for a verdict, the syscall, how each object was resolved, the rights it needed,
+ * per right the rules that matched (with spans and effects) and the one that decided with its
+ * `because`; for a denial, the narrowest rule that would allow it.
+ */
+import type { IrPolicy, IrRule, RightDecision, Span } from './ir.js';
+import type { Verdict } from './judge.js';
+import { rightsIn } from './rights.js';
+
+export interface RightExplanation {
+  right: string;
+  effect: 'allow' | 'deny';
+  errno?: string;
+  /** The deciding rule, or 'default' / 'unknown' / 'fd' when no rule decided. */
+  decidedBy: { rule: number; effect: string; tier: number; span: Span; because?: string } | 'default' | 'unknown' | 'granted at open';
+  matched: { rule: number; effect: string; tier: number; span: Span }[];
+}
+
+export interface CheckExplanation {
+  role: string;
+  path: string | undefined;
+  exists: boolean;
+  type?: string;
+  steps: string[];
+  unknown?: string;
+  rights: string[];
+  perRight: RightExplanation[];
+}
+
+export interface Explanation {
+  syscall: string;
+  allowed: boolean;
+  errno?: string;
+  checks: CheckExplanation[];
+  escalation?: string;
+  /** For a denial: a rule that would allow exactly this (narrowest: this path, these rights). */
+  fix?: string;
+}
+
+function ruleRef(r: IrRule) {
+  return { rule: r.id, effect: r.effect, tier: r.tier, span: r.span };
+}
+
+export function explain(policy: IrPolicy, v: Verdict): Explanation {
+  const checks: CheckExplanation[] = v.checks.map((cv) => {
+    const o = cv.check.object;
+    const perRight = cv.decisions.map((d: RightDecision): RightExplanation => {
+      const rule = d.rule === undefined ? undefined : policy.rules[d.rule];
+      const decidedBy: RightExplanation['decidedBy'] = rule
+        ? { ...ruleRef(rule), ...(rule.because !== undefined ? { because: rule.because } : {}) }
+        : cv.unknown !== undefined ? 'unknown' : cv.check.role === 'fd' ? 'granted at open' : 'default';
+      return {
+        right: rightsIn(d.right, policy.abi).join(','),
+        effect: d.effect,
+        ...(d.errno !== undefined && d.effect === 'deny' ? { errno: d.errno } : {}),
+        decidedBy,
+        matched: d.matched.map((id) => policy.rules[id]).filter((r): r is IrRule => !!r).map(ruleRef),
+      };
+    });
+    return {
+      role: cv.check.role, path: o.path, exists: o.exists, ...(o.type ? { type: o.type } : {}), steps: o.steps,
+      ...(cv.unknown !== undefined ? { unknown: cv.unknown } : {}), rights: rightsIn(cv.check.rights, policy.abi), perRight,
+    };
+  });
+  const out: Explanation = { syscall: v.request.syscall, allowed: v.allowed, checks };
+  if (v.errno !== undefined) out.errno = v.errno;
+  if (v.escalation) out.escalation = v.escalation.witness;
+  if (!v.allowed) out.fix = fixFor(checks, v);
+  return out;
+}
+
+function fixFor(checks: CheckExplanation[], v: Verdict): string {
+  if (v.escalation) return `the rights at the new name must not exceed those at the old one (witness suffix '${v.escalation.witness}'): grant the same rights at both, or none extra at the destination`;
+  const denied = checks.find((c) => c.perRight.some((r) => r.effect === 'deny'));
+  if (!denied) return '';
+  if (denied.unknown !== undefined) return `unknown allow   # the model could not resolve the object: ${denied.unknown}`;
+  const rights = denied.perRight.filter((r) => r.effect === 'deny').map((r) => r.right);
+  const path = denied.path ?? '?';
+  const quoted = /[\s"#;{}]/.test(path) ? JSON.stringify(path) : path;
+  const byRule = denied.perRight.find((r) => r.effect === 'deny' && typeof r.decidedBy === 'object');
+  const tier = byRule && typeof byRule.decidedBy === 'object' ? byRule.decidedBy.tier + 1 : 0;
+  const rule = `allow ${rights.join(',')} ${quoted}`;
+  return tier > 0 ? `tier ${tier} { ${rule} }   # a deny in tier ${tier - 1} decides otherwise` : rule;
+}
+
+function where(s: Span): string {
+  return `${s.file}:${s.line}:${s.col}`;
+}
+
+/** The explanation as text for people. */
+export function renderExplanation(e: Explanation, source?: (s: Span) => string | undefined): string {
+  const lines: string[] = [];
+  lines.push(`${e.syscall}: ${e.allowed ? 'allowed' : `denied${e.errno ? ` with ${e.errno}` : ''}`}`);
+  for (const c of e.checks) {
+    lines.push(`  ${c.role} ${c.path ?? '(unknown)'}${c.exists ? '' : ' (does not exist yet)'}${c.type ? ` [${c.type}]` : ''}`);
+    for (const s of c.steps) lines.push(`    resolved: ${s}`);
+    if (c.unknown !== undefined) lines.push(`    unknown: ${c.unknown}`);
+    lines.push(`    needs: ${c.rights.join(', ') || '(nothing)'}`);
+    for (const r of c.perRight) {
+      const by = typeof r.decidedBy === 'string'
+        ? `by ${r.decidedBy}`
+        : `by rule at ${where(r.decidedBy.span)} (${r.decidedBy.effect}, tier ${r.decidedBy.tier})${r.decidedBy.because ? `: "${r.decidedBy.because}"` : ''}`;
+      lines.push(`    ${r.right}: ${r.effect}${r.errno ? ` ${r.errno}` : ''} ${by}`);
+      if (typeof r.decidedBy === 'object') {
+        const text = source?.(r.decidedBy.span);
+        if (text) lines.push(`        ${text.trim()}`);
+      }
+      for (const m of r.matched) {
+        if (typeof r.decidedBy === 'object' && m.rule === r.decidedBy.rule) continue;
+        lines.push(`      also matched: ${m.effect} at ${where(m.span)} (tier ${m.tier})`);
+      }
+    }
+  }
+  if (e.escalation !== undefined) lines.push(`  escalation: rights at the destination exceed the source's at suffix '${e.escalation}' → EXDEV`);
+  if (e.fix) lines.push(`  would allow it: ${e.fix}`);
+  return lines.join('\n');
+}

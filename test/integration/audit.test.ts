@@ -1,0 +1,61 @@
+/**
+ * Auditing real recordings with the shipped workdir policy: programs that stay in their work
+ * directory get no denials; one that writes outside it is denied, with explanations.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'bin/fdwarden.js');
+const TRACES = join(ROOT, 'test/fixtures/traces');
+const POLICY = join(ROOT, 'examples/policies/workdir.policy');
+
+function fixtures(): { name: string; cwd: string }[] {
+  return readFileSync(join(TRACES, 'INDEX.tsv'), 'utf8').trim().split('\n').map((l) => {
+    const [name, cwd] = l.split('\t');
+    return { name: name!, cwd: cwd!.replace(/^cwd=/, '') };
+  });
+}
+
+function auditJson(name: string, cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, 'audit', '--policy', POLICY, '--var', `WORK=${cwd}`, '--var', 'HOME=/tmp/fdw-rec',
+    '--cwd', cwd, '--json', join(TRACES, `${name}.strace`)], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr, report: JSON.parse(r.stdout || '{}') };
+}
+
+describe('fdwarden audit with examples/policies/workdir.policy', () => {
+  for (const f of fixtures().filter((x) => x.name !== 'escape-workdir')) {
+    it(`${f.name}: nothing denied`, () => {
+      const { status, report } = auditJson(f.name, f.cwd);
+      expect(report.denials).toEqual([]);
+      expect(report.syscalls).toBeGreaterThan(100);
+      expect(report.denied).toBe(0);
+      expect(status).toBe(0);
+    });
+  }
+
+  it('a program writing outside $WORK is denied, through "..", through a dirfd of the parent, and by a rename out', () => {
+    const { status, report } = auditJson('escape-workdir', '/tmp/fdw-rec/escape-workdir');
+    expect(status).toBe(3);
+    const denied = report.denials.map((d: { syscall: string; explanation: { checks: { path: string }[]; errno: string; fix: string } }) => ({
+      syscall: d.syscall, paths: d.explanation.checks.map((c) => c.path), errno: d.explanation.errno,
+    }));
+    expect(denied).toContainEqual({ syscall: 'openat', paths: ['/tmp/fdw-rec/escape-outside.txt'], errno: 'EACCES' });
+    expect(denied).toContainEqual({ syscall: 'openat', paths: ['/tmp/fdw-rec/escape-dirfd.txt'], errno: 'EACCES' });
+    expect(denied).toContainEqual({ syscall: 'renameat2', paths: ['/tmp/fdw-rec/escape-workdir/sub', '/tmp/fdw-rec/escape-moved'], errno: 'EACCES' });
+    const viaDirfd = report.denials.find((d: { explanation: { checks: { path: string; steps: string[] }[] } }) => d.explanation.checks[0]?.path === '/tmp/fdw-rec/escape-dirfd.txt');
+    expect(viaDirfd.explanation.checks[0].steps.join('\n')).toMatch(/fd\/3 jumps to \/tmp\/fdw-rec/);
+    expect(viaDirfd.explanation.fix).toBe('allow write,truncate /tmp/fdw-rec/escape-dirfd.txt');
+    expect(report.denied).toBe(report.denials.length);
+  });
+
+  it('exits 1 with a pointed diagnostic on a broken policy', () => {
+    const r = spawnSync(process.execPath, [CLI, 'check', join(ROOT, 'test/fixtures/policies/broken.policy')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/broken\.policy:3:7: error\[FW\d+\]/);
+    expect(r.stderr).toMatch(/\^/);
+    expect(r.stderr).toMatch(/help: .*read/);
+  });
+});
