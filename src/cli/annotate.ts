@@ -60,7 +60,12 @@ export async function annotateCommand(argv: readonly string[]): Promise<number> 
     let text = '';
     const end = Math.min(lines.length, i + CHUNK);
     for (let j = i; j < end; j++) text += replay.feed(lines[j]!, j + 1) + '\n';
-    writeSync(1, Buffer.from(text, 'latin1'));
+    try {
+      writeSync(1, Buffer.from(text, 'latin1'));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EPIPE') return 0; // the reader went away
+      throw e;
+    }
   }
   for (const d of replay.diagnostics) process.stderr.write(`fdwarden: ${file}:${d.lineNo}: ${d.message}\n`);
   return 0;

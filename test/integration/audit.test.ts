@@ -59,3 +59,17 @@ describe('fdwarden audit with examples/policies/workdir.policy', () => {
     expect(r.stderr).toMatch(/help: .*read/);
   });
 });
+
+describe('the example policies', () => {
+  for (const name of ['workdir', 'build', 'hide-ssh']) {
+    it(`${name}.policy: checks clean and passes its inline tests`, () => {
+      const file = join(ROOT, `examples/policies/${name}.policy`);
+      const check = spawnSync(process.execPath, [CLI, 'check', file], { encoding: 'utf8' });
+      expect(check.stderr).toBe('');
+      expect(check.status).toBe(0);
+      const test = spawnSync(process.execPath, [CLI, 'test', file], { encoding: 'utf8' });
+      expect(test.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+      expect(test.status).toBe(0);
+    });
+  }
+});
