@@ -21,3 +21,12 @@ export { sandboxMachine, watchLifecycle, type LifecycleEvent, type SandboxActor 
 export { Replay, type ReplayOptions, type AppliedCall, type Diagnostic } from './strace/replay.js';
 export { annotateLines, type Annotated } from './strace/annotate.js';
 export { stripAnnotations, scoreAnnotations } from './strace/annotations.js';
+export { compilePolicyText, compilePolicyJson, parsePolicy, printPolicy, toJson, fromJson, renderDiagnostic, renderDiagnostics, fileLoader, type PolicyOptions } from './dsl/index.js';
+export type { IrPolicy, IrRule, RightDecision, Span } from './rules/ir.js';
+export { RIGHTS_ABI1, bit, rightsNamed, rightsIn, allRights, type Right } from './rules/rights.js';
+export { engineFor, type CompiledEngine } from './rules/engine.js';
+export { judge, type Engine, type Verdict } from './rules/judge.js';
+export { requestFor, type Request, type Check } from './rules/requests.js';
+export { explain, renderExplanation, type Explanation } from './rules/explain.js';
+export { audit, type AuditReport, type AuditSummary } from './rules/auditor.js';
+export { judgeSingle } from './rules/single.js';
