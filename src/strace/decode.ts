@@ -65,6 +65,14 @@ function lookup(name: string, d: number, p: string | undefined, follow: boolean,
 
 type Decoder = (a: readonly Arg[], name: string) => Call | null;
 
+/** A lookup-only *at call whose AT_* flags are argument `flagArg` (none when undefined). */
+function atLookup(flagArg: number | undefined): Decoder {
+  return (a, name) => {
+    const f = flagArg === undefined ? 0 : flagsOf(a[flagArg], AT_FLAGS);
+    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
+  };
+}
+
 /** name → decoder. A name absent here cannot change the model's state. */
 const DECODERS: Record<string, Decoder> = {
   open: (a, name) => openCall(AT_FDCWD, a[0], a[1], a[2]),
@@ -179,48 +187,19 @@ const DECODERS: Record<string, Decoder> = {
   lsetxattr: (a, name) => lookup(name, AT_FDCWD, path(a[0]), false),
   llistxattr: (a, name) => lookup(name, AT_FDCWD, path(a[0]), false),
   lremovexattr: (a, name) => lookup(name, AT_FDCWD, path(a[0]), false),
-  newfstatat: (a, name) => {
-    const flagArg = name === 'fchownat' ? a[4] : name === 'futimesat' ? undefined : a[3];
-    const f = flagsOf(flagArg, AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
-  fstatat64: (a, name) => {
-    const flagArg = name === 'fchownat' ? a[4] : name === 'futimesat' ? undefined : a[3];
-    const f = flagsOf(flagArg, AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
-  fchownat: (a, name) => {
-    const flagArg = name === 'fchownat' ? a[4] : name === 'futimesat' ? undefined : a[3];
-    const f = flagsOf(flagArg, AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
-  utimensat: (a, name) => {
-    const flagArg = name === 'fchownat' ? a[4] : name === 'futimesat' ? undefined : a[3];
-    const f = flagsOf(flagArg, AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
-  futimesat: (a, name) => {
-    const flagArg = name === 'fchownat' ? a[4] : name === 'futimesat' ? undefined : a[3];
-    const f = flagsOf(flagArg, AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
+  newfstatat: atLookup(3),
+  fstatat64: atLookup(3),
+  fchownat: atLookup(4),
+  utimensat: atLookup(3),
+  futimesat: atLookup(undefined),
+  faccessat2: atLookup(3),
+  fchmodat: atLookup(3),
+  fchmodat2: atLookup(3),
   statx: (a, name) => {
     const f = flagsOf(a[2], AT_FLAGS);
     return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
   },
   faccessat: (a, name) => lookup(name, dirfd(a[0]), path(a[1]), true),
-  faccessat2: (a, name) => {
-    const f = flagsOf(a[3], AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
-  fchmodat: (a, name) => {
-    const f = flagsOf(a[3], AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
-  fchmodat2: (a, name) => {
-    const f = flagsOf(a[3], AT_FLAGS);
-    return lookup(name, dirfd(a[0]), path(a[1]), !(f & AT_SYMLINK_NOFOLLOW), (f & AT_EMPTY_PATH) !== 0);
-  },
   readlinkat: (a, name) => lookup(name, dirfd(a[0]), path(a[1]), false, true),
 };
 
