@@ -59,7 +59,9 @@ export function openRights(flags: number, obj: ResolvedObject): { rights: number
       appendOrWrite = true;
     } else rights |= R('write');
   }
-  if (flags & O_TRUNC) rights |= R('truncate');
+  // The kernel ignores O_TRUNC on devices, fifos and sockets (may_open clears it): only files truncate.
+  const truncates = !obj.exists || obj.type === 'reg' || obj.type === 'unknown' || obj.type === undefined;
+  if (flags & O_TRUNC && truncates) rights |= R('truncate');
   if (flags & __O_TMPFILE) rights |= R('create');
   else if (flags & O_CREAT && (!obj.exists || flags & O_EXCL)) rights |= R('create');
   return { rights, appendOrWrite };

@@ -32,6 +32,8 @@ describe('syscall → rights', () => {
     expect(needs(k, open('f', O_RDONLY))).toEqual([['object', '/srv/f', ['read']]]);
     expect(needs(k, open('f', O_RDWR))).toEqual([['object', '/srv/f', ['read', 'write']]]);
     expect(needs(k, open('f', O_RDONLY | O_TRUNC))).toEqual([['object', '/srv/f', ['read', 'truncate']]]);
+    k.syscall(1, { sys: 'mknodat', dirfd: -100, path: 'fifo', mode: 0o010644 });
+    expect(needs(k, open('fifo', O_WRONLY | O_TRUNC))).toEqual([['object', '/srv/fifo', ['write']]]);
     expect(needs(k, open('f', O_WRONLY | O_CREAT))).toEqual([['object', '/srv/f', ['write']]]);
     expect(needs(k, open('f', O_WRONLY | O_CREAT | O_EXCL))).toEqual([['object', '/srv/f', ['write', 'create']]]);
     expect(needs(k, open('new', O_WRONLY | O_CREAT))).toEqual([['object', '/srv/new', ['write', 'create']]]);
