@@ -8,7 +8,7 @@ import type { Arg } from '../strace/args.js';
 import type { Call, Observed } from '../state/calls.js';
 import type { Task } from '../state/types.js';
 import { FD_RIGHTS, fdRequest, requestFor, type Request } from './requests.js';
-import { judge, type Engine, type Verdict } from './judge.js';
+import { judge, procSelf, type Engine, type Verdict } from './judge.js';
 import { bit, rightsIn } from './rights.js';
 
 export interface Judged {
@@ -87,14 +87,14 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
       }
     }
     const obj = req.checks[0]?.object;
-    if (c.call?.sys === 'openat' && obj?.path !== undefined) opened = { path: obj.path, ...(obj.type ? { type: obj.type } : {}) };
+    if (c.call?.sys === 'openat' && obj?.path !== undefined) opened = { path: procSelf(obj.path, task), ...(obj.type ? { type: obj.type } : {}) };
   };
   replay.onStart = (task) => {
     // Inherited fds obtained their rights when the program started: whatever the policy allows there.
     for (const [fd, e] of replay.kernel.s.tables.get(task.files)?.fds ?? []) {
       const f = replay.kernel.s.files.get(e.file);
       const label = replay.kernel.describeFd(task.tid, fd);
-      if (f && label && label !== 'unknown' && label.kind === 'path') f.granted = engine.allowedMask(label.path);
+      if (f && label && label !== 'unknown' && label.kind === 'path') f.granted = engine.allowedMask(procSelf(label.path, task));
     }
   };
   replay.onCall = (c) => {

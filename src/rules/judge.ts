@@ -47,9 +47,20 @@ function unknownDecisions(p: IrPolicy, rights: number): RightDecision[] {
   return out;
 }
 
-function judgeCheck(e: Engine, c: Check): CheckVerdict {
+/** The caller's own /proc entries as the policy names them: /proc/self, /proc/thread-self. */
+export function procSelf(path: string, caller: Request['caller']): string {
+  if (!caller || !path.startsWith('/proc/')) return path;
+  const own = `/proc/${caller.tgid}`;
+  const thread = `${own}/task/${caller.tid}`;
+  if (path === thread || path.startsWith(thread + '/')) return '/proc/thread-self' + path.slice(thread.length);
+  if (path === own || path.startsWith(own + '/')) return '/proc/self' + path.slice(own.length);
+  return path;
+}
+
+function judgeCheck(e: Engine, c: Check, caller: Request['caller']): CheckVerdict {
   const p = e.policy;
-  const o = c.object;
+  const o = c.object.path === undefined ? c.object : { ...c.object, path: procSelf(c.object.path, caller) };
+  c = o === c.object ? c : { ...c, object: o };
   if (o.anonymous) return { check: c, allowed: true, decisions: [] }; // pipes, sockets: no filesystem right
   if (o.path === undefined && o.unknown !== undefined) {
     const decisions = unknownDecisions(p, c.rights);
@@ -87,7 +98,7 @@ function judgeCheck(e: Engine, c: Check): CheckVerdict {
 
 /** The verdict on a request: allowed only when every check allows every right it needs. */
 export function judge(e: Engine, req: Request): Verdict {
-  const checks = req.checks.map((c) => judgeCheck(e, c));
+  const checks = req.checks.map((c) => judgeCheck(e, c, req.caller));
   const denied = checks.find((c) => !c.allowed);
   if (denied) return { request: req, allowed: false, errno: denied.errno ?? e.policy.default.errno, checks };
   const r = req.refer;

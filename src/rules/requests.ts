@@ -29,6 +29,8 @@ export interface Check {
 
 export interface Request {
   syscall: string;
+  /** The calling task: `/proc/<its tgid>` is matched as `/proc/self` (policies say `/proc/self/**`). */
+  caller?: { tid: number; tgid: number };
   checks: Check[];
   /** Rename/link: the object's rights at its new name must not exceed those at its old one. */
   refer?: { from: ResolvedObject; to: ResolvedObject; subtree: boolean };
@@ -73,6 +75,12 @@ function at(k: Kernel, task: Task, dirfd: number, path: string, follow: boolean,
 
 /** The request a decoded call makes, or null when it needs no filesystem right. */
 export function requestFor(k: Kernel, task: Task, c: Call): Request | null {
+  const r = requestOf(k, task, c);
+  if (r) r.caller = { tid: task.tid, tgid: task.tgid };
+  return r;
+}
+
+function requestOf(k: Kernel, task: Task, c: Call): Request | null {
   switch (c.sys) {
     case 'openat': {
       const tmp = (c.flags & __O_TMPFILE) !== 0;
@@ -149,7 +157,7 @@ export function fdRequest(k: Kernel, task: Task, syscall: string, fd: number, ri
   if (obj.errno === 'EBADF') return null; // the call fails on its own; nothing to grant
   if (obj.anonymous || (obj.path === undefined && !obj.unknown)) return null; // pipes and sockets need no right
   const c: Check = { role: 'fd', object: obj, rights, fd, granted: grantedOf(k, task, fd) };
-  return { syscall, checks: [c] };
+  return { syscall, checks: [c], caller: { tid: task.tid, tgid: task.tgid } };
 }
 
 /** The rights recorded on an fd's open file description at open (undefined: unknown). */
