@@ -47,6 +47,7 @@ export const CODES = {
   FW601: ['warning', 'rule shadowed by a deny'],
   FW602: ['warning', 'over-broad grant'],
   FW603: ['warning', 'unused variable'],
+  FW604: ['warning', 'plain path after an `under` target'],
   FW701: ['error', 'invalid JSON'],
   FW702: ['error', 'JSON does not match the AST schema'],
 } as const satisfies Record<string, readonly [Severity, string]>;

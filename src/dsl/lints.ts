@@ -6,6 +6,8 @@
 import type { IrPolicy, IrRule, RuleWhen } from '../rules/ir.js';
 import { bit, rightsIn } from '../rules/rights.js';
 import { diag, type Diagnostic } from './diagnostics.js';
+import type { Target } from './ast.js';
+import type { Span } from '../rules/ir.js';
 
 /**
  * Whether some glob of `qs` covers `p`: `p` itself, or `X/**` for a prefix `X/` of `p` (that
@@ -79,6 +81,24 @@ export function lintOverBroad(policy: IrPolicy): Diagnostic[] {
     const names = rightsIn(r.rights & BROAD, policy.abi).join(', ');
     out.push(diag('FW602', r.span, `this allow grants ${names} on \`${p}\`, that is on every path`,
       'narrow it to the directories that need it, e.g. `under /srv/app`'));
+  }
+  return out;
+}
+
+/**
+ * `under` binds to one pattern: in `allow read under /a /b`, `/b` is only that path, not what is
+ * below it. A plain, glob-free path after an `under` target is almost always meant as `under`.
+ */
+export function lintUnderMix(targets: readonly Target[], fallback: Span): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let seenUnder = false;
+  for (const t of targets) {
+    if (t.under) seenUnder = true;
+    else if (seenUnder && !/[*?[{]/.test(t.pattern.text)) {
+      out.push(diag('FW604', t.pattern.span ?? t.span ?? fallback,
+        `\`${t.pattern.text}\` is just that path: \`under\` applies only to the pattern right after it`,
+        `write \`under ${t.pattern.text}\` to include everything below it too`));
+    }
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { LATEST_ABI } from '../rules/rights.js';
 import type { Effect, Fallback, Item, PolicyAst, RuleItem, TestItem } from './ast.js';
 import { diag, fileSpan, type Code, type Diagnostic } from './diagnostics.js';
 import { walkPolicy, type IncludeCache, type Loader } from './includes.js';
-import { lintOverBroad, lintShadowed } from './lints.js';
+import { lintOverBroad, lintShadowed, lintUnderMix } from './lints.js';
 import { checkErrno, lowerRule, type RuleContext } from './lower-rule.js';
 import { isKnownAbi, knownAbis } from './names.js';
 import { checkCall } from './syscall.js';
@@ -170,6 +170,10 @@ export function lower(ast: PolicyAst, opts: LowerOptions = {}): LowerResult {
   const tests = lowerTests(entries, ctx);
 
   diagnostics.push(...lintShadowed(policy), ...lintOverBroad(policy));
+  for (const { item } of entries) {
+    const ruleItems = item.kind === 'rule' ? [item] : item.kind === 'tier' ? item.rules : [];
+    for (const r of ruleItems) diagnostics.push(...lintUnderMix(r.targets, r.span ?? root), ...lintUnderMix(r.except, r.span ?? root));
+  }
   const warned = new Set<string>();
   for (const { item } of entries) {
     if (item.kind !== 'let' || env.used.has(item.name) || warned.has(item.name)) continue;

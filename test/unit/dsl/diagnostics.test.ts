@@ -70,6 +70,7 @@ const CASES: Case[] = [
   { code: 'FW601', text: `${H}deny write /srv/**\nallow write /srv/a/*.c\n`, line: 3, col: 1 },
   { code: 'FW602', text: `${H}allow write under /\n`, line: 2, col: 1 },
   { code: 'FW603', text: `${H}let $X = "/x"\n`, line: 2, col: 1 },
+  { code: 'FW604', text: `${H}allow read under /a /b\n`, line: 2, col: 21 },
 ];
 
 describe('every diagnostic code', () => {
@@ -125,7 +126,7 @@ describe('the spec', () => {
   }
 
   test('its opening example compiles without a diagnostic', () => {
-    const r = compile(blocks[0]!, { files: { 'runtime.policy': 'allow read,list,stat under /lib /etc\n' } });
+    const r = compile(blocks[0]!, { files: { 'runtime.policy': 'allow read,list,stat under /lib under /etc\n' } });
     expect(r.diagnostics).toEqual([]);
     expect(r.tests[0]?.expects).toHaveLength(2);
   });
