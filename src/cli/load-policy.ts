@@ -1,19 +1,14 @@
 /** Loading a policy file for a command: `--var` overrides, includes from disk, diagnostics on stderr. */
 import { readFileSync } from 'node:fs';
-import { compilePolicyText, fileLoader, renderDiagnostics, type CompiledPolicy } from '../dsl/index.js';
+import { compilePolicyText, fileLoader, renderDiagnostics, varsFromArgs, type CompiledPolicy } from '../dsl/index.js';
 import { UsageError } from './options.js';
 
-/** `--var NAME=VALUE` (repeatable; a repeated NAME makes a list). */
-export function parseVars(specs: readonly string[] | undefined): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const s of specs ?? []) {
-    const m = /^\$?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(s);
-    if (!m) throw new UsageError(`--var wants NAME=VALUE, got '${s}' (e.g. --var WORK=/srv/job)`);
-    const [, name, value] = m as unknown as [string, string, string];
-    const prev = out[name];
-    out[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
-  }
-  return out;
+/** `--var NAME=VALUE` (repeatable; a repeated NAME makes a list), read by the language itself. */
+export function parseVars(specs: readonly string[] | undefined): Record<string, string[]> {
+  const r = varsFromArgs(specs ?? []);
+  const bad = r.diagnostics[0];
+  if (bad) throw new UsageError(`${bad.message} (${bad.help ?? 'write --var NAME=VALUE'})`);
+  return r.vars;
 }
 
 export interface LoadedPolicy {
@@ -22,7 +17,7 @@ export interface LoadedPolicy {
   report: string;
 }
 
-export function loadPolicy(file: string, vars: Record<string, string | string[]>): LoadedPolicy {
+export function loadPolicy(file: string, vars: Record<string, string[]>): LoadedPolicy {
   const text = readFileSync(file, 'utf8');
   const compiled = compilePolicyText(text, { file, vars, load: fileLoader() });
   const report = compiled.diagnostics.length ? renderDiagnostics(compiled.diagnostics, compiled.sources) : '';

@@ -204,6 +204,7 @@ export class Replay {
 
   private apply(task: Task, name: string, args: readonly Arg[], result: Result, lineNo: number): void {
     const decoded = decodeCall(name, args) ?? decodeFdPassing(name, args);
+    if (!decoded && !this.onEnter) return; // annotating only: nothing to apply
     const observed = observe(name, args, result);
     // Observers see every call with its arguments, before the model applies it (a policy decides here).
     this.onEnter?.({ lineNo, tid: task.tid, name, call: decoded, observed, args });
