@@ -40,6 +40,7 @@ export interface AppliedCall {
 }
 
 const CLONES = new Set(['clone', 'clone3', 'fork', 'vfork']);
+const CLONE_PIDFD = 0x1000;
 /** The pid used for logs without pid prefixes (strace without -f). */
 const NO_PID = 1;
 
@@ -210,7 +211,16 @@ export class Replay {
     this.onEnter?.({ lineNo, tid: task.tid, name, call: decoded, observed, args });
     if (!decoded) return;
     if (observed || decoded.sys === 'exit') this.kernel.syscall(task.tid, decoded, observed);
+    if (decoded.sys === 'clone' && decoded.flags & CLONE_PIDFD && observed?.ok) this.pidfd(task, name, args, observed.ret);
     this.onCall?.({ lineNo, tid: task.tid, name, call: decoded, observed });
+  }
+
+  /** CLONE_PIDFD: the parent got a pidfd for the child, at the number strace shows. */
+  private pidfd(task: Task, name: string, args: readonly Arg[], child: number | undefined): void {
+    const at = name === 'clone3' ? args[0]?.changed?.field('pidfd') : args.find((a) => a.key === 'parent_tid');
+    const fd = at?.items?.[0]?.value;
+    if (typeof fd !== 'number' || child === undefined) return;
+    this.kernel.syscall(task.tid, { sys: 'anon', kind: 'pidfd', cloexec: true, nonblock: false, name: `pid:${child}` }, { ok: true, ret: fd });
   }
 
   private labelSlots(task: Task, spec: SyscallFdSpec, args: readonly Arg[], when: 'entry' | 'exit', ins: Inserts): void {

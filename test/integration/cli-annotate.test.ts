@@ -60,3 +60,19 @@ describe('fdwarden annotate', () => {
     expect(missing.stderr).toMatch(/no such file|ENOENT/i);
   });
 });
+
+describe('fdwarden annotate: pidfds', () => {
+  it('clone with CLONE_PIDFD and clone3 give the parent a pidfd, labelled with the child', () => {
+    const file = log([
+      '10    clone(child_stack=NULL, flags=CLONE_PIDFD|SIGCHLD, parent_tid=[3]) = 11',
+      '10    clone3({flags=CLONE_PIDFD, pidfd=0x7ffc, exit_signal=SIGCHLD, stack=NULL, stack_size=0} => {pidfd=[4]}, 88) = 12',
+      '10    pidfd_send_signal(3, SIGTERM, NULL, 0) = 0',
+      '10    close(4) = 0',
+    ]);
+    const r = run(['annotate', file, '--cwd', '/w', '--fs', 'empty', '--inherit', '0=/dev/null']);
+    expect(r.stdout.split('\n').slice(2, 4)).toEqual([
+      '10    pidfd_send_signal(3<pid:11>, SIGTERM, NULL, 0) = 0',
+      '10    close(4<pid:12>) = 0',
+    ]);
+  });
+});
