@@ -7,7 +7,7 @@ import { Replay, type ReplayOptions } from '../strace/replay.js';
 import type { Arg } from '../strace/args.js';
 import type { Call, Observed } from '../state/calls.js';
 import type { Task } from '../state/types.js';
-import { FD_RIGHTS, fdRequest, requestFor, type Request } from './requests.js';
+import { FD_RIGHTS, fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from './requests.js';
 import { judge, procSelf, type Engine, type Verdict } from './judge.js';
 import { bit, rightsIn } from './rights.js';
 
@@ -50,7 +50,9 @@ function fdUseRequest(r: Replay, task: Task, name: string, args: readonly Arg[])
     return fdRequest(r.kernel, task, name, num(args[0]), bit('utime'));
   }
   const right = FD_RIGHTS[name];
-  return right ? fdRequest(r.kernel, task, name, num(args[0]), bit(right)) : null;
+  if (!right) return null;
+  const fd = num(args[0]);
+  return fdRequest(r.kernel, task, name, fd, fdCallRights(right, fileFlagsOf(r.kernel, task, fd)));
 }
 
 export function audit(lines: readonly string[], engine: Engine, opts: ReplayOptions): AuditReport {

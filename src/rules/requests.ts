@@ -151,6 +151,29 @@ export const FD_RIGHTS: Readonly<Record<string, Right>> = {
   fgetxattr: 'stat', flistxattr: 'stat', fsetxattr: 'xattr', fremovexattr: 'xattr',
 };
 
+const APPEND_BIT = R('append');
+const WRITE_BIT = R('write');
+
+/**
+ * The rights an fd-based call needs on its fd's description: a write through an O_APPEND
+ * description only appends (pwrite included, as on Linux), so it needs `append`, which `write`
+ * also satisfies; F_SETFL can clear O_APPEND again, so this is decided per call.
+ */
+export function fdCallRights(right: Right, fileFlags: number): number {
+  return right === 'write' && fileFlags & O_APPEND ? APPEND_BIT : R(right);
+}
+
+/** Whether rights granted at open cover what an fd call needs (`append` is covered by `write`). */
+export function grantCovers(granted: number, needed: number): boolean {
+  return (needed & ~granted) === 0 || (needed === APPEND_BIT && (granted & WRITE_BIT) !== 0);
+}
+
+/** The description flags of a task's fd (0 when closed or unknown). */
+export function fileFlagsOf(k: Kernel, task: Task, fd: number): number {
+  const e = k.s.tables.get(task.files)?.fds.get(fd);
+  return (e && k.s.files.get(e.file)?.flags) ?? 0;
+}
+
 /** A call on an fd, judged against what the fd obtained at open. */
 export function fdRequest(k: Kernel, task: Task, syscall: string, fd: number, rights: number): Request | null {
   const obj = fdObject(k, task, fd);

@@ -1,0 +1,307 @@
+/**
+ * The WALI interposer: wraps any JS WALI host's import object so that every `SYS_*` call is
+ * decided by a compiled policy against the state model before the host sees it.
+ *
+ * Per call: decode the arguments (paths read from guest memory with bounds checks), resolve the
+ * objects in the model as the kernel will, judge the rights they need, and either return the
+ * deciding rule's `-errno` (the host never runs) or call the host and update the model from
+ * the host's real result. fd-based calls (read, write, fstat ...) check the rights their fd
+ * obtained at open: a table lookup, no path work.
+ *
+ * The model is the guest's view: the interposer's own Kernel follows every fd the guest opens,
+ * closes, dups or receives through calls it sees. It must see all of them, so the guest's fds
+ * are only those it declares at start (`fds`, stdio) plus what its calls create; an fd the model
+ * does not know is -EBADF, never passed through.
+ */
+import { Kernel, type InheritedFd } from '../state/kernel.js';
+import type { Call, Observed } from '../state/calls.js';
+import type { Task } from '../state/types.js';
+import { liveView, type View } from '../state/view.js';
+import { ERRNO, errnoName, O_APPEND } from '../state/linux.js';
+import { engineFor } from '../rules/engine.js';
+import type { IrPolicy } from '../rules/ir.js';
+import { judge, procSelf, type Engine, type Verdict } from '../rules/judge.js';
+import { fdRequest, grantCovers, requestFor, type Request } from '../rules/requests.js';
+import { explain, type Explanation } from '../rules/explain.js';
+import { allRights, bit } from '../rules/rights.js';
+import { GuestMemory, type GuestWord } from './memory.js';
+import { decodable, decodeWali, FD_CALL_RIGHTS, type Decoded, type FdRight } from './decode.js';
+import { syscallInfo, WALI_MODULE, WALI_SYSCALL_PREFIX } from './table.js';
+import { WA, type Imports, type ImportValue, type WasmInstance, type WasmModule } from './wasm.js';
+import type { ResolvedObject } from '../state/inspect.js';
+
+export interface InterposerOptions {
+  /** The policy: a compiled engine (engineFor) or a lowered policy. */
+  policy: Engine | IrPolicy;
+  /** Where the model learns names the guest did not create; default: the host filesystem. */
+  view?: View;
+  /** The guest's start directory (absolute); default: this process's cwd. */
+  cwd?: string;
+  /** fds the guest starts with besides stdio (a preopened directory, say). */
+  fds?: InheritedFd[];
+  /** Whether guest fds 0, 1, 2 exist as terminals/pipes needing no right (default true). */
+  stdio?: boolean;
+  /** The guest's task id in the model (default 1). */
+  tid?: number;
+  /** The module: `SYS_*` names it imports that the host lacks get -ENOSYS stubs. */
+  module?: WasmModule;
+  /**
+   * `SYS_*` names the WALI spec does not implement (`SYS_truncate`, `SYS_renameat` ...):
+   * `deny` answers -ENOSYS without calling the host (default); `allow` judges the ones the
+   * interposer can decode and passes the rest through.
+   */
+  unknownSyscalls?: 'deny' | 'allow';
+  /** Hears every decision (an audit log). Unset costs nothing. */
+  onDecision?: (e: DecisionEvent) => void;
+}
+
+/** One decision of the interposer. */
+export interface DecisionEvent {
+  /** The syscall name without `SYS_`. */
+  syscall: string;
+  /** The raw wasm arguments. */
+  args: readonly GuestWord[];
+  allowed: boolean;
+  /** The errno returned without calling the host. */
+  errno?: string;
+  /** Why: the policy decided, a guest pointer faulted, the name is unknown, the fd is not open. */
+  reason: 'policy' | 'fault' | 'unknown-syscall' | 'ebadf';
+  /** The decoded call and the policy's verdict, when the policy decided. */
+  call?: Call;
+  verdict?: Verdict;
+  /** The full explanation (computed on demand). */
+  explain(): Explanation | undefined;
+}
+
+/** The wrapped import object: the host's shape, plus `attach` (and the interposer behind it). */
+export type WrappedImports = Imports & {
+  /** Binds the guest's exported memory; call it after instantiation, before the guest runs. */
+  readonly attach: (instance: WasmInstance) => void;
+  readonly interposer: WaliInterposer;
+};
+
+type HostFn = (...args: GuestWord[]) => unknown;
+
+const ALL = allRights();
+const APPEND = bit('append');
+const FD_BITS: Record<FdRight, number> = {
+  read: bit('read'), write: bit('write'), truncate: bit('truncate'), chmod: bit('chmod'), chown: bit('chown'),
+  list: bit('list'), stat: bit('stat'), utime: bit('utime'), xattr: bit('xattr'),
+};
+const NEW_ANON = new Set(['pipe2', 'socket', 'socketpair', 'accept4', 'anon']);
+const neg = (errno: string): bigint => BigInt(-(ERRNO[errno] ?? ERRNO['EPERM']!));
+const NO_EXPLANATION = (): undefined => undefined;
+
+/** Interposes a policy between a WALI guest and any JS WALI host. */
+export class WaliInterposer {
+  readonly kernel: Kernel;
+  readonly engine: Engine;
+  readonly tid: number;
+  /** The wrapped import object (give it to WebAssembly.instantiate). */
+  readonly imports: WrappedImports;
+  private readonly task: Task;
+  private readonly opts: InterposerOptions;
+  private mem: GuestMemory | undefined;
+
+  constructor(host: Imports, opts: InterposerOptions) {
+    this.opts = opts;
+    this.engine = 'decide' in opts.policy ? opts.policy : engineFor(opts.policy);
+    this.kernel = new Kernel({ view: opts.view ?? liveView() });
+    this.tid = opts.tid ?? 1;
+    this.task = this.kernel.spawn({ tid: this.tid, cwd: opts.cwd ?? process.cwd(), fds: [] });
+    if (opts.stdio ?? true) {
+      for (const fd of [0, 1, 2]) this.kernel.syscall(this.tid, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
+    }
+    for (const inh of opts.fds ?? []) this.kernel.inherit(this.task, inh);
+    for (const [fd] of this.table().fds) this.grant(fd, undefined);
+    this.imports = this.build(host);
+  }
+
+  /** Binds the guest's memory (the module exports it, so only after instantiation). */
+  attach(instance: WasmInstance): void {
+    const m = GuestMemory.fromInstance(instance);
+    if (!m) throw new Error('the WALI module exports no memory named "memory"');
+    this.mem = m;
+  }
+
+  /** The import object, as node:wasi names it. */
+  getImportObject(): WrappedImports {
+    return this.imports;
+  }
+
+  /** attach + run the guest's `_start`. Exceptions from the host (exit) propagate. */
+  start(instance: WasmInstance): void {
+    this.attach(instance);
+    const start = instance.exports['_start'];
+    if (typeof start !== 'function') throw new Error('the WALI module exports no _start');
+    (start as () => void)();
+  }
+
+  // ---- building the import object ----
+  private build(host: Imports): WrappedImports {
+    const out: Imports = {};
+    for (const [mod, fields] of Object.entries(host)) out[mod] = mod === WALI_MODULE ? { ...fields } : fields;
+    const wali = (out[WALI_MODULE] ??= {});
+    for (const [field, value] of Object.entries(wali)) {
+      if (field.startsWith(WALI_SYSCALL_PREFIX) && typeof value === 'function') wali[field] = this.wrapOne(field.slice(WALI_SYSCALL_PREFIX.length), value as HostFn);
+    }
+    if (this.opts.module) {
+      for (const imp of WA.Module.imports(this.opts.module)) {
+        if (imp.module !== WALI_MODULE || imp.kind !== 'function' || !imp.name.startsWith(WALI_SYSCALL_PREFIX) || imp.name in wali) continue;
+        const name = imp.name.slice(WALI_SYSCALL_PREFIX.length);
+        wali[imp.name] = this.refuse(name, 'ENOSYS', 'unknown-syscall');
+      }
+    }
+    Object.defineProperty(out, 'attach', { value: (i: WasmInstance) => this.attach(i), enumerable: false });
+    Object.defineProperty(out, 'interposer', { value: this, enumerable: false });
+    return out as WrappedImports;
+  }
+
+  private wrapOne(name: string, host: HostFn): ImportValue {
+    const info = syscallInfo(name);
+    const known = info?.implemented === true;
+    if (!known && (this.opts.unknownSyscalls ?? 'deny') === 'deny') return this.refuse(name, 'ENOSYS', 'unknown-syscall');
+    const fdCall = FD_CALL_RIGHTS.get(name);
+    if (fdCall) return this.fdFast(name, fdCall.right, host);
+    if (!decodable(name)) return host; // no fd, no path: clock_gettime, getpid, lseek ...
+    return (...args: GuestWord[]) => this.call(name, host, args);
+  }
+
+  private refuse(name: string, errno: string, reason: DecisionEvent['reason']): HostFn {
+    const ret = neg(errno);
+    return (...args: GuestWord[]) => {
+      this.emit({ syscall: name, args, allowed: false, errno, reason, explain: NO_EXPLANATION });
+      return ret;
+    };
+  }
+
+  // ---- fd-based calls: the rights the fd obtained at open ----
+  private fdFast(name: string, right: FdRight, host: HostFn): HostFn {
+    const need = FD_BITS[right];
+    const writes = right === 'write';
+    const s = this.kernel.s;
+    return (...args: GuestWord[]) => {
+      const fd = typeof args[0] === 'number' ? args[0] : -1;
+      const e = s.tables.get(this.task.files)?.fds.get(fd);
+      const f = e && s.files.get(e.file);
+      if (f && f.granted !== undefined && !this.opts.onDecision) {
+        const n = writes && f.flags & O_APPEND ? APPEND : need;
+        if (grantCovers(f.granted, n)) return host(...args);
+      }
+      return this.fdSlow(name, right, host, args, fd);
+    };
+  }
+
+  private fdSlow(name: string, right: FdRight, host: HostFn, args: GuestWord[], fd: number): unknown {
+    const d: Decoded = { kind: 'fd', fd, right };
+    return this.decided(name, d, host, args);
+  }
+
+  // ---- every other call ----
+  private call(name: string, host: HostFn, args: GuestWord[]): unknown {
+    const d = decodeWali(name, args, this.memory());
+    return this.decided(name, d, host, args);
+  }
+
+  private decided(name: string, d: Decoded, host: HostFn, args: GuestWord[]): unknown {
+    switch (d.kind) {
+      case 'pass':
+        return host(...args);
+      case 'fault':
+        this.emit({ syscall: name, args, allowed: false, errno: d.errno, reason: 'fault', explain: NO_EXPLANATION });
+        return neg(d.errno);
+      case 'fd': {
+        const e = this.table().fds.get(d.fd);
+        if (e === undefined) {
+          this.emit({ syscall: name, args, allowed: false, errno: 'EBADF', reason: 'ebadf', explain: NO_EXPLANATION });
+          return neg('EBADF');
+        }
+        const flags = this.kernel.s.files.get(e.file)?.flags ?? 0;
+        const rights = d.right === 'write' && flags & O_APPEND ? APPEND : FD_BITS[d.right];
+        const req = fdRequest(this.kernel, this.task, name, d.fd, rights);
+        return this.judged(name, args, req, undefined, host);
+      }
+      case 'path': {
+        const req = requestFor(this.kernel, this.task, d.call);
+        return this.judged(name, args, req, d, host);
+      }
+      case 'model':
+        return this.run(d, host, args, null);
+    }
+  }
+
+  private judged(name: string, args: GuestWord[], req: Request | null, d: Extract<Decoded, { kind: 'path' }> | undefined, host: HostFn): unknown {
+    const verdict = req ? judge(this.engine, req) : undefined;
+    if (this.opts.onDecision) {
+      const e: DecisionEvent = { syscall: name, args, allowed: verdict?.allowed ?? true, reason: 'policy', explain: () => (verdict ? explain(this.engine.policy, verdict) : undefined) };
+      if (verdict && !verdict.allowed) e.errno = verdict.errno ?? this.engine.policy.default.errno;
+      if (d) e.call = d.call;
+      if (verdict) e.verdict = verdict;
+      this.opts.onDecision(e);
+    }
+    if (verdict && !verdict.allowed) return neg(verdict.errno ?? this.engine.policy.default.errno);
+    return d ? this.run(d, host, args, req) : host(...args);
+  }
+
+  /** Calls the host and makes the model follow its real result. */
+  private run(d: Extract<Decoded, { kind: 'path' | 'model' }>, host: HostFn, args: GuestWord[], req: Request | null): unknown {
+    const ret = host(...args);
+    const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : undefined;
+    let observed: Observed | undefined;
+    if (r === undefined) observed = undefined;
+    else if (r < 0 && r >= -4095) observed = { ok: false, errno: errnoName(-r) };
+    else observed = d.after ? d.after(r, this.memory()) : { ok: true, ret: r };
+    if (!observed) return ret;
+    this.kernel.syscall(this.tid, d.call, observed);
+    if (observed.ok && r !== undefined) this.afterSuccess(d.call, r, observed, req);
+    return ret;
+  }
+
+  /** What a new fd obtained: every right the policy allows on its object, fixed at open. */
+  private afterSuccess(call: Call, ret: number, observed: Observed, req: Request | null): void {
+    if (call.sys === 'openat') this.grant(ret, req?.checks[0]?.object);
+    else if (NEW_ANON.has(call.sys)) for (const fd of observed.ok && observed.fds ? observed.fds : [ret]) this.grant(fd, undefined);
+  }
+
+  private grant(fd: number, obj: ResolvedObject | undefined): void {
+    const e = this.table().fds.get(fd);
+    const f = e && this.kernel.s.files.get(e.file);
+    if (!f) return;
+    const label = this.kernel.describeFd(this.tid, fd);
+    if (label === null || label === 'unknown') return;
+    if (label.kind === 'anon') f.granted = ALL; // pipes, sockets, stdio: no filesystem right
+    else if (obj?.path !== undefined) f.granted = this.engine.allowedMask(procSelf(obj.path, this.task), obj.type ?? 'reg');
+    else f.granted = this.engine.allowedMask(procSelf(label.path, this.task));
+  }
+
+  private table() {
+    return this.kernel.s.tables.get(this.task.files)!;
+  }
+
+  private memory(): GuestMemory {
+    if (!this.mem) throw new Error('WALI interposer: attach(instance) must be called after instantiation, before the guest runs');
+    return this.mem;
+  }
+
+  private emit(e: DecisionEvent): void {
+    this.opts.onDecision?.(e);
+  }
+}
+
+/**
+ * Wraps a WALI host's import object with a policy. The result has the same modules and fields;
+ * call its `attach(instance)` once the module is instantiated.
+ *
+ * @example
+ * ```ts
+ * import { wrap, engineFor, compilePolicyText } from 'fdwarden';
+ * const policy = compilePolicyText('abi 1\ndefault deny EACCES\nallow read under /data\n').policy!;
+ * const imports = wrap(host.getImportObject(module), { policy, cwd: '/data' });
+ * const instance = await WebAssembly.instantiate(module, imports);
+ * imports.attach(instance);
+ * instance.exports._start();
+ * ```
+ */
+export function wrap(host: Imports, opts: InterposerOptions): WrappedImports {
+  return new WaliInterposer(host, opts).imports;
+}

@@ -1,0 +1,70 @@
+/**
+ * A WALI host for tests whose "kernel" is a second, independent state model: each call it
+ * receives is decoded and executed on its own Kernel (which computes Linux's result), so it
+ * answers like a real host without touching the disk, and records every call that reached it.
+ */
+import { Kernel } from '../../../src/state/kernel.js';
+import type { View } from '../../../src/state/view.js';
+import { decodeWali } from '../../../src/wali/decode.js';
+import type { GuestMemory, GuestWord } from '../../../src/wali/memory.js';
+import { ERRNO } from '../../../src/state/linux.js';
+import type { Imports } from '../../../src/wali/wasm.js';
+
+export interface HostCall {
+  name: string;
+  args: readonly GuestWord[];
+  ret: bigint;
+}
+
+const neg = (errno: string): bigint => BigInt(-(ERRNO[errno] ?? 1));
+
+export class ModelHost {
+  readonly kernel: Kernel;
+  readonly calls: HostCall[] = [];
+  /** Called before a call runs (the test's oracle looks at the state the call will see). */
+  onCall: ((name: string, args: readonly GuestWord[]) => void) | undefined;
+  mem: GuestMemory | undefined;
+
+  constructor(view: View, cwd: string) {
+    this.kernel = new Kernel({ view });
+    this.kernel.spawn({ tid: 1, cwd, fds: [] });
+    for (const fd of [0, 1, 2]) this.kernel.syscall(1, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
+  }
+
+  /** Import object with one function per name. */
+  imports(names: readonly string[]): Imports {
+    const wali: Imports[string] = {};
+    for (const n of names) wali[`SYS_${n}`] = (...args: GuestWord[]) => this.run(n, args);
+    return { wali };
+  }
+
+  private run(name: string, args: readonly GuestWord[]): bigint {
+    this.onCall?.(name, args);
+    const ret = this.exec(name, args);
+    this.calls.push({ name, args, ret });
+    return ret;
+  }
+
+  private exec(name: string, args: readonly GuestWord[]): bigint {
+    const mem = this.mem!;
+    const d = decodeWali(name, args, mem);
+    switch (d.kind) {
+      case 'fault': return neg(d.errno);
+      case 'pass': return 0n;
+      case 'fd': {
+        const out = this.kernel.syscall(1, { sys: 'usefd', name, fd: d.fd });
+        return out.ok ? 0n : neg(out.errno);
+      }
+      default: {
+        const out = this.kernel.syscall(1, d.call);
+        if (!out.ok) return neg(out.errno === 'UNKNOWN' ? 'EIO' : out.errno);
+        if (d.after && out.fds && out.fds.length === 2) {
+          // pipe/socketpair: the two fds go to the guest's int[2].
+          const ptr = Number(BigInt.asUintN(32, BigInt(name === 'socketpair' ? args[3]! : args[0]!)));
+          if (mem.writeI32(ptr, out.fds[0]!) || mem.writeI32(ptr + 4, out.fds[1]!)) return neg('EFAULT');
+        }
+        return BigInt(out.ret);
+      }
+    }
+  }
+}
