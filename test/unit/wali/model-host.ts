@@ -6,9 +6,13 @@
 import { Kernel } from '../../../src/state/kernel.js';
 import type { View } from '../../../src/state/view.js';
 import { decodeWali } from '../../../src/wali/decode.js';
-import type { GuestMemory, GuestWord } from '../../../src/wali/memory.js';
+import { toU32, type GuestMemory, type GuestWord } from '../../../src/wali/memory.js';
 import { ERRNO } from '../../../src/state/linux.js';
 import type { Imports } from '../../../src/wali/wasm.js';
+import type { Engine } from '../../../src/rules/judge.js';
+import { resolveObject } from '../../../src/state/inspect.js';
+import { O_CREAT, O_EXCL, O_NOFOLLOW } from '../../../src/state/linux.js';
+import { allRights } from '../../../src/rules/rights.js';
 
 export interface HostCall {
   name: string;
@@ -24,11 +28,17 @@ export class ModelHost {
   /** Called before a call runs (the test's oracle looks at the state the call will see). */
   onCall: ((name: string, args: readonly GuestWord[]) => void) | undefined;
   mem: GuestMemory | undefined;
+  /** When set, a successful open records what this engine allows on the object (the oracle's grants). */
+  engine: Engine | undefined;
 
   constructor(view: View, cwd: string) {
     this.kernel = new Kernel({ view });
     this.kernel.spawn({ tid: 1, cwd, fds: [] });
-    for (const fd of [0, 1, 2]) this.kernel.syscall(1, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
+    for (const fd of [0, 1, 2]) {
+      this.kernel.syscall(1, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
+      const e = this.kernel.s.tables.get(this.kernel.task(1)!.files)!.fds.get(fd)!;
+      this.kernel.s.files.get(e.file)!.granted = allRights();
+    }
   }
 
   /** Import object with one function per name. */
@@ -56,12 +66,24 @@ export class ModelHost {
         return out.ok ? 0n : neg(out.errno);
       }
       default: {
-        const out = this.kernel.syscall(1, d.call);
+        const c = d.call;
+        const task = this.kernel.task(1)!;
+        const opened = c.sys === 'openat' && this.engine
+          ? resolveObject(this.kernel, task, c.dirfd, c.path, { follow: !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL) })
+          : undefined;
+        const out = this.kernel.syscall(1, c);
         if (!out.ok) return neg(out.errno === 'UNKNOWN' ? 'EIO' : out.errno);
         if (d.after && out.fds && out.fds.length === 2) {
           // pipe/socketpair: the two fds go to the guest's int[2].
-          const ptr = Number(BigInt.asUintN(32, BigInt(name === 'socketpair' ? args[3]! : args[0]!)));
+          const ptr = toU32(name === 'socketpair' ? args[3] ?? -1 : args[0] ?? -1);
           if (mem.writeI32(ptr, out.fds[0]!) || mem.writeI32(ptr + 4, out.fds[1]!)) return neg('EFAULT');
+        }
+        if (this.engine && (opened || c.sys === 'pipe2')) {
+          for (const fd of out.fds ?? [out.ret]) {
+            const e = this.kernel.s.tables.get(task.files)?.fds.get(fd);
+            const f = e && this.kernel.s.files.get(e.file);
+            if (f) f.granted = opened?.path !== undefined ? this.engine.allowedMask(opened.path, opened.type ?? 'reg') : allRights();
+          }
         }
         return BigInt(out.ret);
       }
