@@ -1,5 +1,5 @@
 /** A compiled policy behind the judge's Engine interface. */
-import type { IrPolicy } from './ir.js';
+import { fileTypeOf, type IrPolicy } from './ir.js';
 import type { Engine } from './judge.js';
 import { compile, type CompiledPolicy } from './compile.js';
 import { allowedMask, decide } from './decide.js';
@@ -14,8 +14,9 @@ export function engineFor(policy: IrPolicy): CompiledEngine {
   return {
     policy,
     compiled: c,
-    decide: (obj) => decide(c, obj),
-    allowedMask: (path, type) => allowedMask(c, { path, type }),
+    // The model names kinds `reg`, `lnk`...; rules say `file`, `symlink`...
+    decide: (obj) => decide(c, { ...obj, type: fileTypeOf(obj.type) }),
+    allowedMask: (path, type) => allowedMask(c, { path, type: fileTypeOf(type) }),
     refer(from, to, subtree) {
       try {
         const r = subtreeRightsIncluded(c, from, to, { dir: subtree });

@@ -13,6 +13,20 @@ export interface Span {
   endCol: number;
 }
 
+const FILE_TYPE_OF_KIND: Readonly<Record<string, string | undefined>> = {
+  reg: 'file', dir: 'dir', lnk: 'symlink', fifo: 'fifo', sock: 'socket', chr: 'device', blk: 'device', unknown: undefined,
+};
+
+/**
+ * The policy's name (`when type file`) for an object kind as the model names it (`reg`, `lnk`,
+ * `sock`, `chr`...). Policy names pass through; an unknown kind has no type, so no `when type`
+ * rule matches it.
+ */
+export function fileTypeOf(kind: string | undefined): string | undefined {
+  if (kind === undefined) return undefined;
+  return Object.hasOwn(FILE_TYPE_OF_KIND, kind) ? FILE_TYPE_OF_KIND[kind] : kind;
+}
+
 /** Conditions a rule may carry; a rule matches a request only when all hold. */
 export interface RuleWhen {
   /** Every one of these open flags (x86-64 values) is set in the request's flags. */

@@ -10,7 +10,7 @@ import { bit } from './rights.js';
 /** What the judge needs from a compiled policy. */
 export interface Engine {
   readonly policy: IrPolicy;
-  /** One decision per right bit in `rights`, for a known path. */
+  /** One decision per right bit in `rights`, for a known path; `type` is the model's kind (`reg`, `dir`, `lnk`...). */
   decide(obj: { path: string; rights: number; type?: string | undefined; flags?: number | undefined }): RightDecision[];
   /** Every right the policy allows on a path (what an fd obtains when opened). */
   allowedMask(path: string, type?: string): number;

@@ -46,12 +46,14 @@ export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string
   const e = walkToLast(nd, path);
   if (e) return failed(e, nd.steps ?? []);
   if (path !== '' && path.replace(/\/+$/, '') !== '' && nd.lastType === LAST_NORM) nd.steps?.push(`+ ${nd.last}`);
-  const parent = nd.cur;
-  const r = lookupLast(nd);
-  if (typeof r === 'number') return existing(k, r, nd.steps ?? []);
-  if (r.errno === 'ENOENT' && nd.lastType === LAST_NORM && nd.cur === parent && !dentry(k.s, parent).dead) {
-    // The last name does not exist: the object a creating call would make.
-    return { path: join(pathOf(k.s, parent), nd.last), exists: false, mount: mountOf(k.s, parent), steps: nd.steps ?? [] };
+  const r = lookupLast(nd, 'zero');
+  if (typeof r === 'number' && r !== 0) return existing(k, r, nd.steps ?? []);
+  if (r === 0) {
+    // The final name does not exist: the object a creating call would make. When the last
+    // component was a dangling symlink being followed, that is its target (O_CREAT creates it).
+    const dir = nd.cur;
+    if (dentry(k.s, dir).dead) return failed({ errno: 'ENOENT' }, nd.steps ?? []);
+    return { path: join(pathOf(k.s, dir), nd.last), exists: false, mount: mountOf(k.s, dir), steps: nd.steps ?? [] };
   }
   return failed(r, nd.steps ?? []);
 }

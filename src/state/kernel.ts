@@ -19,6 +19,8 @@ export interface KernelOptions {
   view?: View;
   /** Run over this state instead of a new one (an immer draft, for snapshots and patches). */
   state?: State;
+  /** Synthesise /proc (default true); false when the namespace has no procfs, as for a WALI guest. */
+  procfs?: boolean;
 }
 
 /** An inherited fd declared by the caller (`--inherit 0=/dev/null`). */
@@ -54,9 +56,12 @@ export class Kernel implements ResolveEnv {
   /** Hears task lifecycle events and unknowns (see lifecycle.ts); unset on the hot path. */
   lifecycle: ((e: LifecycleEvent) => void) | undefined;
 
+  readonly procfs: boolean;
+
   constructor(opts: KernelOptions = {}) {
     this.s = opts.state ?? newState();
     this.view = opts.view ?? emptyView;
+    this.procfs = opts.procfs ?? true;
   }
 
   // ---- ResolveEnv ----

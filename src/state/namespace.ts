@@ -153,6 +153,24 @@ export function move(s: State, d: Dentry, dir: Dentry, name: string): void {
   dir.children.set(name, d.id);
 }
 
+/**
+ * After a rename, for a view that is the very disk the calls change (View.tracksChanges): the
+ * moved directory's contents not yet loaded are now found under its new path.
+ */
+export function followMovedContents(s: State, d: Dentry): void {
+  const from = d.viewPath;
+  if (from === undefined) return;
+  const to = pathOf(s, d.id);
+  if (from === to) return;
+  const stack = [d];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    const vp = x.viewPath;
+    if (vp !== undefined && (vp === from || vp.startsWith(from + '/'))) x.viewPath = to + vp.slice(from.length);
+    for (const id of x.children.values()) if (id !== 0) stack.push(dentry(s, id));
+  }
+}
+
 /** Swaps the names of two dentries (d_exchange). */
 export function exchange(s: State, a: Dentry, b: Dentry): void {
   s.nameGen++;

@@ -30,6 +30,8 @@ export interface ResolveEnv extends ProcTasks {
   fdDentry(task: Task, fd: number): number | Err;
   cwdOf(task: Task): number | Err;
   rootOf(task: Task): number;
+  /** Whether /proc is the synthetic procfs (default); false when the namespace has none (a WALI guest). */
+  readonly procfs?: boolean;
 }
 
 /** nameidata: the state of one walk. */
@@ -118,7 +120,7 @@ function child(nd: Nd, dir: Dentry, name: string): number | Err {
     // be created there and creations report ENOENT.
     const r = procChild(env.s, env, dir, name) ?? lookupChild(env.s, env.view, dir, name);
     return r === 0 ? E('ENOENT') : r;
-  } else if (dir.id === env.s.rootDentry && name === 'proc' && dir.children.get('proc') !== 0) {
+  } else if (dir.id === env.s.rootDentry && name === 'proc' && env.procfs !== false && dir.children.get('proc') !== 0) {
     return procRoot(env.s, dir);
   }
   if (name.length > NAME_MAX) return E('ENAMETOOLONG');
@@ -310,9 +312,10 @@ export function enterBody(nd: Nd, body: string): Err | null {
 /**
  * Resolves the last component (lookup_last + the trailing-symlink loop of path_lookupat).
  * Returns the final dentry or an Err; a trailing slash forces following and a directory.
- * With nd.learn, a missing final name is learned (the call is known to have succeeded).
+ * With nd.learn, a missing final name is learned (the call is known to have succeeded); with
+ * `missing = 'zero'`, it is reported as 0 with nd.cur on its directory (what O_CREAT would make).
  */
-export function lookupLast(nd: Nd): number | Err {
+export function lookupLast(nd: Nd, missing: 'enoent' | 'zero' = 'enoent'): number | Err {
   const s = nd.env.s;
   for (;;) {
     if (nd.lastType === LAST_NORM && nd.trailing) {
@@ -321,6 +324,8 @@ export function lookupLast(nd: Nd): number | Err {
     }
     let r = stepLast(nd);
     if (r === 0) {
+      // With 'zero' the caller learns that the final name (nd.cur/nd.last, after any symlinks) is absent.
+      if (missing === 'zero' && !nd.learn) return 0;
       if (!nd.learn) return E('ENOENT');
       const made = create(s, dentry(s, nd.cur), nd.last, nd.mustDir ? 'dir' : 'unknown');
       made.learned = true;

@@ -19,6 +19,12 @@ export interface ViewEntry {
 
 export interface View {
   readonly name: string;
+  /**
+   * True when the view is the disk the modelled calls really change (a host running the guest),
+   * so that a renamed directory's unloaded contents are then found at its new path. False (the
+   * default) for a fixed picture: a snapshot, or this host while replaying another machine's log.
+   */
+  readonly tracksChanges?: boolean;
   /** What is at this absolute path, without following a final symlink; null when nothing. */
   lookup(path: string): ViewEntry | null;
   /** Names inside a directory; null when the view cannot say. */

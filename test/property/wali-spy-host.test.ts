@@ -18,7 +18,7 @@ import { fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from '
 import { referenceDecide } from '../../src/rules/reference.js';
 import { allRights, RIGHTS_ABI1 } from '../../src/rules/rights.js';
 import { ERRNO } from '../../src/state/linux.js';
-import type { IrPolicy } from '../../src/rules/ir.js';
+import { fileTypeOf, type IrPolicy } from '../../src/rules/ir.js';
 import { policyArb, ruleBodyArb, withId } from '../unit/rules/arbitraries.js';
 import { Guest } from '../unit/wali/guest.js';
 import { ModelHost } from '../unit/wali/model-host.js';
@@ -96,8 +96,8 @@ function referenceEngine(policy: IrPolicy): Engine {
   const all = allRights();
   return {
     policy,
-    decide: (obj) => referenceDecide(policy, obj),
-    allowedMask: (path, type) => referenceDecide(policy, { path, rights: all, type }).reduce((m, d) => (d.effect === 'allow' ? m | d.right : m), 0),
+    decide: (obj) => referenceDecide(policy, { ...obj, type: fileTypeOf(obj.type) }),
+    allowedMask: (path, type) => referenceDecide(policy, { path, rights: all, type: fileTypeOf(type) }).reduce((m, d) => (d.effect === 'allow' ? m | d.right : m), 0),
     refer: (from, to, subtree) => compiled.refer(from, to, subtree),
   };
 }

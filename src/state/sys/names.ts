@@ -9,7 +9,7 @@ import type { Call, Observed, Outcome } from '../calls.js';
 import type { Dentry, InodeKind, Task } from '../types.js';
 import { E, type Err } from '../errors.js';
 import {
-  attach, canLookup, create, dentry, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, mountOf, move, newInode,
+  attach, canLookup, create, dentry, followMovedContents, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, mountOf, move, newInode,
 } from '../namespace.js';
 import { LAST_DOT, LAST_DOTDOT, LAST_NORM, LAST_ROOT, resolvePath, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { ok, run, type Plan } from './run.js';
@@ -140,7 +140,7 @@ export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string
     if (learn) return () => { kill(k.s, d); return ok(0); };
     if (rmdir) {
       if (kind !== 'dir' && kind !== 'unknown') return E('ENOTDIR');
-      if (d.proc || id === k.s.rootDentry) return E('EBUSY');
+      if (d.proc || d.mount || id === k.s.rootDentry) return E('EBUSY'); // mount points stay (vfs_rmdir)
       if (!learn && isEmptyDir(k.s, k.view, d) === false) return E('ENOTEMPTY');
     } else {
       if (nd.trailing) return kind === 'dir' ? E('EISDIR') : E('ENOTDIR');
@@ -202,20 +202,24 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
     if (!isDir && dstIsDir) return E('EISDIR');
     if (dst === s.rootDentry || src === s.rootDentry) return E('EBUSY');
   } else if (dentry(s, newDir).dead) return E('ENOENT');
+  if (!learn && (sd.mount || (dst !== 0 && dentry(s, dst).mount))) return E('EBUSY'); // vfs_rename: mount points stay
   if (dentry(s, oldDir).proc) return E('EPERM'); // procfs cannot rename
   if (dst !== 0 && !(f & RENAME_EXCHANGE) && kindOf(s, dst) === 'dir' && !learn && isEmptyDir(s, k.view, dentry(s, dst)) === false) {
     return E('ENOTEMPTY');
   }
   return () => {
     const nd = dentry(s, newDir);
-    if (f & RENAME_EXCHANGE) exchange(s, sd, dentry(s, dst));
-    else {
+    if (f & RENAME_EXCHANGE) {
+      exchange(s, sd, dentry(s, dst));
+      if (k.view.tracksChanges) followMovedContents(s, dentry(s, dst));
+    } else {
       const oldParent = dentry(s, sd.parent);
       const oldName = sd.name;
       if (dst !== 0) kill(s, dentry(s, dst));
       move(s, sd, nd, n.last);
       if (f & RENAME_WHITEOUT) create(s, oldParent, oldName, 'chr', { rdev: '0:0' });
     }
+    if (k.view.tracksChanges) followMovedContents(s, sd);
     return ok(0);
   };
 }

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../../src/state/kernel.js';
 import type { Call } from '../../../src/state/calls.js';
 import { requestFor, fdRequest } from '../../../src/rules/requests.js';
+import { compilePolicyText } from '../../../src/dsl/index.js';
+import { engineFor } from '../../../src/rules/engine.js';
+import { judge } from '../../../src/rules/judge.js';
+import { snapshotView } from '../../../src/state/view.js';
 import { bit, rightsIn } from '../../../src/rules/rights.js';
 import {
   AT_REMOVEDIR, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY,
@@ -88,5 +92,29 @@ describe('syscall → rights', () => {
     expect(w.checks[0]).toMatchObject({ role: 'fd', fd: 0, granted: bit('write'), object: { path: '/srv/f' } });
     k.syscall(1, { sys: 'pipe2', flags: 0 });
     expect(fdRequest(k, k.task(1)!, 'write', 2, bit('write'))).toBeNull();
+  });
+});
+
+describe('object types and dangling symlinks', () => {
+  it('`when type file` and `when type symlink` match the model\'s reg and lnk objects', () => {
+    const c = compilePolicyText('policy "t" abi 1\ndefault deny errno EACCES\nallow read /w/* when type file\nallow stat /w/* when type symlink\n', { file: 't.policy' });
+    expect(c.ok).toBe(true);
+    const e = engineFor(c.policy);
+    const k = new Kernel({ view: snapshotView({ entries: { '/w/f': { kind: 'reg' }, '/w/d': { kind: 'dir' }, '/w/l': { kind: 'lnk', target: 'f' } } }) });
+    const t = k.spawn({ tid: 1, cwd: '/w' });
+    const open = (path: string) => judge(e, requestFor(k, t, { sys: 'openat', dirfd: -100, path, flags: 0, mode: 0 })!).allowed;
+    expect(open('f')).toBe(true);
+    expect(open('d')).toBe(false);
+    expect(judge(e, requestFor(k, t, { sys: 'lookup', name: 'lstat', dirfd: -100, path: 'l', follow: false, emptyPath: false })!).allowed).toBe(true);
+    expect(judge(e, requestFor(k, t, { sys: 'lookup', name: 'lstat', dirfd: -100, path: 'f', follow: false, emptyPath: false })!).allowed).toBe(false);
+  });
+
+  it('open O_CREAT through a dangling symlink is judged at the target it creates', () => {
+    const k = new Kernel({ view: snapshotView({ entries: { '/w/l': { kind: 'lnk', target: '/etc/new' }, '/etc/passwd': { kind: 'reg' } } }) });
+    const t = k.spawn({ tid: 1, cwd: '/w' });
+    const req = requestFor(k, t, { sys: 'openat', dirfd: -100, path: 'l', flags: 0o101, mode: 0o644 })!;
+    expect(req.checks[0]!.object).toMatchObject({ path: '/etc/new', exists: false });
+    expect(k.syscall(1, { sys: 'openat', dirfd: -100, path: 'l', flags: 0o101, mode: 0o644 })).toEqual({ ok: true, ret: 0 });
+    expect(k.describeFd(1, 0)).toMatchObject({ path: '/etc/new' });
   });
 });
