@@ -2,6 +2,7 @@
 import { annotateCommand, ANNOTATE_USAGE } from './annotate.js';
 import { auditCommand, checkCommand, explainCommand, testCommand } from './policy-commands.js';
 import { UsageError } from './options.js';
+import { runCommand } from './run.js';
 
 const USAGE = `usage: fdwarden COMMAND [ARGS]
 commands:
@@ -15,6 +16,8 @@ commands:
       replay a recorded program through the model and the policy; exit 3 when something was denied
   explain --policy POLICY (--trace TRACE --line N | 'syscall(args...)') [--cwd DIR] [--json]
       why a call is allowed or denied: resolution, rights, matching rules, the deciding one
+  run --policy POLICY [--dir HOST=GUEST]... [--audit] PROGRAM.wasm [ARGS...]
+      run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's
 run 'fdwarden COMMAND --help' for a command's options.`;
 
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
@@ -23,6 +26,7 @@ const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
   test: testCommand,
   audit: auditCommand,
   explain: explainCommand,
+  run: runCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -35,6 +35,8 @@ export interface InterposerOptions {
   policy: Engine | IrPolicy;
   /** Where the model learns names the guest did not create; default: the host filesystem. */
   view?: View;
+  /** Whether the guest sees Linux's /proc (default true: a host passing calls to the kernel); false for a host whose namespace has none. */
+  procfs?: boolean;
   /** The guest's start directory (absolute); default: this process's cwd. */
   cwd?: string;
   /** fds the guest starts with besides stdio (a preopened directory, say). */
@@ -51,8 +53,10 @@ export interface InterposerOptions {
    * interposer can decode and passes the rest through.
    */
   unknownSyscalls?: 'deny' | 'allow';
-  /** Hears every decision (an audit log). Unset costs nothing. */
+  /** Hears decisions (an audit log). Unset costs nothing. */
   onDecision?: (e: DecisionEvent) => void;
+  /** Which decisions onDecision hears: `all` (default) or only `denials` (keeps the fd fast path). */
+  decisions?: 'all' | 'denials';
 }
 
 /** One decision of the interposer. */
@@ -102,11 +106,14 @@ export class WaliInterposer {
   private readonly task: Task;
   private readonly opts: InterposerOptions;
   private mem: GuestMemory | undefined;
+  /** Whether allowed calls are reported too (then every call takes the explained path). */
+  private readonly hearAllowed: boolean;
 
   constructor(host: Imports, opts: InterposerOptions) {
     this.opts = opts;
+    this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
     this.engine = 'decide' in opts.policy ? opts.policy : engineFor(opts.policy);
-    this.kernel = new Kernel({ view: opts.view ?? liveView() });
+    this.kernel = new Kernel({ view: opts.view ?? liveView(), procfs: opts.procfs ?? true });
     this.tid = opts.tid ?? 1;
     this.task = this.kernel.spawn({ tid: this.tid, cwd: opts.cwd ?? process.cwd(), fds: [] });
     if (opts.stdio ?? true) {
@@ -184,7 +191,7 @@ export class WaliInterposer {
       const fd = typeof args[0] === 'number' ? args[0] : -1;
       const e = s.tables.get(this.task.files)?.fds.get(fd);
       const f = e && s.files.get(e.file);
-      if (f && f.granted !== undefined && !this.opts.onDecision) {
+      if (f && f.granted !== undefined && !this.hearAllowed) {
         const n = writes && f.flags & O_APPEND ? APPEND : need;
         if (grantCovers(f.granted, n)) return host(...args);
       }
@@ -232,7 +239,7 @@ export class WaliInterposer {
 
   private judged(name: string, args: GuestWord[], req: Request | null, d: Extract<Decoded, { kind: 'path' }> | undefined, host: HostFn): unknown {
     const verdict = req ? judge(this.engine, req) : undefined;
-    if (this.opts.onDecision) {
+    if (this.opts.onDecision && (this.hearAllowed || (verdict && !verdict.allowed))) {
       const e: DecisionEvent = { syscall: name, args, allowed: verdict?.allowed ?? true, reason: 'policy', explain: () => (verdict ? explain(this.engine.policy, verdict) : undefined) };
       if (verdict && !verdict.allowed) e.errno = verdict.errno ?? this.engine.policy.default.errno;
       if (d) e.call = d.call;

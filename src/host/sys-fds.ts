@@ -1,0 +1,133 @@
+/**
+ * Descriptor calls the model decides alone: close, dup, dup2, dup3, fcntl and the fd ioctls.
+ * The guest fd table is the model's, so these are exact even where Node has no such call;
+ * the host only closes a Node fd when the model drops the last reference to its description.
+ */
+import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FIOCLEX, FIONBIO, FIONCLEX, O_ACCMODE, O_PATH } from '../state/linux.js';
+import type { HostCore } from './core.js';
+import { i32, isErr, neg } from './errno.js';
+
+const F_GETLK = 5;
+const F_SETLK = 6;
+const F_SETLKW = 7;
+const F_SETOWN = 8;
+const F_GETOWN = 9;
+const F_SETSIG = 10;
+const F_GETSIG = 11;
+const F_OFD_GETLK = 36;
+const F_OFD_SETLK = 37;
+const F_OFD_SETLKW = 38;
+const F_UNLCK = 2;
+const TIOCGWINSZ = 0x5413;
+const FIONREAD = 0x541b;
+
+/** Commands whose argument is an int: the i64 arg's high half can be va_arg garbage. */
+const INT_CMDS = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG]);
+const LOCK_CMDS = new Set([F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW]);
+
+function closeLike(h: HostCore, fd: number, run: () => number): number {
+  const before = h.fileIdAt(fd);
+  const r = run();
+  h.releaseIfGone(before);
+  return r;
+}
+
+/**
+ * Record locks succeed without locking: one single-threaded guest cannot conflict with itself,
+ * and other host processes are not coordinated with (documented limit). F_GETLK reports no lock.
+ */
+function lock(h: HostCore, fd: number, cmd: number, ptr: number): number {
+  const o = h.openFd(fd);
+  if (isErr(o)) return neg(o.errno);
+  if (o.file.flags & O_PATH) return neg('EBADF');
+  const mem = h.mem;
+  if (!mem) return neg('EFAULT');
+  const raw = mem.readBytes(ptr, 32); // struct flock: short type, short whence, off_t start, off_t len, pid_t pid
+  if (!(raw instanceof Uint8Array)) return neg('EFAULT');
+  const v = new DataView(raw.buffer);
+  const type = v.getInt16(0, true);
+  const whence = v.getInt16(2, true);
+  if (type < 0 || type > 2 || whence < 0 || whence > 2) return neg('EINVAL');
+  if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
+    if (type === F_UNLCK) return neg('EINVAL');
+    return mem.writeBytes(ptr, new Uint8Array([F_UNLCK, 0])) ? neg('EFAULT') : 0;
+  }
+  const acc = o.file.flags & O_ACCMODE;
+  if ((type === 0 && acc === 1) || (type === 1 && acc === 0)) return neg('EBADF'); // lock mode needs the access mode
+  return 0;
+}
+
+function fcntl(h: HostCore, fd: number, cmd: number, arg: unknown): number {
+  if (LOCK_CMDS.has(cmd)) return lock(h, fd, cmd, i32(arg) >>> 0);
+  if (!INT_CMDS.has(cmd)) {
+    const o = h.openFd(fd);
+    return neg(isErr(o) ? o.errno : 'EINVAL');
+  }
+  const a = i32(arg);
+  if (cmd === F_SETOWN || cmd === F_GETOWN || cmd === F_SETSIG || cmd === F_GETSIG) {
+    const o = h.openFd(fd);
+    if (isErr(o)) return neg(o.errno);
+    return o.file.flags & O_PATH ? neg('EBADF') : 0;
+  }
+  return closeLike(h, fd, () => h.outcome(h.model({ sys: 'fcntl', fd, cmd, arg: a })));
+}
+
+function ioctl(h: HostCore, fd: number, req: number, argp: number): number {
+  const o = h.openFd(fd);
+  if (isErr(o)) return neg(o.errno);
+  if (o.file.flags & O_PATH) return neg('EBADF');
+  const mem = h.mem;
+  if (!mem) return neg('EFAULT');
+  switch (req) {
+    case FIOCLEX:
+    case FIONCLEX:
+      return h.outcome(h.model({ sys: 'ioctl', fd, request: req }));
+    case FIONBIO: {
+      const v = mem.readI32(argp);
+      if (typeof v !== 'number') return neg('EFAULT');
+      return h.outcome(h.model({ sys: 'ioctl', fd, request: req, value: v }));
+    }
+    case TIOCGWINSZ: {
+      // stdout/stderr always answer: musl line-buffers stdout only on a terminal, and the guest's
+      // libc returns from main without flushing a fully buffered stdout.
+      const host = o.host;
+      const stdio = host?.stdio;
+      const tty = host && host.nodeFd >= 0 && isatty(host.nodeFd);
+      if (!(tty || stdio === 1 || stdio === 2)) return neg('ENOTTY');
+      const cols = (tty && stdio !== undefined && process.stdout.columns) || 80;
+      const rows = (tty && stdio !== undefined && process.stdout.rows) || 24;
+      const ws = new Uint8Array(8);
+      new DataView(ws.buffer).setUint16(0, rows, true);
+      new DataView(ws.buffer).setUint16(2, cols, true);
+      return mem.writeBytes(argp, ws) ? neg('EFAULT') : 0;
+    }
+    case FIONREAD: {
+      const host = o.host;
+      if (host?.kind !== 'seekable') return neg('ENOTTY');
+      let left = 0;
+      try {
+        left = Math.max(0, fstatSync(host.nodeFd).size - host.offset);
+      } catch {
+        left = 0;
+      }
+      return mem.writeI32(argp, Math.min(left, 0x7fffffff)) ? neg('EFAULT') : 0;
+    }
+    default:
+      return neg('ENOTTY');
+  }
+}
+
+/** close, dup, dup2, dup3, fcntl and ioctl, by syscall name. */
+export function fdCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
+  return {
+    close: (fd) => closeLike(h, i32(fd), () => h.outcome(h.model({ sys: 'close', fd: i32(fd) }))),
+    dup: (fd) => h.outcome(h.model({ sys: 'dup', fd: i32(fd) })),
+    dup2: (fd, nfd) => closeLike(h, i32(nfd), () => h.outcome(h.model({ sys: 'dup2', fd: i32(fd), newfd: i32(nfd) }))),
+    dup3: (fd, nfd, fl) => closeLike(h, i32(nfd), () => h.outcome(h.model({ sys: 'dup3', fd: i32(fd), newfd: i32(nfd), flags: i32(fl) }))),
+    fcntl: (fd, cmd, arg) => fcntl(h, i32(fd), i32(cmd), arg),
+    ioctl: (fd, req, argp) => ioctl(h, i32(fd), i32(req) >>> 0, i32(argp) >>> 0),
+  };
+}
+

@@ -1,0 +1,264 @@
+/**
+ * Data calls: read/write/pread64/pwrite64/readv/writev, lseek, ftruncate, fsync/fdatasync.
+ * Node has no lseek, so each open description keeps its own offset (shared by dup'ed fds) and
+ * seekable files use positional I/O at it; O_APPEND is emulated from the model's status flags,
+ * so F_SETFL changes it exactly. Streams (pipes, terminals, stdio) use plain read/write.
+ */
+import { fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH } from '../state/linux.js';
+import type { HostCore, OpenFd } from './core.js';
+import type { HostFile } from './fdmap.js';
+import { errnoOf, i32, i64, isErr, neg, u32, type Result } from './errno.js';
+
+/** Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
+const MAX_RW = 0x7ffff000;
+const IOV_MAX = 1024;
+const SEEK_SET = 0;
+const SEEK_CUR = 1;
+const SEEK_END = 2;
+const SEEK_DATA = 3;
+const SEEK_HOLE = 4;
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Retries EAGAIN for descriptions the guest believes blocking (Node may have made stdio non-blocking). */
+function blocking<T>(o: OpenFd, op: () => T): T {
+  for (let tries = 0; ; tries++) {
+    try {
+      return op();
+    } catch (e) {
+      if (errnoOf(e) !== 'EAGAIN' || o.file.flags & O_NONBLOCK || tries > 100_000) throw e;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
+}
+
+interface Io {
+  o: OpenFd;
+  host: HostFile;
+}
+
+/** The fd for a read (write=false) or a write: EBADF for closed, O_PATH or wrong access mode. */
+function ioFd(h: HostCore, fd: number, write: boolean): Result<Io> {
+  const o = h.openFd(fd);
+  if (isErr(o)) return o;
+  const acc = o.file.flags & O_ACCMODE;
+  if (o.file.flags & O_PATH || (write ? acc === 0 : acc === 1) || !o.host) return { errno: 'EBADF' };
+  if (o.host.kind === 'dir' || o.host.kind === 'synthetic') return { errno: 'EISDIR' };
+  return { o, host: o.host };
+}
+
+/** True when [ptr, ptr+len) lies in guest memory. */
+function inMemory(h: HostCore, ptr: number, len: number): boolean {
+  const m = h.mem;
+  return !!m && ptr >= 0 && len >= 0 && ptr + len <= m.byteLength;
+}
+
+/**
+ * How much of a `count`-byte buffer at `ptr` exists: Linux copies until the first unmapped byte,
+ * so a buffer running off the end of memory is cut there; one starting outside is EFAULT (-1).
+ */
+function usable(h: HostCore, ptr: number, count: number): number {
+  const size = h.mem?.byteLength ?? 0;
+  if (count === 0) return 0;
+  return ptr < size ? Math.min(count, size - ptr, MAX_RW) : -1;
+}
+
+/** Reads into `buf`; `pos` null means at (and advancing) the description's offset. */
+function hostRead(io: Io, buf: Uint8Array, pos: number | null): number {
+  const { host } = io;
+  if (host.kind !== 'seekable') return blocking(io.o, () => readSync(host.nodeFd, buf, 0, buf.length, null));
+  const at = pos ?? host.offset;
+  const n = readSync(host.nodeFd, buf, 0, buf.length, at);
+  if (pos === null) host.offset = at + n;
+  return n;
+}
+
+function hostWrite(io: Io, data: Uint8Array, pos: number | null): number {
+  const { host } = io;
+  if (host.kind !== 'seekable') {
+    let done = 0;
+    while (done < data.length) done += blocking(io.o, () => writeSync(host.nodeFd, data, done, data.length - done, null));
+    return done;
+  }
+  // O_APPEND writes at the end whatever the offset, pwrite64 included (as Linux does).
+  const append = (io.o.file.flags & O_APPEND) !== 0;
+  const at = append ? fstatSync(host.nodeFd).size : pos ?? host.offset;
+  let done = 0;
+  while (done < data.length) done += writeSync(host.nodeFd, data, done, data.length - done, at + done);
+  if (pos === null) host.offset = at + done;
+  return done;
+}
+
+function read(h: HostCore, fd: number, buf: number, count: number, pos: number | null): number {
+  const io = ioFd(h, fd, false);
+  if (isErr(io)) return neg(io.errno);
+  if (pos !== null && io.host.kind !== 'seekable') return neg('ESPIPE');
+  const n0 = usable(h, buf, count);
+  if (n0 < 0) return neg('EFAULT');
+  const tmp = new Uint8Array(n0);
+  try {
+    const n = hostRead(io, tmp, pos);
+    return h.mem!.writeBytes(buf, tmp.subarray(0, n)) ? neg('EFAULT') : n;
+  } catch (e) {
+    return neg(errnoOf(e));
+  }
+}
+
+function write(h: HostCore, fd: number, buf: number, count: number, pos: number | null): number {
+  const io = ioFd(h, fd, true);
+  if (isErr(io)) return neg(io.errno);
+  if (pos !== null && io.host.kind !== 'seekable') return neg('ESPIPE');
+  const n = usable(h, buf, count);
+  if (n < 0) return neg('EFAULT');
+  const data = h.mem?.readBytes(buf, n);
+  if (!(data instanceof Uint8Array)) return neg('EFAULT');
+  try {
+    return hostWrite(io, data, pos);
+  } catch (e) {
+    return neg(errnoOf(e));
+  }
+}
+
+/** An iovec array ({u32 base, u32 len} each): the segments, or EINVAL/EFAULT. */
+function iovecs(h: HostCore, iov: number, cnt: number): Result<[number, number][]> {
+  if (cnt < 0 || cnt > IOV_MAX) return { errno: 'EINVAL' };
+  const raw = h.mem?.readBytes(iov, cnt * 8);
+  if (!(raw instanceof Uint8Array)) return { errno: 'EFAULT' };
+  const v = new DataView(raw.buffer);
+  const out: [number, number][] = [];
+  let total = 0;
+  for (let i = 0; i < cnt; i++) {
+    const base = v.getUint32(i * 8, true);
+    const len = v.getUint32(i * 8 + 4, true);
+    if (len > 0x7fffffff || (total += len) > 0x7fffffff) return { errno: 'EINVAL' };
+    if (!inMemory(h, base, len)) return { errno: 'EFAULT' };
+    out.push([base, len]);
+  }
+  return out;
+}
+
+function readv(h: HostCore, fd: number, iov: number, cnt: number): number {
+  const io = ioFd(h, fd, false);
+  if (isErr(io)) return neg(io.errno);
+  const segs = iovecs(h, iov, cnt);
+  if (isErr(segs)) return neg(segs.errno);
+  const total = Math.min(segs.reduce((s, [, l]) => s + l, 0), MAX_RW);
+  const tmp = new Uint8Array(total);
+  let n: number;
+  try {
+    n = hostRead(io, tmp, null);
+  } catch (e) {
+    return neg(errnoOf(e));
+  }
+  let off = 0;
+  for (const [base, len] of segs) {
+    if (off >= n) break;
+    const part = tmp.subarray(off, Math.min(n, off + len));
+    if (h.mem!.writeBytes(base, part)) return neg('EFAULT');
+    off += part.length;
+  }
+  return n;
+}
+
+function writev(h: HostCore, fd: number, iov: number, cnt: number): number {
+  const io = ioFd(h, fd, true);
+  if (isErr(io)) return neg(io.errno);
+  const segs = iovecs(h, iov, cnt);
+  if (isErr(segs)) return neg(segs.errno);
+  const parts: Uint8Array[] = [];
+  for (const [base, len] of segs) {
+    const b = h.mem!.readBytes(base, len);
+    if (!(b instanceof Uint8Array)) return neg('EFAULT');
+    parts.push(b);
+  }
+  const data = Buffer.concat(parts);
+  try {
+    return hostWrite(io, data.subarray(0, Math.min(data.length, MAX_RW)), null);
+  } catch (e) {
+    return neg(errnoOf(e));
+  }
+}
+
+function lseek(h: HostCore, fd: number, off: number, whence: number): number {
+  const o = h.openFd(fd);
+  if (isErr(o)) return neg(o.errno);
+  const host = o.host;
+  if (o.file.flags & O_PATH || !host) return neg('EBADF');
+  if (host.kind === 'stream') return neg('ESPIPE');
+  const dir = host.kind === 'dir' || host.kind === 'synthetic';
+  let size = 0;
+  if (!dir && whence >= SEEK_END && whence <= SEEK_HOLE) {
+    try {
+      size = fstatSync(host.nodeFd).size;
+    } catch (e) {
+      return neg(errnoOf(e));
+    }
+  }
+  let to: number;
+  switch (whence) {
+    case SEEK_SET: to = off; break;
+    case SEEK_CUR: to = host.offset + off; break;
+    case SEEK_END: if (dir) return neg('EINVAL'); to = size + off; break;
+    case SEEK_DATA: if (dir) return neg('EINVAL'); if (off >= size) return neg('ENXIO'); to = off; break;
+    case SEEK_HOLE: if (dir) return neg('EINVAL'); if (off >= size) return neg('ENXIO'); to = size; break;
+    default: return neg('EINVAL');
+  }
+  if (to < 0 || !Number.isSafeInteger(to)) return neg('EINVAL');
+  host.offset = to;
+  if (dir && to === 0) host.listing = undefined; // rewinddir: the next getdents64 reads afresh
+  return to;
+}
+
+function ftruncate(h: HostCore, fd: number, len: number): number {
+  if (len < 0) return neg('EINVAL');
+  const o = h.openFd(fd);
+  if (isErr(o)) return neg(o.errno);
+  if (o.file.flags & O_PATH || !o.host) return neg('EBADF');
+  if (o.host.kind !== 'seekable' || (o.file.flags & O_ACCMODE) === 0) return neg('EINVAL');
+  try {
+    ftruncateSync(o.host.nodeFd, len);
+    return 0;
+  } catch (e) {
+    return neg(errnoOf(e));
+  }
+}
+
+function sync(h: HostCore, fd: number, data: boolean): number {
+  const o = h.openFd(fd);
+  if (isErr(o)) return neg(o.errno);
+  if (o.file.flags & O_PATH || !o.host) return neg('EBADF');
+  if (o.host.nodeFd < 0) return 0;
+  try {
+    (data ? fdatasyncSync : fsyncSync)(o.host.nodeFd);
+    return 0;
+  } catch (e) {
+    return neg(errnoOf(e));
+  }
+}
+
+/** read/write and their positional and vectored forms, lseek, ftruncate, fsync, fdatasync. */
+export function ioCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
+  const preadOff = (x: unknown): number | null => {
+    const n = i64(x);
+    return n < 0 ? null : n;
+  };
+  return {
+    read: (fd, b, n) => read(h, i32(fd), u32(b), u32(n), null),
+    write: (fd, b, n) => write(h, i32(fd), u32(b), u32(n), null),
+    pread64: (fd, b, n, off) => {
+      const at = preadOff(off);
+      return at === null ? neg('EINVAL') : read(h, i32(fd), u32(b), u32(n), at);
+    },
+    pwrite64: (fd, b, n, off) => {
+      const at = preadOff(off);
+      return at === null ? neg('EINVAL') : write(h, i32(fd), u32(b), u32(n), at);
+    },
+    readv: (fd, iov, cnt) => readv(h, i32(fd), u32(iov), i32(cnt)),
+    writev: (fd, iov, cnt) => writev(h, i32(fd), u32(iov), i32(cnt)),
+    lseek: (fd, off, wh) => lseek(h, i32(fd), i64(off), i32(wh)),
+    ftruncate: (fd, len) => ftruncate(h, i32(fd), i64(len)),
+    fsync: (fd) => sync(h, i32(fd), false),
+    fdatasync: (fd) => sync(h, i32(fd), true),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Process-level calls: the fs context (chdir, fchdir, getcwd, umask, all decided by the model),
+ * identity, clocks, signals (accepted, never delivered), uname, getrandom and exit.
+ */
+import { randomFillSync } from 'node:crypto';
+import { release } from 'node:os';
+import type { HostCore } from './core.js';
+import { i32, neg, u32 } from './errno.js';
+
+/** Thrown by exit, exit_group and __proc_exit; `code` is the exit status (0-255). */
+export class WaliExit extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`guest exited with status ${code & 0xff}`);
+    this.name = 'WaliExit';
+    this.code = code & 0xff;
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const NSIG = 64;
+const SIGKILL = 9;
+const SIGSTOP = 19;
+
+function getcwd(h: HostCore, buf: number, size: number): number {
+  const out = h.model({ sys: 'getcwd' });
+  if (!out.ok) return h.outcome(out);
+  const label = h.kernel.describeCwd(h.tid);
+  if (label === 'unknown' || label.kind !== 'path') return neg('ENOENT');
+  const bytes = Buffer.from(label.path + '\0', 'latin1');
+  if (size < bytes.length) return neg('ERANGE');
+  const mem = h.mem;
+  return !mem || mem.writeBytes(buf, bytes) ? neg('EFAULT') : bytes.length;
+}
+
+function chdir(h: HostCore, pathPtr: number): number {
+  const path = h.readPath(pathPtr);
+  if (typeof path !== 'string') return neg(path.errno);
+  return h.outcome(h.model({ sys: 'chdir', path }));
+}
+
+/** struct timespec {i64 sec; i64 nsec} from nanoseconds. */
+function putTimespec(h: HostCore, ptr: number, ns: bigint, usec = false): number {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, ns / 1_000_000_000n, true);
+  const frac = ns % 1_000_000_000n;
+  v.setBigInt64(8, usec ? frac / 1000n : frac, true);
+  const mem = h.mem;
+  return !mem || mem.writeBytes(ptr, b) ? neg('EFAULT') : 0;
+}
+
+/** Wall-clock nanoseconds with sub-millisecond resolution. */
+function realtimeNs(): bigint {
+  const ms = performance.timeOrigin + performance.now();
+  return BigInt(Math.floor(ms)) * 1_000_000n + BigInt(Math.floor((ms % 1) * 1e6));
+}
+
+function clockNs(clk: number): bigint | null {
+  switch (clk) {
+    case 0: case 5: case 8: case 11: return realtimeNs(); // REALTIME, _COARSE, _ALARM, TAI
+    case 1: case 4: case 6: case 7: case 9: return process.hrtime.bigint(); // MONOTONIC, _RAW, _COARSE, BOOTTIME(_ALARM)
+    case 2: case 3: { // PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID
+      const u = process.cpuUsage();
+      return BigInt(u.user + u.system) * 1000n;
+    }
+    default: return null;
+  }
+}
+
+function rtSigaction(h: HostCore, acts: Map<number, Uint8Array>, sig: number, act: number, oact: number, size: number): number {
+  if (size !== 8 || sig < 1 || sig > NSIG) return neg('EINVAL');
+  if (act !== 0 && (sig === SIGKILL || sig === SIGSTOP)) return neg('EINVAL');
+  const mem = h.mem;
+  if (!mem) return neg('EFAULT');
+  // WALI's struct sigaction on wasm32: handler, flags (u64), restorer, mask (u64): 32 bytes.
+  let next: Uint8Array | undefined;
+  if (act !== 0) {
+    const b = mem.readBytes(act, 32);
+    if (!(b instanceof Uint8Array)) return neg('EFAULT');
+    next = b;
+  }
+  if (oact !== 0 && mem.writeBytes(oact, acts.get(sig) ?? new Uint8Array(32))) return neg('EFAULT');
+  if (next) acts.set(sig, next);
+  return 0;
+}
+
+function rtSigprocmask(h: HostCore, mask: { value: bigint }, how: number, set: number, oset: number, size: number): number {
+  if (size !== 8) return neg('EINVAL');
+  const mem = h.mem;
+  if (!mem) return neg('EFAULT');
+  let next = mask.value;
+  if (set !== 0) {
+    const s = mem.readU64(set);
+    if (typeof s !== 'bigint') return neg('EFAULT');
+    const blockable = s & ~((1n << 8n) | (1n << 18n)); // SIGKILL and SIGSTOP cannot be blocked
+    if (how === 0) next |= blockable;
+    else if (how === 1) next &= ~blockable;
+    else if (how === 2) next = blockable;
+    else return neg('EINVAL');
+  }
+  if (oset !== 0 && mem.writeI64(oset, mask.value)) return neg('EFAULT');
+  mask.value = next;
+  return 0;
+}
+
+function uname(h: HostCore, buf: number): number {
+  const fields = ['Linux', 'wali', release(), '#1 SMP', 'x86_64', '(none)'];
+  const out = new Uint8Array(65 * 6);
+  fields.forEach((f, i) => out.set(Buffer.from(f.slice(0, 64), 'latin1'), i * 65));
+  const mem = h.mem;
+  return !mem || mem.writeBytes(buf, out) ? neg('EFAULT') : 0;
+}
+
+function getrandom(h: HostCore, buf: number, len: number, flags: number): number {
+  if (flags & ~7) return neg('EINVAL');
+  const n = Math.min(len, 33554431);
+  const mem = h.mem;
+  if (!mem || buf + n > mem.byteLength) return neg('EFAULT');
+  const b = new Uint8Array(n);
+  randomFillSync(b);
+  return mem.writeBytes(buf, b) ? neg('EFAULT') : n;
+}
+
+function nanosleep(h: HostCore, req: number): number {
+  const raw = h.mem?.readBytes(req, 16);
+  if (!(raw instanceof Uint8Array)) return neg('EFAULT');
+  const v = new DataView(raw.buffer);
+  const sec = v.getBigInt64(0, true);
+  const nsec = v.getBigInt64(8, true);
+  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return neg('EINVAL');
+  Atomics.wait(sleeper, 0, 0, Number(sec) * 1000 + Number(nsec) / 1e6);
+  return 0;
+}
+
+/** fs-context, identity, clock, signal, uname, getrandom and exit calls, by syscall name. */
+export function processCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
+  const acts = new Map<number, Uint8Array>();
+  const mask = { value: 0n };
+  const uid = (): number => process.getuid?.() ?? 0;
+  const gid = (): number => process.getgid?.() ?? 0;
+  return {
+    chdir: (p) => chdir(h, u32(p)),
+    fchdir: (fd) => h.outcome(h.model({ sys: 'fchdir', fd: i32(fd) })),
+    getcwd: (b, n) => getcwd(h, u32(b), u32(n)),
+    umask: (m) => h.outcome(h.model({ sys: 'umask', mask: i32(m) })),
+    getpid: () => h.tid,
+    gettid: () => h.tid,
+    getppid: () => 0,
+    getuid: uid,
+    geteuid: () => process.geteuid?.() ?? uid(),
+    getgid: gid,
+    getegid: () => process.getegid?.() ?? gid(),
+    set_tid_address: () => h.tid,
+    clock_gettime: (clk, tp) => {
+      const ns = clockNs(i32(clk));
+      return ns === null ? neg('EINVAL') : putTimespec(h, u32(tp), ns);
+    },
+    clock_getres: (clk, tp) => {
+      if (clockNs(i32(clk)) === null) return neg('EINVAL');
+      return u32(tp) === 0 ? 0 : putTimespec(h, u32(tp), 1n);
+    },
+    gettimeofday: (tv, tz) => {
+      if (u32(tv) !== 0 && putTimespec(h, u32(tv), realtimeNs(), true)) return neg('EFAULT');
+      if (u32(tz) !== 0 && h.mem?.writeBytes(u32(tz), new Uint8Array(8)) !== undefined) return neg('EFAULT');
+      return 0;
+    },
+    time: (tloc) => {
+      const sec = Math.floor(Date.now() / 1000);
+      if (u32(tloc) !== 0 && (!h.mem || h.mem.writeI64(u32(tloc), BigInt(sec)))) return neg('EFAULT');
+      return sec;
+    },
+    nanosleep: (req) => nanosleep(h, u32(req)),
+    clock_nanosleep: (clk, flags, req) => (clockNs(i32(clk)) === null ? neg('EINVAL') : i32(flags) & 1 ? 0 : nanosleep(h, u32(req))),
+    rt_sigaction: (s, a, o, n) => rtSigaction(h, acts, i32(s), u32(a), u32(o), u32(n)),
+    rt_sigprocmask: (how, s, o, n) => rtSigprocmask(h, mask, i32(how), u32(s), u32(o), u32(n)),
+    sigaltstack: (_ss, old) => {
+      // stack_t on wasm32: {void *ss_sp; int ss_flags; size_t ss_size}; report SS_DISABLE.
+      if (u32(old) === 0) return 0;
+      const b = new Uint8Array(12);
+      b[4] = 2;
+      return !h.mem || h.mem.writeBytes(u32(old), b) ? neg('EFAULT') : 0;
+    },
+    uname: (b) => uname(h, u32(b)),
+    getrandom: (b, n, f) => getrandom(h, u32(b), u32(n), i32(f)),
+    sched_yield: () => 0,
+    exit: (code) => {
+      throw new WaliExit(i32(code));
+    },
+    exit_group: (code) => {
+      throw new WaliExit(i32(code));
+    },
+  };
+}
+
