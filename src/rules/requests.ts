@@ -69,43 +69,45 @@ export function openRights(flags: number, obj: ResolvedObject): { rights: number
   return { rights, appendOrWrite };
 }
 
-function at(k: Kernel, task: Task, dirfd: number, path: string, follow: boolean, emptyPath = false): ResolvedObject {
-  return resolveObject(k, task, dirfd, path, { follow, emptyPath });
-}
+/** Resolves names for one request; `steps` records the resolution for explanations (costs strings). */
+type At = (dirfd: number, path: string, follow: boolean, emptyPath?: boolean) => ResolvedObject;
+const resolver = (k: Kernel, task: Task, steps: boolean): At => (dirfd, path, follow, emptyPath = false) =>
+  resolveObject(k, task, dirfd, path, { follow, emptyPath, steps });
 
 /** The request a decoded call makes, or null when it needs no filesystem right. */
-export function requestFor(k: Kernel, task: Task, c: Call): Request | null {
-  const r = requestOf(k, task, c);
+export function requestFor(k: Kernel, task: Task, c: Call, opts: { steps?: boolean } = {}): Request | null {
+  const r = requestOf(k, task, c, opts.steps ?? true);
   if (r) r.caller = { tid: task.tid, tgid: task.tgid };
   return r;
 }
 
-function requestOf(k: Kernel, task: Task, c: Call): Request | null {
+function requestOf(k: Kernel, task: Task, c: Call, steps: boolean): Request | null {
+  const at = resolver(k, task, steps);
   switch (c.sys) {
     case 'openat': {
       const tmp = (c.flags & __O_TMPFILE) !== 0;
       const follow = !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
-      const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0 });
+      const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0, steps });
       const { rights, appendOrWrite } = openRights(c.flags, tmp ? { ...obj, type: 'reg' } : obj);
       const ch = check('object', obj, rights, c.flags);
       if (appendOrWrite) ch.appendOrWrite = true;
       return { syscall: c.openat2 ? 'openat2' : 'openat', checks: [ch] };
     }
-    case 'mkdirat': return one('mkdirat', at(k, task, c.dirfd, c.path, false), R('mkdir'));
-    case 'mknodat': return one('mknodat', at(k, task, c.dirfd, c.path, false), R('mknod'));
-    case 'symlinkat': return one('symlinkat', at(k, task, c.newdirfd, c.linkpath, false), R('symlink'));
+    case 'mkdirat': return one('mkdirat', at(c.dirfd, c.path, false), R('mkdir'));
+    case 'mknodat': return one('mknodat', at(c.dirfd, c.path, false), R('mknod'));
+    case 'symlinkat': return one('symlinkat', at(c.newdirfd, c.linkpath, false), R('symlink'));
     case 'unlinkat': {
-      const obj = at(k, task, c.dirfd, c.path, false);
+      const obj = at(c.dirfd, c.path, false);
       return one('unlinkat', obj, c.flags & AT_REMOVEDIR ? R('rmdir') : R('delete'));
     }
     case 'linkat': {
-      const from = at(k, task, c.olddirfd, c.oldpath, (c.flags & AT_SYMLINK_FOLLOW) !== 0, (c.flags & AT_EMPTY_PATH) !== 0);
-      const to = at(k, task, c.newdirfd, c.newpath, false);
+      const from = at(c.olddirfd, c.oldpath, (c.flags & AT_SYMLINK_FOLLOW) !== 0, (c.flags & AT_EMPTY_PATH) !== 0);
+      const to = at(c.newdirfd, c.newpath, false);
       return { syscall: 'linkat', checks: [check('destination', to, R('link'))], refer: { from, to, subtree: false } };
     }
     case 'renameat2': {
-      const from = at(k, task, c.olddirfd, c.oldpath, false);
-      const to = at(k, task, c.newdirfd, c.newpath, false);
+      const from = at(c.olddirfd, c.oldpath, false);
+      const to = at(c.newdirfd, c.newpath, false);
       const subtree = from.type === 'dir';
       if (c.flags & RENAME_EXCHANGE) {
         const both = R('rename-from', 'rename-to');
@@ -115,11 +117,11 @@ function requestOf(k: Kernel, task: Task, c: Call): Request | null {
       if (to.exists && !(c.flags & RENAME_NOREPLACE)) dst |= R('delete');
       return { syscall: 'renameat2', checks: [check('source', from, R('rename-from')), check('destination', to, dst)], refer: { from, to, subtree } };
     }
-    case 'lookup': return lookupRequest(k, task, c);
-    case 'chdir': return one('chdir', at(k, task, -100, c.path, true), R('chdir'));
-    case 'chroot': return one('chroot', at(k, task, -100, c.path, true), R('chdir'));
+    case 'lookup': return lookupRequest(at, c);
+    case 'chdir': return one('chdir', at(-100, c.path, true), R('chdir'));
+    case 'chroot': return one('chroot', at(-100, c.path, true), R('chdir'));
     case 'fchdir': return fdRequest(k, task, 'fchdir', c.fd, R('chdir'));
-    case 'execve': return one('execve', at(k, task, c.dirfd, c.path, true, (c.flags & AT_EMPTY_PATH) !== 0), R('exec'));
+    case 'execve': return one('execve', at(c.dirfd, c.path, true, (c.flags & AT_EMPTY_PATH) !== 0), R('exec'));
     default: return null;
   }
 }
@@ -137,8 +139,8 @@ const LOOKUP_RIGHTS: Record<string, Right> = {
   setxattr: 'xattr', removexattr: 'xattr', lsetxattr: 'xattr', lremovexattr: 'xattr',
 };
 
-function lookupRequest(k: Kernel, task: Task, c: Extract<Call, { sys: 'lookup' }>): Request {
-  const obj = at(k, task, c.dirfd, c.path, c.follow, c.emptyPath);
+function lookupRequest(at: At, c: Extract<Call, { sys: 'lookup' }>): Request {
+  const obj = at(c.dirfd, c.path, c.follow, c.emptyPath);
   return one(c.name, obj, R(LOOKUP_RIGHTS[c.name] ?? 'stat'));
 }
 

@@ -30,6 +30,8 @@ export interface ResolvedObject {
 
 export interface ResolveHow {
   follow: boolean;
+  /** Record the resolution steps for explanations (default true; off on hot paths). */
+  steps?: boolean;
   emptyPath?: boolean;
   resolve?: number;
 }
@@ -40,7 +42,7 @@ function join(dir: string, name: string): string {
 
 /** Resolves dirfd + path as the call will (following the last component or not). */
 export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow): ResolvedObject {
-  const nd = startWalk(k, task, dirfd, path, { follow: how.follow, emptyPath: how.emptyPath ?? false, resolve: how.resolve ?? 0, steps: true });
+  const nd = startWalk(k, task, dirfd, path, { follow: how.follow, emptyPath: how.emptyPath ?? false, resolve: how.resolve ?? 0, steps: how.steps ?? true });
   if ('errno' in nd) return failed(nd, []);
   if (path === '') return existing(k, nd.cur, nd.steps ?? []);
   const e = walkToLast(nd, path);

@@ -95,6 +95,9 @@ const FD_BITS: Record<FdRight, number> = {
 const NEW_ANON = new Set(['pipe2', 'socket', 'socketpair', 'accept4', 'anon']);
 const neg = (errno: string): bigint => BigInt(-(ERRNO[errno] ?? ERRNO['EPERM']!));
 const NO_EXPLANATION = (): undefined => undefined;
+const NO_STEPS = { steps: false };
+/** An fd argument as the C int it is (an i64 from an older toolchain is truncated as C would). */
+const fdNumber = (x: GuestWord | undefined): number => (typeof x === 'bigint' ? Number(BigInt.asIntN(32, x)) : typeof x === 'number' ? x | 0 : -1);
 
 /** Interposes a policy between a WALI guest and any JS WALI host. */
 export class WaliInterposer {
@@ -187,16 +190,20 @@ export class WaliInterposer {
     const need = FD_BITS[right];
     const writes = right === 'write';
     const s = this.kernel.s;
-    return (...args: GuestWord[]) => {
-      const fd = typeof args[0] === 'number' ? args[0] : -1;
-      const e = s.tables.get(this.task.files)?.fds.get(fd);
+    const covered = (fd: GuestWord): boolean => {
+      if (this.hearAllowed) return false;
+      const e = s.tables.get(this.task.files)?.fds.get(fd as number);
       const f = e && s.files.get(e.file);
-      if (f && f.granted !== undefined && !this.hearAllowed) {
-        const n = writes && f.flags & O_APPEND ? APPEND : need;
-        if (grantCovers(f.granted, n)) return host(...args);
-      }
-      return this.fdSlow(name, right, host, args, fd);
+      return f !== undefined && f.granted !== undefined && grantCovers(f.granted, writes && f.flags & O_APPEND ? APPEND : need);
     };
+    const slow = (args: GuestWord[]) => this.fdSlow(name, right, host, args, fdNumber(args[0]));
+    // Exact arities: no rest-array allocation on the per-read path.
+    switch (syscallInfo(name)?.args.length) {
+      case 2: return (a, b) => (covered(a!) ? host(a!, b!) : slow([a!, b!]));
+      case 3: return (a, b, c) => (covered(a!) ? host(a!, b!, c!) : slow([a!, b!, c!]));
+      case 4: return (a, b, c, d) => (covered(a!) ? host(a!, b!, c!, d!) : slow([a!, b!, c!, d!]));
+      default: return (...args: GuestWord[]) => (args.length > 0 && covered(args[0]!) ? host(...args) : slow(args));
+    }
   }
 
   private fdSlow(name: string, right: FdRight, host: HostFn, args: GuestWord[], fd: number): unknown {
@@ -229,7 +236,7 @@ export class WaliInterposer {
         return this.judged(name, args, req, undefined, host);
       }
       case 'path': {
-        const req = requestFor(this.kernel, this.task, d.call);
+        const req = requestFor(this.kernel, this.task, d.call, NO_STEPS);
         return this.judged(name, args, req, d, host);
       }
       case 'model':
@@ -238,12 +245,15 @@ export class WaliInterposer {
   }
 
   private judged(name: string, args: GuestWord[], req: Request | null, d: Extract<Decoded, { kind: 'path' }> | undefined, host: HostFn): unknown {
-    const verdict = req ? judge(this.engine, req) : undefined;
+    let verdict = req ? judge(this.engine, req) : undefined;
     if (this.opts.onDecision && (this.hearAllowed || (verdict && !verdict.allowed))) {
-      const e: DecisionEvent = { syscall: name, args, allowed: verdict?.allowed ?? true, reason: 'policy', explain: () => (verdict ? explain(this.engine.policy, verdict) : undefined) };
-      if (verdict && !verdict.allowed) e.errno = verdict.errno ?? this.engine.policy.default.errno;
+      // A denial changes nothing, so it can be judged again with the resolution steps recorded.
+      if (verdict && !verdict.allowed && d) verdict = judge(this.engine, requestFor(this.kernel, this.task, d.call)!);
+      const v = verdict;
+      const e: DecisionEvent = { syscall: name, args, allowed: v?.allowed ?? true, reason: 'policy', explain: () => (v ? explain(this.engine.policy, v) : undefined) };
+      if (v && !v.allowed) e.errno = v.errno ?? this.engine.policy.default.errno;
       if (d) e.call = d.call;
-      if (verdict) e.verdict = verdict;
+      if (v) e.verdict = v;
       this.opts.onDecision(e);
     }
     if (verdict && !verdict.allowed) return neg(verdict.errno ?? this.engine.policy.default.errno);
@@ -274,10 +284,14 @@ export class WaliInterposer {
     const e = this.table().fds.get(fd);
     const f = e && this.kernel.s.files.get(e.file);
     if (!f) return;
+    if (obj?.path !== undefined) {
+      // The object the open resolved at entry (a new file is a regular one).
+      f.granted = this.engine.allowedMask(procSelf(obj.path, this.task), obj.type ?? 'reg');
+      return;
+    }
     const label = this.kernel.describeFd(this.tid, fd);
     if (label === null || label === 'unknown') return;
     if (label.kind === 'anon') f.granted = ALL; // pipes, sockets, stdio: no filesystem right
-    else if (obj?.path !== undefined) f.granted = this.engine.allowedMask(procSelf(obj.path, this.task), obj.type ?? 'reg');
     else f.granted = this.engine.allowedMask(procSelf(label.path, this.task));
   }
 

@@ -46,24 +46,18 @@ export function toU32(x: GuestWord): number {
   return x >>> 0;
 }
 
-/** Latin1: one char per byte, so any byte sequence round-trips. Chunked for the arg limit. */
-function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x2000) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000) as unknown as number[]);
-  }
-  return s;
-}
-
 export class GuestMemory {
   readonly memory: WasmMemory;
   private u8: Uint8Array;
   private dv: DataView;
+  /** The same bytes as a Buffer: native NUL search and latin1 decoding (a copy, never a view). */
+  private buf: Buffer;
 
   constructor(memory: WasmMemory) {
     this.memory = memory;
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
+    this.buf = Buffer.from(memory.buffer);
   }
 
   /** The guest memory of an instance (its `memory` export), if it has one. */
@@ -86,6 +80,7 @@ export class GuestMemory {
     if (buf.byteLength !== this.u8.byteLength || buf !== this.u8.buffer) {
       this.u8 = new Uint8Array(buf);
       this.dv = new DataView(buf);
+      this.buf = Buffer.from(buf);
     }
   }
 
@@ -125,15 +120,15 @@ export class GuestMemory {
     const limit = max >= 1 ? Math.floor(max) : 1;
     const p = this.range(ptr, 1);
     if (p < 0) return EFAULT;
-    let window = this.u8.subarray(p, Math.min(p + limit, this.u8.byteLength));
+    let window = this.buf.subarray(p, p + limit);
     let nul = window.indexOf(0);
     if (nul < 0 && window.length < limit) {
       // The string runs to the end of the cached view: memory may have grown since.
       this.refresh();
-      window = this.u8.subarray(p, Math.min(p + limit, this.u8.byteLength));
+      window = this.buf.subarray(p, p + limit);
       nul = window.indexOf(0);
     }
-    if (nul >= 0) return latin1(window.subarray(0, nul));
+    if (nul >= 0) return window.toString('latin1', 0, nul);
     return window.length < limit ? EFAULT : ENAMETOOLONG;
   }
 
