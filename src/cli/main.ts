@@ -3,6 +3,8 @@ import { annotateCommand, ANNOTATE_USAGE } from './annotate.js';
 import { auditCommand, checkCommand, explainCommand, testCommand } from './policy-commands.js';
 import { UsageError } from './options.js';
 import { runCommand } from './run.js';
+import { diffCommand } from './diff.js';
+import { learnCommand, LEARN_USAGE } from './learn.js';
 
 const USAGE = `usage: fdwarden COMMAND [ARGS]
 commands:
@@ -16,6 +18,10 @@ commands:
       replay a recorded program through the model and the policy; exit 3 when something was denied
   explain --policy POLICY (--trace TRACE --line N | 'syscall(args...)') [--cwd DIR] [--json]
       why a call is allowed or denied: resolution, rights, matching rules, the deciding one
+  diff OLD NEW [--var NAME=VALUE]... [--json] [--max-pairs N]
+      what changes between two policies: each right some path gains or loses, with a shortest witness path; exit 2 when they differ
+  learn TRACE... [--cwd DIR | --index INDEX.tsv] [--inherit FD=PATH]... [--base POLICY] [--var NAME=VALUE]... [--threshold N] [--verify] [-o OUT]
+      write the minimal policy that allows what recorded programs did; every generalisation is listed
   run --policy POLICY [--dir HOST=GUEST]... [--audit] PROGRAM.wasm [ARGS...]
       run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's
 run 'fdwarden COMMAND --help' for a command's options.`;
@@ -26,6 +32,8 @@ const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
   test: testCommand,
   audit: auditCommand,
   explain: explainCommand,
+  diff: diffCommand,
+  learn: learnCommand,
   run: runCommand,
 };
 
@@ -55,4 +63,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-export { ANNOTATE_USAGE };
+export { ANNOTATE_USAGE, LEARN_USAGE };
