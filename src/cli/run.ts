@@ -8,8 +8,8 @@ import { resolve as resolvePath } from 'node:path';
 import { engineFor } from '../rules/engine.js';
 import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy } from '../rules/ir.js';
-import { rightsIn } from '../rules/rights.js';
-import { runWali } from '../host/index.js';
+import { bit, rightsIn } from '../rules/rights.js';
+import { ENV_GUEST_DIR, runWali } from '../host/index.js';
 import { wrap, type DecisionEvent } from '../wali/interposer.js';
 import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { parseOptions, one, UsageError } from './options.js';
@@ -64,6 +64,20 @@ export function decisionLine(e: DecisionEvent, policy: IrPolicy): string {
   return `${head} ${e.syscall} ${objs.join('; ')}${esc}`;
 }
 
+/**
+ * The guest's libc reads its environment from the file the host hands it (`__get_init_envfile`),
+ * a host mechanism the user's policy cannot know about: reading that one file is allowed above
+ * every tier of the policy.
+ */
+function withEnvFile(policy: IrPolicy, hasEnv: boolean): IrPolicy {
+  if (!hasEnv) return policy;
+  const top = Math.max(0, ...policy.rules.map((r) => r.tier)) + 1;
+  const id = Math.max(-1, ...policy.rules.map((r) => r.id)) + 1;
+  const span = { file: '(fdwarden run: the guest environment file)', line: 1, col: 1, endLine: 1, endCol: 1 };
+  const rule = { id, effect: 'allow' as const, tier: top, rights: bit('read') | bit('stat'), patterns: [`${ENV_GUEST_DIR}/env`], except: [], span };
+  return { ...policy, rules: [...policy.rules, rule] };
+}
+
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { own, program, args } = splitArgv(argv);
   const p = parseOptions(own, SPEC);
@@ -79,7 +93,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const loaded: LoadedPolicy = loadPolicy(policyFile, parseVars(p.options.get('var')));
   if (loaded.report) process.stderr.write(loaded.report.endsWith('\n') ? loaded.report : loaded.report + '\n');
   if (!loaded.compiled.ok) return 1;
-  const policy = loaded.compiled.policy;
+  const env = Object.fromEntries(parsePairs(p.options.get('env'), '--env'));
+  const policy = withEnvFile(loaded.compiled.policy, Object.keys(env).length > 0);
   const engine = engineFor(policy);
 
   const dirs = parsePairs(p.options.get('dir'), '--dir').map(([host, guest]) => {
@@ -87,7 +102,6 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return { host: resolvePath(host), guest };
   });
   if (dirs.length === 0) dirs.push({ host: process.cwd(), guest: process.cwd() });
-  const env = Object.fromEntries(parsePairs(p.options.get('env'), '--env'));
   const cwd = one(p, 'cwd');
   if (cwd !== undefined && !cwd.startsWith('/')) throw new UsageError(`--cwd ${cwd}: give the guest directory as an absolute path`);
   const audit = p.flags.has('audit');

@@ -24,3 +24,5 @@ export { callFor, requestOf, runProgram, worldKernel, type RunResult, type Step 
 export { buildWorld, globInstance, nearMisses, policyLiterals, type World } from './world.js';
 export { formatCall, formatLine, openFlags, quote } from './strace.js';
 export { exampleCall, explainWitness } from './witness.js';
+// Types the exported API refers to.
+export type { CompiledPolicy } from '../dsl/index.js';

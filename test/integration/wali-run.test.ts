@@ -152,6 +152,14 @@ describe('fdwarden run: escapes and audit', () => {
     expect(r.code).toBe(0);
   });
 
+  test('the environment file the host hands the guest is readable whatever the policy; nothing else there is', () => {
+    const d = workdir();
+    mkdirSync(join(d, 'w'));
+    const pol = policyFile(d, 'allow * under /w');
+    const r = run(['--policy', pol, '--dir', `${join(d, 'w')}=/w`, '--env', 'GREETING=hi', wasm['fsops']!, 'cat', '/.wali/env', 'open', '/.wali/other', 'O_WRONLY|O_CREAT']);
+    expect(r.out.split('\n').filter(Boolean)).toEqual(['cat /.wali/env = 12 "GREETING=hi\\n"', 'open /.wali/other O_WRONLY|O_CREAT = -13']);
+  });
+
   test('usage errors are clear; the exit code is the program\'s', () => {
     const d = workdir();
     mkdirSync(join(d, 'w'));
