@@ -7,8 +7,7 @@
  * them back as Buffers so names that are not UTF-8 survive.
  */
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import type { View, ViewEntry } from '../state/view.js';
-import type { InodeKind } from '../state/types.js';
+import { kindOfMode, type View, type ViewEntry } from '../state/view.js';
 
 /** A host directory → absolute guest path, as HostOptions gives it (UTF-8 strings). */
 export interface MountSpec {
@@ -45,19 +44,6 @@ function normalise(guest: string): string {
 
 function under(path: string, prefix: string): boolean {
   return prefix === '/' ? path.startsWith('/') : path === prefix || path.startsWith(prefix + '/');
-}
-
-function kindOfMode(mode: number): InodeKind {
-  switch (mode & 0o170000) {
-    case 0o040000: return 'dir';
-    case 0o100000: return 'reg';
-    case 0o120000: return 'lnk';
-    case 0o010000: return 'fifo';
-    case 0o140000: return 'sock';
-    case 0o020000: return 'chr';
-    case 0o060000: return 'blk';
-    default: return 'unknown';
-  }
 }
 
 /**

@@ -11,7 +11,8 @@ import { Replay, type ReplayOptions } from '../strace/replay.js';
 import type { Arg } from '../strace/args.js';
 import type { Kernel } from '../state/kernel.js';
 import type { Task } from '../state/types.js';
-import { FD_RIGHTS, fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from '../rules/requests.js';
+import { requestFor } from '../rules/requests.js';
+import { fdUseRequest } from '../rules/auditor.js';
 import { procSelf } from '../rules/judge.js';
 import { bit, rightsIn, type Right } from '../rules/rights.js';
 
@@ -70,26 +71,6 @@ export interface Collected {
  */
 export function emptyCollected(): Collected {
   return { uses: new Map(), refers: [], createdDirs: new Set(), cwds: new Set(), unlearnable: [], calls: 0 };
-}
-
-const num = (a: Arg | undefined): number => (typeof a?.value === 'number' ? a.value : -1);
-
-/** The request of a call the model does not decode; the same as the auditor's fd-use requests. */
-function fdUseRequest(k: Kernel, task: Task, name: string, args: readonly Arg[]): Request | null {
-  if (name === 'mmap') {
-    const fd = num(args[4]);
-    if (fd < 0) return null;
-    const shared = args[3]?.valueText.includes('MAP_SHARED') ?? false;
-    const writes = args[2]?.valueText.includes('PROT_WRITE') ?? false;
-    return fdRequest(k, task, name, fd, bit(shared && writes ? 'write' : 'read'));
-  }
-  if ((name === 'utimensat' || name === 'futimesat') && args[1]?.valueText === 'NULL') {
-    return fdRequest(k, task, name, num(args[0]), bit('utime'));
-  }
-  const right = FD_RIGHTS[name];
-  if (!right) return null;
-  const fd = num(args[0]);
-  return fdRequest(k, task, name, fd, fdCallRights(right, fileFlagsOf(k, task, fd)));
 }
 
 function record(into: Collected, path: string, rights: number, syscall: string, errno: string | undefined, type: string | undefined): void {

@@ -6,6 +6,7 @@
 import { Replay, type ReplayOptions } from '../strace/replay.js';
 import type { Arg } from '../strace/args.js';
 import type { Call, Observed } from '../state/calls.js';
+import type { Kernel } from '../state/kernel.js';
 import type { Task } from '../state/types.js';
 import { FD_RIGHTS, fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from './requests.js';
 import { judge, procSelf, type Engine, type Verdict } from './judge.js';
@@ -37,22 +38,22 @@ export interface AuditReport {
 
 const num = (a: Arg | undefined): number => (typeof a?.value === 'number' ? a.value : -1);
 
-/** Requests of calls the model does not decode: fd-based reads, writes, truncates ... */
-function fdUseRequest(r: Replay, task: Task, name: string, args: readonly Arg[]): Request | null {
+/** Requests of logged calls the model does not decode: fd-based reads, writes, truncates, file mmaps ... */
+export function fdUseRequest(k: Kernel, task: Task, name: string, args: readonly Arg[]): Request | null {
   if (name === 'mmap') {
     const fd = num(args[4]);
     if (fd < 0) return null;
     const shared = args[3]?.valueText.includes('MAP_SHARED') ?? false;
     const writes = args[2]?.valueText.includes('PROT_WRITE') ?? false;
-    return fdRequest(r.kernel, task, name, fd, bit(shared && writes ? 'write' : 'read'));
+    return fdRequest(k, task, name, fd, bit(shared && writes ? 'write' : 'read'));
   }
   if ((name === 'utimensat' || name === 'futimesat') && args[1]?.valueText === 'NULL') {
-    return fdRequest(r.kernel, task, name, num(args[0]), bit('utime'));
+    return fdRequest(k, task, name, num(args[0]), bit('utime'));
   }
   const right = FD_RIGHTS[name];
   if (!right) return null;
   const fd = num(args[0]);
-  return fdRequest(r.kernel, task, name, fd, fdCallRights(right, fileFlagsOf(r.kernel, task, fd)));
+  return fdRequest(k, task, name, fd, fdCallRights(right, fileFlagsOf(k, task, fd)));
 }
 
 export function audit(lines: readonly string[], engine: Engine, opts: ReplayOptions): AuditReport {
@@ -67,7 +68,7 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
     opened = undefined;
     const task = replay.kernel.task(c.tid);
     if (!task) return;
-    const req = c.call ? requestFor(replay.kernel, task, c.call) : fdUseRequest(replay, task, c.name, c.args);
+    const req = c.call ? requestFor(replay.kernel, task, c.call) : fdUseRequest(replay.kernel, task, c.name, c.args);
     if (!req) return;
     const verdict = judge(engine, req);
     summary.syscalls++;

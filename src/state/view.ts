@@ -37,7 +37,8 @@ export const emptyView: View = {
   list: () => [],
 };
 
-function kindOfMode(mode: number): InodeKind {
+/** The object kind of a stat mode (S_IFMT bits). */
+export function kindOfMode(mode: number): InodeKind {
   switch (mode & 0o170000) {
     case 0o040000: return 'dir';
     case 0o100000: return 'reg';
