@@ -12,8 +12,8 @@ commands:
       print an strace log with every fd annotated by the model (strace -yy style)
   check POLICY [--var NAME=VALUE]...
       report a policy's errors and warnings (exit 1 on errors)
-  test POLICY [--var NAME=VALUE]... [--cwd DIR]
-      run the policy's inline test blocks
+  test POLICY [--var NAME=VALUE]... [--cwd DIR] [--seed N]
+      run the policy's inline test blocks and check its property blocks (exit 1 on a failure)
   audit --policy POLICY TRACE [--cwd DIR] [--inherit FD=PATH]... [--var NAME=VALUE]... [--json]
       replay a recorded program through the model and the policy; exit 3 when something was denied
   explain --policy POLICY (--trace TRACE --line N | 'syscall(args...)') [--cwd DIR] [--json]
@@ -37,6 +37,9 @@ const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
   run: runCommand,
 };
 
+/** Commands that print their own, longer --help. */
+const SELF_HELP = new Set(['annotate', 'diff', 'learn', 'run']);
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -47,6 +50,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!run) {
     process.stderr.write(`fdwarden: unknown command '${cmd}'\n${USAGE}\n`);
     return 1;
+  }
+  if ((rest[0] === '--help' || rest[0] === '-h') && !SELF_HELP.has(cmd)) {
+    // The command's lines from the overall usage.
+    const lines = USAGE.split('\n');
+    const at = lines.findIndex((l) => l.startsWith(`  ${cmd} `));
+    process.stdout.write(`usage: fdwarden ${lines[at]!.trim()}\n${lines[at + 1] ?? ''}\n`);
+    return 0;
   }
   try {
     return await run(rest);

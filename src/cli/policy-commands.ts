@@ -10,6 +10,7 @@ import { parseStraceLine } from '../strace/line.js';
 import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
 import { parseInherit, readLog, viewFor } from './annotate.js';
+import { parseSeed, propertySummary, runProperties } from './properties.js';
 
 const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
 const err = (s: string): void => { if (s) process.stderr.write(s.endsWith('\n') ? s : s + '\n'); };
@@ -32,8 +33,9 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
 }
 
 export async function testCommand(argv: readonly string[]): Promise<number> {
-  const p = parseOptions(argv, { var: { value: true, repeat: true }, cwd: { value: true } });
-  if (p.positional.length !== 1) throw new UsageError('usage: fdwarden test POLICY [--var NAME=VALUE]... [--cwd DIR]');
+  const p = parseOptions(argv, { var: { value: true, repeat: true }, cwd: { value: true }, seed: { value: true } });
+  if (p.positional.length !== 1) throw new UsageError('usage: fdwarden test POLICY [--var NAME=VALUE]... [--cwd DIR] [--seed N]');
+  const seed = parseSeed(one(p, 'seed'));
   const loaded = policyOrExit(p.positional[0], p.options.get('var'));
   if (typeof loaded === 'number') return loaded;
   const engine = engineFor(loaded.compiled.policy);
@@ -58,8 +60,9 @@ export async function testCommand(argv: readonly string[]): Promise<number> {
       }
     }
   }
-  out(`${passed} passed, ${failed} failed`);
-  return failed ? 1 : 0;
+  const props = await runProperties(loaded.compiled, parseVars(p.options.get('var')), seed, out);
+  out(`${passed} passed, ${failed} failed${propertySummary(props)}`);
+  return failed || props.broken ? 1 : 0;
 }
 
 function auditOptions(argv: readonly string[]) {

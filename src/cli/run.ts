@@ -56,7 +56,10 @@ export function decisionLine(e: DecisionEvent, policy: IrPolicy): string {
   const objs = e.verdict.checks.map((c) => {
     const rules = [...new Set(c.decisions.map((d) => d.rule).filter((r): r is number => r !== undefined))]
       .map((id) => policy.rules.find((r) => r.id === id)?.span).filter((s) => s !== undefined).map((s) => `${s.file}:${s.line}`);
-    const by = rules.length ? ` by ${rules.join(', ')}` : c.unknown ? ` (unknown: ${c.unknown})` : c.decisions.length ? ' by default' : '';
+    const by = rules.length ? ` by ${rules.join(', ')}`
+      : c.unknown ? ` (unknown: ${c.unknown})`
+      : c.check.role === 'fd' ? ' by the rights the fd obtained at open'
+      : c.decisions.length ? ' by default' : '';
     const target = c.check.object.path ?? (c.check.fd !== undefined ? `fd ${c.check.fd}` : '(unknown)');
     return `${target} [${rightsIn(c.check.rights, policy.abi).join(',')}]${by}`;
   });

@@ -95,7 +95,26 @@ export interface TestItem {
   span?: Span;
 }
 
-export type Item = RuleItem | LetItem | IncludeItem | TierItem | TestItem;
+/** What a promise says about its rights on its target (as the testing kit defines them). */
+export type PromiseKind = 'never' | 'always' | 'only';
+
+/** One line of a `property` block: `never read,stat under $HOME/.ssh`. */
+export interface PropertyPromise {
+  kind: PromiseKind;
+  rights: Name[];
+  /** Exactly one target: `only` is about the complement of its area, which does not split. */
+  target: Target;
+  span?: Span;
+}
+
+export interface PropertyItem {
+  kind: 'property';
+  name: string;
+  promises: PropertyPromise[];
+  span?: Span;
+}
+
+export type Item = RuleItem | LetItem | IncludeItem | TierItem | TestItem | PropertyItem;
 
 /** One file. A root policy has a header; an included file may leave it out. */
 export interface PolicyAst {

@@ -44,6 +44,8 @@ export const CODES = {
   FW501: ['error', 'unknown syscall'],
   FW502: ['error', 'malformed call'],
   FW503: ['warning', 'duplicate test name'],
+  FW504: ['warning', 'duplicate property name'],
+  FW505: ['error', 'empty property block'],
   FW601: ['warning', 'rule shadowed by a deny'],
   FW602: ['warning', 'over-broad grant'],
   FW603: ['warning', 'unused variable'],

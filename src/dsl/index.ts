@@ -7,6 +7,7 @@ import type { PolicyAst } from './ast.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { walkPolicy, type IncludeCache, type Loader } from './includes.js';
 import { fromJson } from './json.js';
+import type { PolicyProperty } from './lower-property.js';
 import { lower, type PolicyTest } from './lower.js';
 import { parse } from './parser.js';
 
@@ -17,6 +18,7 @@ export { resolveInclude, type Loader } from './includes.js';
 export { fromJson, toJson, JSON_FORMAT, JSON_VERSION, type FromJsonResult, type JsonOptions, type PolicyJson } from './json.js';
 export { fileLoader } from './load-fs.js';
 export { lower, type ExpectCase, type LowerOptions, type LowerResult, type PolicyTest } from './lower.js';
+export type { PolicyProperty, PropertyPromiseCase } from './lower-property.js';
 export { parse, type ParseResult } from './parser.js';
 export { printPolicy, printRule } from './printer.js';
 export { renderDiagnostic, renderDiagnostics } from './render.js';
@@ -46,6 +48,8 @@ export interface CompiledPolicy {
   ast: PolicyAst;
   policy: IrPolicy;
   tests: PolicyTest[];
+  /** The `property` blocks, lowered (checked by `fdwarden test` with the testing kit). */
+  properties: PolicyProperty[];
   diagnostics: Diagnostic[];
   sources: Map<string, string>;
   /** No error among the diagnostics (warnings allowed): `policy` may be used. */
@@ -84,7 +88,7 @@ function finish(ast: PolicyAst, parsed: Diagnostic[], files: Map<string, PolicyA
   const low = lower(ast, { ...opts, file, files });
   for (const [f, t] of low.sources) sources.set(f, t);
   const diagnostics = ordered([...parsed, ...low.diagnostics], [file, ...sources.keys()]);
-  return { ast, policy: low.policy, tests: low.tests, diagnostics, sources, ok: !hasErrors(diagnostics) };
+  return { ast, policy: low.policy, tests: low.tests, properties: low.properties, diagnostics, sources, ok: !hasErrors(diagnostics) };
 }
 
 /** Text → AST → IR in one step, with every diagnostic of every stage. */

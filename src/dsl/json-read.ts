@@ -4,7 +4,7 @@
  * would read back, so any accepted AST prints to text that parses to the same AST.
  */
 import type {
-  Condition, Expect, Fallback, Header, Item, Name, Pattern, PolicyAst, RuleItem, Span, Target,
+  Condition, Expect, Fallback, Header, Item, Name, Pattern, PolicyAst, PropertyPromise, RuleItem, Span, Target,
 } from './ast.js';
 import { isIdentChar, isIdentStart } from './lexer.js';
 import { scanCall } from './syscall.js';
@@ -169,9 +169,19 @@ class R {
     return this.withSpan(e, span);
   }
 
+  promise(v: unknown, path: string): PropertyPromise | undefined {
+    const o = this.obj(v, path, ['kind', 'rights', 'target']);
+    if (!o) return undefined;
+    const span = this.span(o['span'], `${path}.span`);
+    const kind = this.oneOf(o['kind'], `${path}.kind`, ['never', 'always', 'only'] as const, span);
+    const rights = this.arr(o['rights'], `${path}.rights`, (x, p) => this.name(x, p, (s) => s === '*' || isIdent(s)), true, span);
+    const target = this.target(o['target'], `${path}.target`);
+    return kind && rights && target ? this.withSpan({ kind, rights, target }, span) : undefined;
+  }
+
   item(v: unknown, path: string): Item | undefined {
     if (!isObj(v)) { this.bad(path, 'expected an object'); return undefined; }
-    const kind = this.oneOf(v['kind'], `${path}.kind`, ['rule', 'let', 'include', 'tier', 'test'] as const);
+    const kind = this.oneOf(v['kind'], `${path}.kind`, ['rule', 'let', 'include', 'tier', 'test', 'property'] as const);
     if (kind === 'rule') return this.rule(v, path);
     const span = this.span(v['span'], `${path}.span`);
     switch (kind) {
@@ -204,6 +214,13 @@ class R {
         const name = this.str(o['name'], `${path}.name`, span);
         const expects = this.arr(o['expects'], `${path}.expects`, (x, p) => this.expect(x, p), false, span);
         return name !== undefined && expects ? this.withSpan({ kind, name, expects }, span) : undefined;
+      }
+      case 'property': {
+        const o = this.obj(v, path, ['kind', 'name', 'promises']);
+        if (!o) return undefined;
+        const name = this.str(o['name'], `${path}.name`, span);
+        const promises = this.arr(o['promises'], `${path}.promises`, (x, p) => this.promise(x, p), false, span);
+        return name !== undefined && promises ? this.withSpan({ kind, name, promises }, span) : undefined;
       }
     }
   }

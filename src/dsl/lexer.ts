@@ -5,7 +5,7 @@
  */
 import type { Span } from '../rules/ir.js';
 import { diag, type Code, type Diagnostic } from './diagnostics.js';
-import { decodeEscape, scanBare } from './strings.js';
+import { decodeEscape, isBareStart, scanBare } from './strings.js';
 
 export interface Mark {
   pos: number;
@@ -210,11 +210,10 @@ export class Cursor {
     return { value: out, span: this.tokenSpan(m) };
   }
 
-  /** A bare pattern (`/srv/**`, `$TMP/*.{c,h}`), or undefined when none starts here. */
+  /** A bare pattern (`/srv/**`, `$TMP/*.{c,h}`, `{$OUT,/tmp}/*`), or undefined when none starts here. */
   bare(): Tok<string> | undefined {
     this.skipBlank();
-    const c = this.peek();
-    if (c !== 47 && c !== 36) return undefined;
+    if (!isBareStart(this.peek())) return undefined;
     const m = this.mark();
     const end = scanBare(this.text, this.pos);
     const value = this.text.slice(this.pos, end);

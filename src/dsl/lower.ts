@@ -9,6 +9,7 @@ import type { Effect, Fallback, Item, PolicyAst, RuleItem, TestItem } from './as
 import { diag, fileSpan, type Code, type Diagnostic } from './diagnostics.js';
 import { walkPolicy, type IncludeCache, type Loader } from './includes.js';
 import { lintOverBroad, lintShadowed, lintUnderMix } from './lints.js';
+import { lowerProperties, type PolicyProperty } from './lower-property.js';
 import { checkErrno, lowerRule, type RuleContext } from './lower-rule.js';
 import { isKnownAbi, knownAbis } from './names.js';
 import { checkCall } from './syscall.js';
@@ -46,6 +47,8 @@ export interface PolicyTest {
 export interface LowerResult {
   policy: IrPolicy;
   tests: PolicyTest[];
+  /** The `property` blocks, for `fdwarden test`; they do not touch `policy`. */
+  properties: PolicyProperty[];
   diagnostics: Diagnostic[];
   /** Texts of included files read while lowering, by resolved name. */
   sources: Map<string, string>;
@@ -168,6 +171,8 @@ export function lower(ast: PolicyAst, opts: LowerOptions = {}): LowerResult {
   if (ast.header) policy.name = ast.header.name;
   if (ast.default?.span) policy.default.span = ast.default.span;
   const tests = lowerTests(entries, ctx);
+  const properties = lowerProperties(
+    entries.flatMap(({ item, file }) => (item.kind === 'property' ? [{ item, file }] : [])), ctx);
 
   diagnostics.push(...lintShadowed(policy), ...lintOverBroad(policy));
   for (const { item } of entries) {
@@ -180,6 +185,6 @@ export function lower(ast: PolicyAst, opts: LowerOptions = {}): LowerResult {
     warned.add(item.name);
     report('FW603', item.span ?? root, `variable \`$${item.name}\` is never used`, 'remove it, or use it in a pattern');
   }
-  return { policy, tests, diagnostics, sources: cache.sources };
+  return { policy, tests, properties, diagnostics, sources: cache.sources };
 }
 

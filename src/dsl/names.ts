@@ -8,9 +8,10 @@ import { O_FLAGS } from '../strace/constants.js';
 import { ABIS, rightsNamed } from '../rules/rights.js';
 import type { RuleWhen } from '../rules/ir.js';
 
-export const TOP_KEYWORDS = ['policy', 'default', 'unknown', 'let', 'include', 'allow', 'deny', 'tier', 'test'] as const;
+export const TOP_KEYWORDS = ['policy', 'default', 'unknown', 'let', 'include', 'allow', 'deny', 'tier', 'test', 'property'] as const;
 export const TIER_KEYWORDS = ['allow', 'deny'] as const;
 export const TEST_KEYWORDS = ['expect'] as const;
+export const PROPERTY_KEYWORDS = ['never', 'always', 'only'] as const;
 export const CLAUSE_KEYWORDS = ['under', 'except', 'when', 'errno', 'because'] as const;
 
 export type FileType = NonNullable<RuleWhen['type']>;

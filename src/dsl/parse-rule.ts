@@ -9,7 +9,7 @@ import { CLAUSE_KEYWORDS } from './names.js';
 import { didYouMean } from './suggest.js';
 
 /** `read,write`, `*`; undefined after reporting when no right is there. */
-function rights(cur: Cursor): Name[] | undefined {
+export function rights(cur: Cursor): Name[] | undefined {
   const out: Name[] = [];
   for (;;) {
     const star = cur.punct('*');

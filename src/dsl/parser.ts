@@ -3,10 +3,11 @@
  * keyword; `;` also ends one, so short blocks fit on a line. After an error the parser skips
  * to the end of the statement and goes on, so one run reports every broken line.
  */
-import type { Expect, Fallback, Item, LetItem, PolicyAst, RuleItem, TestItem, TierItem } from './ast.js';
+import type { Expect, Fallback, Item, LetItem, PolicyAst, PropertyItem, PropertyPromise, RuleItem, TestItem, TierItem } from './ast.js';
 import type { Diagnostic } from './diagnostics.js';
 import { Cursor, isIdentStart, type Mark } from './lexer.js';
-import { TEST_KEYWORDS, TIER_KEYWORDS, TOP_KEYWORDS } from './names.js';
+import { PROPERTY_KEYWORDS, TEST_KEYWORDS, TIER_KEYWORDS, TOP_KEYWORDS } from './names.js';
+import { promiseRest } from './parse-property.js';
 import { ruleRest } from './parse-rule.js';
 import { didYouMean } from './suggest.js';
 import { scanCall } from './syscall.js';
@@ -16,7 +17,7 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-type Where = 'top' | 'tier' | 'test';
+type Where = 'top' | 'tier' | 'test' | 'property';
 
 const MAX_NUMBER = 0x7fffffff;
 
@@ -57,10 +58,11 @@ function keywordError(cur: Cursor, where: Where): void {
       `expected a statement, found ${cur.describeNext()}`, 'statements start with a keyword such as `allow`');
     return;
   }
-  const here = where === 'top' ? TOP_KEYWORDS : where === 'tier' ? TIER_KEYWORDS : TEST_KEYWORDS;
-  const placeable: readonly string[] = [...TOP_KEYWORDS, ...TEST_KEYWORDS];
+  const here = where === 'top' ? TOP_KEYWORDS : where === 'tier' ? TIER_KEYWORDS : where === 'test' ? TEST_KEYWORDS : PROPERTY_KEYWORDS;
+  const placeable: readonly string[] = [...TOP_KEYWORDS, ...TEST_KEYWORDS, ...PROPERTY_KEYWORDS];
   if (placeable.includes(next)) {
     const place = next === 'expect' ? 'only inside a `test` block' :
+      (PROPERTY_KEYWORDS as readonly string[]).includes(next) ? 'only inside a `property` block' :
       next === 'allow' || next === 'deny' ? 'at the top level or in a `tier` block' : 'only at the top level';
     cur.error('FW006', span, `\`${next}\` is not allowed here`, `\`${next}\` statements go ${place}`);
     return;
@@ -103,6 +105,7 @@ function topStatement(cur: Cursor, ast: PolicyAst, seen: boolean): boolean {
     case 'deny': cur.word(); return push(ast.items, ruleRest(cur, kw, start));
     case 'tier': return push(ast.items, tier(cur, start));
     case 'test': return push(ast.items, test(cur, start));
+    case 'property': return push(ast.items, property(cur, start));
     default: keywordError(cur, 'top'); return false;
   }
 }
@@ -267,6 +270,33 @@ function test(cur: Cursor, start: Mark): TestItem | undefined {
   });
   if (!closed) return undefined;
   return { kind: 'test', name: name.value, expects, span: cur.span(start, cur.last) };
+}
+
+function property(cur: Cursor, start: Mark): PropertyItem | undefined {
+  cur.word();
+  const name = cur.string();
+  if (!name) {
+    cur.error('FW004', cur.spanAhead(cur.nextTokenLength()), `expected the property's quoted name, found ${cur.describeNext()}`);
+    return undefined;
+  }
+  const promises: PropertyPromise[] = [];
+  let broken = false;
+  const closed = block(cur, (begin) => {
+    const kw = cur.peekWord();
+    if (kw !== 'never' && kw !== 'always' && kw !== 'only') {
+      keywordError(cur, 'property');
+      broken = true;
+      return false;
+    }
+    cur.word();
+    const p = promiseRest(cur, kw, begin);
+    if (p) promises.push(p);
+    else broken = true;
+    return p !== undefined;
+  });
+  // A block missing a line it meant to have is dropped whole, not reported again as empty.
+  if (!closed || broken) return undefined;
+  return { kind: 'property', name: name.value, promises, span: cur.span(start, cur.last) };
 }
 
 /** `allow CALL` | `deny [ERRNO] CALL`; the call is read raw up to its closing `)`. */

@@ -2,7 +2,7 @@
  * AST → canonical policy text. Parsing the output gives back the same AST (spans aside):
  * patterns are printed bare only when the lexer would read them back whole, otherwise quoted.
  */
-import type { Condition, Expect, Fallback, Item, PolicyAst, RuleItem, Target } from './ast.js';
+import type { Condition, Expect, Fallback, Item, PolicyAst, PropertyPromise, RuleItem, Target } from './ast.js';
 import { canBeBare, quote } from './strings.js';
 
 function pattern(text: string): string {
@@ -36,6 +36,10 @@ function expectLine(e: Expect): string {
   return e.errno ? `expect ${e.decision} ${e.errno.name} ${e.call}` : `expect ${e.decision} ${e.call}`;
 }
 
+function promiseLine(p: PropertyPromise): string {
+  return `${p.kind} ${p.rights.map((x) => x.name).join(',')} ${target(p.target)}`;
+}
+
 function item(it: Item): string[] {
   switch (it.kind) {
     case 'rule': return [printRule(it)];
@@ -46,6 +50,7 @@ function item(it: Item): string[] {
     case 'include': return [`include ${quote(it.path)}`];
     case 'tier': return [`tier ${it.tier} {`, ...it.rules.map((r) => `  ${printRule(r)}`), '}'];
     case 'test': return [`test ${quote(it.name)} {`, ...it.expects.map((e) => `  ${expectLine(e)}`), '}'];
+    case 'property': return [`property ${quote(it.name)} {`, ...it.promises.map((p) => `  ${promiseLine(p)}`), '}'];
   }
 }
 

@@ -41,10 +41,17 @@ function isLoneSurrogate(text: string, i: number): boolean {
   return false;
 }
 
+/**
+ * `/`, `$` or `{`: where a pattern may start unquoted. `{` is never a block's opening brace
+ * where a pattern can stand (blocks open after a name or number), so a brace group may lead.
+ */
+export function isBareStart(c: number): boolean {
+  return c === 0x2f || c === 0x24 || c === 0x7b;
+}
+
 /** Whether a pattern can be printed without quotes and read back unchanged. */
 export function canBeBare(text: string): boolean {
-  const c = text.charCodeAt(0);
-  if (c !== 0x2f && c !== 0x24) return false;
+  if (!isBareStart(text.charCodeAt(0))) return false;
   if (scanBare(text, 0) !== text.length) return false;
   for (let i = 0; i < text.length; i++) if (isLoneSurrogate(text, i)) return false;
   return true;

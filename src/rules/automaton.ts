@@ -13,7 +13,7 @@
  */
 import { compileWild, type ParsedPattern, type Wild } from './glob.js';
 
-interface NfaNode {
+export interface NfaNode {
   readonly lits: Map<string, number>;
   readonly wilds: { wild: number; to: number }[];
   /** Child entered by epsilon that loops on any segment (an interior `**`). */
@@ -99,7 +99,7 @@ export interface DState<I> {
   other?: DState<I>;
 }
 
-interface Outgoing {
+export interface Outgoing {
   readonly lits: Map<string, number[]>;
   readonly edges: readonly { wild: number; to: number }[];
   /** Distinct matchers of `edges`, evaluated once per segment. */

@@ -50,7 +50,8 @@ export class PromiseViolation extends Error {
   }
 }
 
-const DEFAULT_SEED = 0x5eed_f0d;
+/** The seed sampling uses when none is given, so a run can be repeated. */
+export const DEFAULT_SEED = 0x5eed_f0d;
 
 function seedOf(opts: CheckOptions): number {
   if (opts.seed !== undefined) return opts.seed;

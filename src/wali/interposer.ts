@@ -315,8 +315,8 @@ export class WaliInterposer {
  *
  * @example
  * ```ts
- * import { wrap, engineFor, compilePolicyText } from 'fdwarden';
- * const policy = compilePolicyText('abi 1\ndefault deny EACCES\nallow read under /data\n').policy!;
+ * import { wrap, compilePolicyText } from 'fdwarden';
+ * const policy = compilePolicyText('policy "data" abi 1\ndefault deny errno EACCES\nallow read under /data\n').policy;
  * const imports = wrap(host.getImportObject(module), { policy, cwd: '/data' });
  * const instance = await WebAssembly.instantiate(module, imports);
  * imports.attach(instance);

@@ -45,12 +45,13 @@ describe('print ∘ parse', () => {
     });
   });
 
-  test('lowering the printed text gives the same IR and the same diagnostic codes', () => {
+  test('lowering the printed text gives the same IR, properties and diagnostic codes', () => {
     check(astArb, (ast) => {
       const text = printPolicy(ast);
       const a = compilePolicyText(text, { file: 'p.policy', load: () => '' });
       const b = compilePolicyText(printPolicy(parse(text).ast), { file: 'p.policy', load: () => '' });
       expect(stripSpans(b.policy)).toEqual(stripSpans(a.policy));
+      expect(stripSpans(b.properties)).toEqual(stripSpans(a.properties));
       expect(b.diagnostics.map((d) => d.code)).toEqual(a.diagnostics.map((d) => d.code));
     }, 500);
   });

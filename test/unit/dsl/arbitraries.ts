@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import type {
-  Condition, Expect, Fallback, Header, Item, LetItem, Name, Pattern, PolicyAst, RuleItem, Target, TestItem, TierItem,
+  Condition, Expect, Fallback, Header, Item, LetItem, Name, Pattern, PolicyAst, PropertyItem, PropertyPromise, RuleItem, Target,
+  TestItem, TierItem,
 } from '../../../src/dsl/index.js';
 import { RIGHTS_ABI1 } from '../../../src/rules/rights.js';
 
@@ -57,10 +58,12 @@ const conditionArb: fc.Arbitrary<Condition> = fc.oneof(
 const errnoArb: fc.Arbitrary<Name> = nameArb(['EACCES', 'EPERM', 'ENOENT', 'EROFS']);
 const effectArb = fc.constantFrom('allow' as const, 'deny' as const);
 
+const rightsArb: fc.Arbitrary<Name[]> = fc.array(fc.oneof(nameArb([...RIGHTS_ABI1, 'rename']), fc.constant({ name: '*' })), { minLength: 1, maxLength: 3 });
+
 export const ruleArb: fc.Arbitrary<RuleItem> = fc
   .record({
     effect: effectArb,
-    rights: fc.array(fc.oneof(nameArb([...RIGHTS_ABI1, 'rename']), fc.constant({ name: '*' })), { minLength: 1, maxLength: 3 }),
+    rights: rightsArb,
     targets: fc.array(targetArb, { minLength: 1, maxLength: 3 }),
     except: fc.array(targetArb, { maxLength: 2 }),
     when: fc.array(conditionArb, { maxLength: 2 }),
@@ -103,12 +106,23 @@ const tierArb: fc.Arbitrary<TierItem> = fc.record({
 
 const testArb: fc.Arbitrary<TestItem> = fc.record({ kind: fc.constant('test' as const), name: textArb, expects: fc.array(expectArb, { maxLength: 3 }) });
 
+const promiseArb: fc.Arbitrary<PropertyPromise> = fc.record({
+  kind: fc.constantFrom('never' as const, 'always' as const, 'only' as const),
+  rights: rightsArb,
+  target: targetArb,
+});
+
+export const propertyArb: fc.Arbitrary<PropertyItem> = fc.record({
+  kind: fc.constant('property' as const), name: textArb, promises: fc.array(promiseArb, { maxLength: 3 }),
+});
+
 export const itemArb: fc.Arbitrary<Item> = fc.oneof(
   { weight: 4, arbitrary: ruleArb },
   { weight: 1, arbitrary: letArb },
   { weight: 1, arbitrary: textArb.map((path) => ({ kind: 'include' as const, path })) },
   { weight: 1, arbitrary: tierArb },
   { weight: 1, arbitrary: testArb },
+  { weight: 1, arbitrary: propertyArb },
 );
 
 const fallbackArb: fc.Arbitrary<Fallback> = fc
@@ -134,7 +148,7 @@ export const astArb: fc.Arbitrary<PolicyAst> = fc
 
 /** Tokens of the grammar (and near misses) for random statements. */
 export const TOKENS = [
-  'policy', 'abi', 'default', 'unknown', 'allow', 'deny', 'let', 'include', 'tier', 'test', 'expect', 'under', 'except',
+  'policy', 'abi', 'default', 'unknown', 'allow', 'deny', 'let', 'include', 'tier', 'test', 'expect', 'property', 'never', 'always', 'only', 'under', 'except',
   'when', 'flags', 'has', 'lacks', 'type', 'errno', 'because', 'read', 'write,create', 'rename', '*', ',', ';', '{', '}',
   '[', ']', '=', '|', '1', '0', '99999999999999999999', 'EACCES', 'EROFS', 'O_TRUNC', 'O_RDONLY', 'dir', 'file', '$TMP',
   '$', '${', '/srv/**', '/a/**b', '/{a,b', '/[z-a]', '/a/../b', '//./', '"/quoted path"', '"unterminated', '"bad\\q"',

@@ -66,7 +66,14 @@ const CASES: Case[] = [
   { code: 'FW403', text: `${H}include "a.policy"\n`, line: 1, col: 1, files: { 'a.policy': 'default allow\n' } },
   { code: 'FW501', text: `${H}test "t" {\n  expect deny unlinkt(AT_FDCWD, "/x", 0)\n}\n`, line: 3, col: 15, endCol: 22, help: /did you mean `unlinkat`/ },
   { code: 'FW502', text: `${H}test "t" {\n  expect deny unlinkat(AT_FDCWD, "/x", 0\n}\n`, line: 3, col: 15 },
+  { code: 'FW003', text: `${H}property "p" {\n  nevr read /x\n}\n`, line: 3, col: 3, endCol: 7, help: /did you mean `never`/ },
+  { code: 'FW004', text: `${H}property "p" { only delete }\n`, line: 2, col: 28 },
+  { code: 'FW004', text: `${H}property "p" { always read /a /b }\n`, line: 2, col: 31, endCol: 33, help: /braces/ },
+  { code: 'FW006', text: `${H}never read /x\n`, line: 2, col: 1, help: /inside a `property` block/ },
+  { code: 'FW102', text: `${H}property "p" { never raed /x }\n`, line: 2, col: 22, endCol: 26, help: /did you mean `read`/ },
   { code: 'FW503', text: `${H}test "t" { expect allow openat(AT_FDCWD, "/x", O_RDONLY) }\ntest "t" { expect allow openat(AT_FDCWD, "/y", O_RDONLY) }\n`, line: 3, col: 1 },
+  { code: 'FW504', text: `${H}property "p" { never read /x }\nproperty "p" { never write /x }\n`, line: 3, col: 1 },
+  { code: 'FW505', text: `${H}property "p" {\n}\n`, line: 2, col: 1 },
   { code: 'FW601', text: `${H}deny write /srv/**\nallow write /srv/a/*.c\n`, line: 3, col: 1 },
   { code: 'FW602', text: `${H}allow write under /\n`, line: 2, col: 1 },
   { code: 'FW603', text: `${H}let $X = "/x"\n`, line: 2, col: 1 },
@@ -133,7 +140,7 @@ describe('the spec', () => {
 
   test('every rule example parses', () => {
     for (const b of blocks.slice(1)) {
-      if (!/^(allow|deny|tier|test|let|default|unknown) /m.test(b) || b.includes('error[')) continue;
+      if (!/^(allow|deny|tier|test|property|let|default|unknown) /m.test(b) || b.includes('error[')) continue;
       const r = compile(`${HEADER}${b}`);
       expect(r.diagnostics.filter((d) => d.code < 'FW100'), b).toEqual([]);
     }
