@@ -37,7 +37,7 @@ async function once(mode, n, interposed) {
   const opts = { args: ['loop', mode, String(n), '/data/file'], dirs, cwd: '/data', ...quiet };
   if (interposed) {
     opts.wrap = (imports, host) => {
-      const w = wrap(imports, { policy: engine, view: host.view, procfs: false, cwd: '/data' });
+      const w = wrap(imports, { policy: engine, sharedModel: { kernel: host.kernel, tid: host.tid } });
       return { imports: w, attach: (i) => w.attach(i) };
     };
   }

@@ -134,10 +134,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     dirs,
     ...(cwd !== undefined ? { cwd } : {}),
     wrap: (imports, host) => {
-      const label = host.kernel.describeCwd(host.tid);
-      const guestCwd = label !== 'unknown' && label.kind === 'path' ? label.path : '/';
+      // The host keeps the guest's fd table in its own model: the interposer judges on it.
       const w = wrap(imports, {
-        policy: engine, view: host.view, procfs: false, cwd: guestCwd, unknownSyscalls,
+        policy: engine, sharedModel: { kernel: host.kernel, tid: host.tid }, unknownSyscalls,
         ...(quiet ? {} : { onDecision, decisions: audit ? 'all' as const : 'denials' as const }),
       });
       return { imports: w, attach: (i) => w.attach(i) };

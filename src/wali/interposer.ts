@@ -53,6 +53,13 @@ export interface InterposerOptions {
    * interposer can decode and passes the rest through.
    */
   unknownSyscalls?: 'deny' | 'allow';
+  /**
+   * A host whose own state model is the guest's kernel state (the Node host keeps its fd table
+   * in one): the interposer judges on that model and leaves applying results to the host, so
+   * nothing is resolved or applied twice. `view`, `procfs`, `cwd`, `fds`, `stdio` and `tid`
+   * then come from the host's model.
+   */
+  sharedModel?: { kernel: Kernel; tid: number };
   /** Hears decisions (an audit log). Unset costs nothing. */
   onDecision?: (e: DecisionEvent) => void;
   /** Which decisions onDecision hears: `all` (default) or only `denials` (keeps the fd fast path). */
@@ -109,6 +116,8 @@ export class WaliInterposer {
   private readonly task: Task;
   private readonly opts: InterposerOptions;
   private mem: GuestMemory | undefined;
+  /** Whether this interposer applies host results to its model (false when the host's model is shared). */
+  private readonly applies: boolean;
   /** Whether allowed calls are reported too (then every call takes the explained path). */
   private readonly hearAllowed: boolean;
 
@@ -116,13 +125,23 @@ export class WaliInterposer {
     this.opts = opts;
     this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
     this.engine = 'decide' in opts.policy ? opts.policy : engineFor(opts.policy);
-    this.kernel = new Kernel({ view: opts.view ?? liveView(), procfs: opts.procfs ?? true });
-    this.tid = opts.tid ?? 1;
-    this.task = this.kernel.spawn({ tid: this.tid, cwd: opts.cwd ?? process.cwd(), fds: [] });
-    if (opts.stdio ?? true) {
-      for (const fd of [0, 1, 2]) this.kernel.syscall(this.tid, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
+    const shared = opts.sharedModel;
+    this.applies = shared === undefined;
+    if (shared) {
+      this.kernel = shared.kernel;
+      this.tid = shared.tid;
+      const task = this.kernel.task(this.tid);
+      if (!task) throw new Error(`sharedModel: the host's model has no task ${this.tid}`);
+      this.task = task;
+    } else {
+      this.kernel = new Kernel({ view: opts.view ?? liveView(), procfs: opts.procfs ?? true });
+      this.tid = opts.tid ?? 1;
+      this.task = this.kernel.spawn({ tid: this.tid, cwd: opts.cwd ?? process.cwd(), fds: [] });
+      if (opts.stdio ?? true) {
+        for (const fd of [0, 1, 2]) this.kernel.syscall(this.tid, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
+      }
+      for (const inh of opts.fds ?? []) this.kernel.inherit(this.task, inh);
     }
-    for (const inh of opts.fds ?? []) this.kernel.inherit(this.task, inh);
     for (const [fd] of this.table().fds) this.grant(fd, undefined);
     this.imports = this.build(host);
   }
@@ -269,7 +288,7 @@ export class WaliInterposer {
     else if (r < 0 && r >= -4095) observed = { ok: false, errno: errnoName(-r) };
     else observed = d.after ? d.after(r, this.memory()) : { ok: true, ret: r };
     if (!observed) return ret;
-    this.kernel.syscall(this.tid, d.call, observed);
+    if (this.applies) this.kernel.syscall(this.tid, d.call, observed);
     if (observed.ok && r !== undefined) this.afterSuccess(d.call, r, observed, req);
     return ret;
   }
