@@ -47,7 +47,7 @@ export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string
   if (path === '') return existing(k, nd.cur, nd.steps ?? []);
   const e = walkToLast(nd, path);
   if (e) return failed(e, nd.steps ?? []);
-  if (path !== '' && path.replace(/\/+$/, '') !== '' && nd.lastType === LAST_NORM) nd.steps?.push(`+ ${nd.last}`);
+  if (nd.steps && path.replace(/\/+$/, '') !== '' && nd.lastType === LAST_NORM) nd.steps.push(`+ ${nd.last}`);
   const r = lookupLast(nd, 'zero');
   if (typeof r === 'number' && r !== 0) return existing(k, r, nd.steps ?? []);
   if (r === 0) {
@@ -71,8 +71,9 @@ export function fdObject(k: Kernel, task: Task, fd: number): ResolvedObject {
 function existing(k: Kernel, id: number, steps: string[]): ResolvedObject {
   const d = dentry(k.s, id);
   const inode = inodeOf(k.s, d);
-  const label = k.describeDentry(id);
-  const path = label.kind === 'path' ? label.path : undefined;
+  // Named objects are their path; memfds and other anonymous objects go through their label.
+  const label = inode.anon ? k.describeDentry(id) : undefined;
+  const path = label === undefined ? pathOf(k.s, id) : label.kind === 'path' ? label.path : undefined;
   const out: ResolvedObject = { path, exists: true, type: inode.kind, dentry: id, mount: mountOf(k.s, id), steps };
   if (d.anonymous) {
     out.anonymous = true; // pipes, sockets, memfds: not in any directory
