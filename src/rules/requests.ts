@@ -162,7 +162,7 @@ const WRITE_BIT = R('write');
  * also satisfies; F_SETFL can clear O_APPEND again, so this is decided per call.
  */
 export function fdCallRights(right: Right, fileFlags: number): number {
-  return right === 'write' && fileFlags & O_APPEND ? APPEND_BIT : R(right);
+  return right === 'write' && fileFlags & O_APPEND ? APPEND_BIT : bit(right);
 }
 
 /** Whether rights granted at open cover what an fd call needs (`append` is covered by `write`). */

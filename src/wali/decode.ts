@@ -11,9 +11,11 @@
  */
 import type { Call, Observed } from '../state/calls.js';
 import {
-  AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, FIOCLEX, FIONBIO, FIONCLEX, O_CREAT, O_TRUNC, O_WRONLY,
+  AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, FIOCLEX, FIONBIO, FIONCLEX, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY,
 } from '../state/linux.js';
 import type { GuestMemory, GuestWord } from './memory.js';
+import { FD_RIGHTS } from '../rules/requests.js';
+import type { Right } from '../rules/rights.js';
 
 /** What the interposer does with one call. */
 export type Decoded =
@@ -31,8 +33,8 @@ export type Decoded =
 /** Reads what a successful call returned through memory (pipe's fds) once the host has run it. */
 export type After = (ret: number, mem: GuestMemory) => Observed;
 
-/** The right an fd-based call needs; `write` becomes `append` on an O_APPEND description. */
-export type FdRight = 'read' | 'write' | 'truncate' | 'chmod' | 'chown' | 'list' | 'stat' | 'utime' | 'xattr';
+/** The right an fd-based call needs (requests.ts fdCallRights turns `write` into `append` on O_APPEND). */
+export type FdRight = Right;
 
 type Args = readonly GuestWord[];
 type Decoder = (a: Args, m: GuestMemory) => Decoded;
@@ -77,8 +79,6 @@ const toNum = (x: GuestWord | undefined): number => (typeof x === 'bigint' ? Num
 
 const anon = (kind: string, flags: number, cloexecBit: number, nonblockBit: number): Decoded =>
   model({ sys: 'anon', kind, cloexec: (flags & cloexecBit) !== 0, nonblock: (flags & nonblockBit) !== 0 });
-const O_CLOEXEC = 0o2000000;
-const O_NONBLOCK = 0o4000;
 
 const D: Record<string, Decoder> = {
   // ---- opening ----
@@ -153,25 +153,7 @@ const D: Record<string, Decoder> = {
   fork: () => model({ sys: 'clone', flags: 17 /* SIGCHLD */ }),
   setrlimit: (a, m) => nofile(int(a[0]), a[1], m),
   prlimit64: (a, m) => (int(a[0]) === 0 ? nofile(int(a[1]), a[2], m) : PASS),
-  // ---- calls on an open fd: the rights it obtained at open ----
-  read: (a) => fd(a[0], 'read'),
-  pread64: (a) => fd(a[0], 'read'),
-  readv: (a) => fd(a[0], 'read'),
-  preadv: (a) => fd(a[0], 'read'),
-  preadv2: (a) => fd(a[0], 'read'),
-  write: (a) => fd(a[0], 'write'),
-  pwrite64: (a) => fd(a[0], 'write'),
-  writev: (a) => fd(a[0], 'write'),
-  pwritev: (a) => fd(a[0], 'write'),
-  pwritev2: (a) => fd(a[0], 'write'),
-  fallocate: (a) => fd(a[0], 'write'),
-  ftruncate: (a) => fd(a[0], 'truncate'),
-  fchmod: (a) => fd(a[0], 'chmod'),
-  fchown: (a) => fd(a[0], 'chown'),
-  getdents: (a) => fd(a[0], 'list'),
-  getdents64: (a) => fd(a[0], 'list'),
-  fstat: (a) => fd(a[0], 'stat'),
-  fstatfs: (a) => fd(a[0], 'stat'),
+  // ---- calls on an open fd (read, write, fstat ...) come from FD_RIGHTS below ----
   // A file mapping reads the file; a shared writable one writes it.
   mmap: (a) => (int(a[4]) < 0 ? PASS : fd(a[4], int(a[3]) & MAP_SHARED && int(a[2]) & PROT_WRITE ? 'write' : 'read')),
 };
@@ -189,14 +171,8 @@ export function decodable(name: string): boolean {
   return Object.hasOwn(D, name);
 }
 
-/** The fd-based calls and the right each needs (the interposer's fast path). */
-export const FD_CALL_RIGHTS: ReadonlyMap<string, { fdArg: number; right: FdRight }> = new Map(
-  ['read', 'pread64', 'readv', 'preadv', 'preadv2'].map((n) => [n, { fdArg: 0, right: 'read' as FdRight }] as const)
-    .concat(['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2', 'fallocate'].map((n) => [n, { fdArg: 0, right: 'write' as FdRight }] as const))
-    .concat([['ftruncate', { fdArg: 0, right: 'truncate' }], ['fchmod', { fdArg: 0, right: 'chmod' }], ['fchown', { fdArg: 0, right: 'chown' }],
-      ['getdents', { fdArg: 0, right: 'list' }], ['getdents64', { fdArg: 0, right: 'list' }], ['fstat', { fdArg: 0, right: 'stat' }],
-      ['fstatfs', { fdArg: 0, right: 'stat' }]] as const),
-);
+// fd-based calls, from the one table of what each needs (shared with the auditor).
+for (const [name, right] of Object.entries(FD_RIGHTS)) D[name] = (a) => fd(a[0], right);
 
 /** Decodes one call. Names the interposer does not know decode as `pass`. */
 export function decodeWali(name: string, args: Args, mem: GuestMemory): Decoded {

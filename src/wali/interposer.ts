@@ -17,15 +17,15 @@ import { Kernel, type InheritedFd } from '../state/kernel.js';
 import type { Call, Observed } from '../state/calls.js';
 import type { Task } from '../state/types.js';
 import { liveView, type View } from '../state/view.js';
-import { ERRNO, errnoName, O_APPEND } from '../state/linux.js';
+import { ERRNO, errnoName } from '../state/linux.js';
 import { engineFor } from '../rules/engine.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { judge, procSelf, type Engine, type Verdict } from '../rules/judge.js';
-import { fdRequest, grantCovers, requestFor, type Request } from '../rules/requests.js';
+import { FD_RIGHTS, fdCallRights, fdRequest, grantCovers, requestFor, type Request } from '../rules/requests.js';
 import { explain, type Explanation } from '../rules/explain.js';
-import { allRights, bit } from '../rules/rights.js';
+import { allRights } from '../rules/rights.js';
 import { GuestMemory, type GuestWord } from './memory.js';
-import { decodable, decodeWali, FD_CALL_RIGHTS, type Decoded, type FdRight } from './decode.js';
+import { decodable, decodeWali, type Decoded, type FdRight } from './decode.js';
 import { syscallInfo, WALI_MODULE, WALI_SYSCALL_PREFIX } from './table.js';
 import { WA, type Imports, type ImportValue, type WasmInstance, type WasmModule } from './wasm.js';
 import type { ResolvedObject } from '../state/inspect.js';
@@ -94,11 +94,6 @@ export type WrappedImports = Imports & {
 type HostFn = (...args: GuestWord[]) => unknown;
 
 const ALL = allRights();
-const APPEND = bit('append');
-const FD_BITS: Record<FdRight, number> = {
-  read: bit('read'), write: bit('write'), truncate: bit('truncate'), chmod: bit('chmod'), chown: bit('chown'),
-  list: bit('list'), stat: bit('stat'), utime: bit('utime'), xattr: bit('xattr'),
-};
 const NEW_ANON = new Set(['pipe2', 'socket', 'socketpair', 'accept4', 'anon']);
 const neg = (errno: string): bigint => BigInt(-(ERRNO[errno] ?? ERRNO['EPERM']!));
 const NO_EXPLANATION = (): undefined => undefined;
@@ -190,8 +185,8 @@ export class WaliInterposer {
     const info = syscallInfo(name);
     const known = info?.implemented === true;
     if (!known && (this.opts.unknownSyscalls ?? 'deny') === 'deny') return this.refuse(name, 'ENOSYS', 'unknown-syscall');
-    const fdCall = FD_CALL_RIGHTS.get(name);
-    if (fdCall) return this.fdFast(name, fdCall.right, host);
+    const fdRight = FD_RIGHTS[name];
+    if (fdRight) return this.fdFast(name, fdRight, host);
     if (!decodable(name)) return host; // no fd, no path: clock_gettime, getpid, lseek ...
     return (...args: GuestWord[]) => this.call(name, host, args);
   }
@@ -206,14 +201,12 @@ export class WaliInterposer {
 
   // ---- fd-based calls: the rights the fd obtained at open ----
   private fdFast(name: string, right: FdRight, host: HostFn): HostFn {
-    const need = FD_BITS[right];
-    const writes = right === 'write';
     const s = this.kernel.s;
     const covered = (fd: GuestWord): boolean => {
       if (this.hearAllowed) return false;
       const e = s.tables.get(this.task.files)?.fds.get(fd as number);
       const f = e && s.files.get(e.file);
-      return f !== undefined && f.granted !== undefined && grantCovers(f.granted, writes && f.flags & O_APPEND ? APPEND : need);
+      return f !== undefined && f.granted !== undefined && grantCovers(f.granted, fdCallRights(right, f.flags));
     };
     const slow = (args: GuestWord[]) => this.fdSlow(name, right, host, args, fdNumber(args[0]));
     // Exact arities: no rest-array allocation on the per-read path.
@@ -250,8 +243,7 @@ export class WaliInterposer {
           return neg('EBADF');
         }
         const flags = this.kernel.s.files.get(e.file)?.flags ?? 0;
-        const rights = d.right === 'write' && flags & O_APPEND ? APPEND : FD_BITS[d.right];
-        const req = fdRequest(this.kernel, this.task, name, d.fd, rights);
+        const req = fdRequest(this.kernel, this.task, name, d.fd, fdCallRights(d.right, flags));
         return this.judged(name, args, req, undefined, host);
       }
       case 'path': {
