@@ -84,7 +84,7 @@ export class HostCore {
 
   /** dirfd + path through the model; a resolution failure is Linux's errno. */
   resolve(dirfd: number, path: string, follow: boolean, emptyPath = false): Result<ResolvedObject> {
-    const r = resolveObject(this.kernel, this.task, dirfd, path, { follow, emptyPath });
+    const r = resolveObject(this.kernel, this.task, dirfd, path, { follow, emptyPath, steps: false });
     if (r.errno !== undefined) return { errno: r.errno };
     if (r.unknown !== undefined) return { errno: 'EIO' }; // never happens: the host model knows every fd
     return r;

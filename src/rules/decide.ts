@@ -94,6 +94,15 @@ export function allowedMask(c: CompiledPolicy, obj: Omit<Query, 'rights'>): numb
   return m >>> 0;
 }
 
+/**
+ * The rights allowed on a path by its unconditional rules alone, or -1 when a conditional rule
+ * matches there (then only a full decision, with the object's type and flags, can tell).
+ */
+export function plainMask(c: CompiledPolicy, path: string): number {
+  const s = c.dfa.walk(path);
+  return s.info.conditional ? -1 : allowedRights(c, s) & allRights(c.policy.abi);
+}
+
 /** Per-tier allow and deny masks at a state (highest tier first), unconditional rules only. */
 export function tierMasks(c: CompiledPolicy, s: DState<Accept>): readonly TierMasks[] {
   const acc = s.info;

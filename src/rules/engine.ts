@@ -2,7 +2,7 @@
 import { fileTypeOf, type IrPolicy } from './ir.js';
 import type { Engine } from './judge.js';
 import { compile, type CompiledPolicy } from './compile.js';
-import { allowedMask, decide } from './decide.js';
+import { allowedMask, decide, plainMask } from './decide.js';
 import { subtreeRightsIncluded } from './inclusion.js';
 
 export interface CompiledEngine extends Engine {
@@ -17,6 +17,7 @@ export function engineFor(policy: IrPolicy): CompiledEngine {
     // The model names kinds `reg`, `lnk`...; rules say `file`, `symlink`...
     decide: (obj) => decide(c, { ...obj, type: fileTypeOf(obj.type) }),
     allowedMask: (path, type) => allowedMask(c, { path, type: fileTypeOf(type) }),
+    plainMask: (path) => plainMask(c, path),
     refer(from, to, subtree) {
       try {
         const r = subtreeRightsIncluded(c, from, to, { dir: subtree });

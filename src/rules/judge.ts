@@ -14,6 +14,8 @@ export interface Engine {
   decide(obj: { path: string; rights: number; type?: string | undefined; flags?: number | undefined }): RightDecision[];
   /** Every right the policy allows on a path (what an fd obtains when opened). */
   allowedMask(path: string, type?: string): number;
+  /** Optional fast path: the rights unconditional rules allow on a path, -1 when conditions apply there. */
+  plainMask?(path: string): number;
   /** Rename/link no-escalation: rights(to + X) ⊆ rights(from + X) for every suffix X (only X = '' when !subtree). */
   refer(from: string, to: string, subtree: boolean): { ok: boolean; witness?: string };
 }
@@ -108,4 +110,22 @@ export function judge(e: Engine, req: Request): Verdict {
     if (!inc.ok) return { request: req, allowed: false, errno: 'EXDEV', checks, escalation: { witness: inc.witness ?? '' } };
   }
   return { request: req, allowed: true, checks };
+}
+
+/**
+ * The fast path for an allowed request: when the request is one check on a named object, nothing
+ * can escalate, and the path's rules are unconditional, the rights the object grants (what an fd
+ * opened there obtains), provided they cover the request; otherwise -1 and the full judge decides.
+ * A -1 says nothing about the outcome; it only means this shortcut does not apply.
+ */
+export function quickGrant(e: Engine, req: Request): number {
+  if (e.plainMask === undefined || req.refer !== undefined || req.checks.length !== 1) return -1;
+  const c = req.checks[0]!;
+  const o = c.object;
+  if (c.role === 'fd' || o.path === undefined || o.anonymous) return -1;
+  const mask = e.plainMask(procSelf(o.path, req.caller));
+  if (mask < 0) return -1;
+  let needed = c.rights;
+  if (c.appendOrWrite && mask & WRITE) needed &= ~APPEND;
+  return (needed & ~mask) === 0 ? mask : -1;
 }

@@ -71,23 +71,31 @@ export function openRights(flags: number, obj: ResolvedObject): { rights: number
 
 /** Resolves names for one request; `steps` records the resolution for explanations (costs strings). */
 type At = (dirfd: number, path: string, follow: boolean, emptyPath?: boolean) => ResolvedObject;
-const resolver = (k: Kernel, task: Task, steps: boolean): At => (dirfd, path, follow, emptyPath = false) =>
-  resolveObject(k, task, dirfd, path, { follow, emptyPath, steps });
+interface How {
+  steps: boolean;
+  remember: boolean;
+}
+const resolver = (k: Kernel, task: Task, h: How): At => (dirfd, path, follow, emptyPath = false) =>
+  resolveObject(k, task, dirfd, path, { follow, emptyPath, steps: h.steps, remember: h.remember });
 
-/** The request a decoded call makes, or null when it needs no filesystem right. */
-export function requestFor(k: Kernel, task: Task, c: Call, opts: { steps?: boolean } = {}): Request | null {
-  const r = requestOf(k, task, c, opts.steps ?? true);
+/**
+ * The request a decoded call makes, or null when it needs no filesystem right. `remember` keeps
+ * the (last) resolution on the kernel for a host about to run the call on the same model.
+ */
+export function requestFor(k: Kernel, task: Task, c: Call, opts: { steps?: boolean; remember?: boolean } = {}): Request | null {
+  const r = requestOf(k, task, c, { steps: opts.steps ?? true, remember: opts.remember ?? false });
   if (r) r.caller = { tid: task.tid, tgid: task.tgid };
   return r;
 }
 
-function requestOf(k: Kernel, task: Task, c: Call, steps: boolean): Request | null {
-  const at = resolver(k, task, steps);
+function requestOf(k: Kernel, task: Task, c: Call, how: How): Request | null {
+  const steps = how.steps;
+  const at = resolver(k, task, how);
   switch (c.sys) {
     case 'openat': {
       const tmp = (c.flags & __O_TMPFILE) !== 0;
       const follow = !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
-      const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0, steps });
+      const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0, steps, remember: how.remember });
       const { rights, appendOrWrite } = openRights(c.flags, tmp ? { ...obj, type: 'reg' } : obj);
       const ch = check('object', obj, rights, c.flags);
       if (appendOrWrite) ch.appendOrWrite = true;

@@ -34,6 +34,19 @@ export interface ResolveHow {
   steps?: boolean;
   emptyPath?: boolean;
   resolve?: number;
+  /** Keep this resolution on the kernel (`Kernel.remembered`) for the call about to run. */
+  remember?: boolean;
+}
+
+/** A resolution kept for reuse while the model is unchanged (see `Kernel.remembered`). */
+export interface RememberedResolution {
+  readonly task: Task;
+  readonly dirfd: number;
+  readonly path: string;
+  readonly follow: boolean;
+  readonly emptyPath: boolean;
+  readonly resolve: number;
+  readonly object: ResolvedObject;
 }
 
 function join(dir: string, name: string): string {
@@ -42,7 +55,18 @@ function join(dir: string, name: string): string {
 
 /** Resolves dirfd + path as the call will (following the last component or not). */
 export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow): ResolvedObject {
-  const nd = startWalk(k, task, dirfd, path, { follow: how.follow, emptyPath: how.emptyPath ?? false, resolve: how.resolve ?? 0, steps: how.steps ?? true });
+  const emptyPath = how.emptyPath ?? false;
+  const resolve = how.resolve ?? 0;
+  const m = k.remembered;
+  // Same question on an unchanged model: the same answer (without steps, which are not kept).
+  if (m !== undefined && how.steps === false && m.task === task && m.dirfd === dirfd && m.path === path && m.follow === how.follow && m.emptyPath === emptyPath && m.resolve === resolve) return m.object;
+  const object = resolveFresh(k, task, dirfd, path, how, emptyPath, resolve);
+  if (how.remember) k.remembered = { task, dirfd, path, follow: how.follow, emptyPath, resolve, object };
+  return object;
+}
+
+function resolveFresh(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow, emptyPath: boolean, resolve: number): ResolvedObject {
+  const nd = startWalk(k, task, dirfd, path, { follow: how.follow, emptyPath, resolve, steps: how.steps ?? true });
   if ('errno' in nd) return failed(nd, []);
   if (path === '') return existing(k, nd.cur, nd.steps ?? []);
   const e = walkToLast(nd, path);

@@ -12,6 +12,7 @@ import { fdEntry, fsOf, install, newFile, newTable, tableOf } from './files.js';
 import { resolvePath, type ResolveEnv } from './resolve.js';
 import type { Call, Observed, Outcome } from './calls.js';
 import type { LifecycleEvent } from './lifecycle.js';
+import type { RememberedResolution } from './inspect.js';
 import { dispatch } from './sys/dispatch.js';
 import { O_LARGEFILE, O_RDWR } from './linux.js';
 
@@ -58,6 +59,13 @@ export class Kernel implements ResolveEnv {
 
   readonly procfs: boolean;
 
+  /**
+   * The last resolution asked to be remembered (`ResolveHow.remember`), valid while the model is
+   * unchanged: a policy layer resolves a call's names at entry and the host running the call on
+   * this same model reuses them, so what runs is what was judged. Any syscall applied forgets it.
+   */
+  remembered: RememberedResolution | undefined;
+
   constructor(opts: KernelOptions = {}) {
     this.s = opts.state ?? newState();
     this.view = opts.view ?? emptyView;
@@ -102,6 +110,7 @@ export class Kernel implements ResolveEnv {
 
   /** Creates a task that did not come from a clone the model saw (the first traced process). */
   spawn(o: SpawnOptions): Task {
+    this.remembered = undefined;
     const s = this.s;
     const table = newTable(s, o.partialFds ?? false);
     const cwd = o.cwd === undefined ? 0 : this.learnDir(o.cwd);
@@ -117,6 +126,7 @@ export class Kernel implements ResolveEnv {
 
   /** Declares an fd the task already has (opened before the model saw it). */
   inherit(task: Task, inh: InheritedFd): void {
+    this.remembered = undefined;
     const r = resolvePath(this, task, -100, inh.path, { follow: true, learn: true });
     let d: number;
     if (typeof r === 'number') d = r;
@@ -130,6 +140,7 @@ export class Kernel implements ResolveEnv {
 
   /** The dentry of an absolute directory path, creating missing parts as learned directories. */
   learnDir(path: string): number {
+    this.remembered = undefined;
     const probe: Task = { tid: 0, tgid: 0, files: 0, fs: -1, exited: false };
     const fs = { id: -1, cwd: this.s.rootDentry, root: this.s.rootDentry, umask: 0, refs: 1 };
     this.s.fsContexts.set(-1, fs);
@@ -199,6 +210,7 @@ export class Kernel implements ResolveEnv {
   syscall(tid: number, call: Call, observed?: Observed): Outcome {
     const task = this.s.tasks.get(tid);
     if (!task) return { ok: false, errno: 'UNKNOWN', unknown: `no task ${tid}` };
+    this.remembered = undefined;
     const out = dispatch(this, task, call, observed);
     if (this.lifecycle && !out.ok && out.unknown) this.lifecycle({ type: 'unknown', tid, why: out.unknown });
     return out;

@@ -20,7 +20,7 @@ import { liveView, type View } from '../state/view.js';
 import { ERRNO, errnoName } from '../state/linux.js';
 import { engineFor } from '../rules/engine.js';
 import type { IrPolicy } from '../rules/ir.js';
-import { judge, procSelf, type Engine, type Verdict } from '../rules/judge.js';
+import { judge, procSelf, quickGrant, type Engine, type Verdict } from '../rules/judge.js';
 import { FD_RIGHTS, fdCallRights, fdRequest, grantCovers, requestFor, type Request } from '../rules/requests.js';
 import { explain, type Explanation } from '../rules/explain.js';
 import { allRights } from '../rules/rights.js';
@@ -95,9 +95,16 @@ type HostFn = (...args: GuestWord[]) => unknown;
 
 const ALL = allRights();
 const NEW_ANON = new Set(['pipe2', 'socket', 'socketpair', 'accept4', 'anon']);
+/**
+ * fd-table calls that need no right and make no new description (a dup shares its grant): with a
+ * shared model the host applies them itself, so they go straight to it.
+ */
+const TABLE_ONLY = new Set(['close', 'dup', 'dup2', 'dup3', 'fcntl', 'umask', 'getcwd']);
 const neg = (errno: string): bigint => BigInt(-(ERRNO[errno] ?? ERRNO['EPERM']!));
 const NO_EXPLANATION = (): undefined => undefined;
 const NO_STEPS = { steps: false };
+/** With a shared model, the host reuses the entry resolution (Kernel.remembered): it runs what was judged. */
+const NO_STEPS_REMEMBER = { steps: false, remember: true };
 /** An fd argument as the C int it is (an i64 from an older toolchain is truncated as C would). */
 const fdNumber = (x: GuestWord | undefined): number => (typeof x === 'bigint' ? Number(BigInt.asIntN(32, x)) : typeof x === 'number' ? x | 0 : -1);
 
@@ -188,6 +195,7 @@ export class WaliInterposer {
     const fdRight = FD_RIGHTS[name];
     if (fdRight) return this.fdFast(name, fdRight, host);
     if (!decodable(name)) return host; // no fd, no path: clock_gettime, getpid, lseek ...
+    if (!this.applies && TABLE_ONLY.has(name)) return host;
     return (...args: GuestWord[]) => this.call(name, host, args);
   }
 
@@ -247,7 +255,11 @@ export class WaliInterposer {
         return this.judged(name, args, req, undefined, host);
       }
       case 'path': {
-        const req = requestFor(this.kernel, this.task, d.call, NO_STEPS);
+        const req = requestFor(this.kernel, this.task, d.call, this.applies ? NO_STEPS : NO_STEPS_REMEMBER);
+        // Allowed by unconditional rules (the common case): no verdict to build, and the mask
+        // the check used is what a new fd obtains.
+        const mask = req && !this.hearAllowed ? quickGrant(this.engine, req) : -1;
+        if (mask >= 0) return this.run(d, host, args, req, mask);
         return this.judged(name, args, req, d, host);
       }
       case 'model':
@@ -272,8 +284,13 @@ export class WaliInterposer {
   }
 
   /** Calls the host and makes the model follow its real result. */
-  private run(d: Extract<Decoded, { kind: 'path' | 'model' }>, host: HostFn, args: GuestWord[], req: Request | null): unknown {
-    const ret = host(...args);
+  private run(d: Extract<Decoded, { kind: 'path' | 'model' }>, host: HostFn, args: GuestWord[], req: Request | null, mask = -1): unknown {
+    let ret: unknown;
+    try {
+      ret = host(...args);
+    } finally {
+      this.kernel.remembered = undefined; // only the call it was made for may use it
+    }
     const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : undefined;
     let observed: Observed | undefined;
     if (r === undefined) observed = undefined;
@@ -281,20 +298,25 @@ export class WaliInterposer {
     else observed = d.after ? d.after(r, this.memory()) : { ok: true, ret: r };
     if (!observed) return ret;
     if (this.applies) this.kernel.syscall(this.tid, d.call, observed);
-    if (observed.ok && r !== undefined) this.afterSuccess(d.call, r, observed, req);
+    if (observed.ok && r !== undefined) this.afterSuccess(d.call, r, observed, req, mask);
     return ret;
   }
 
   /** What a new fd obtained: every right the policy allows on its object, fixed at open. */
-  private afterSuccess(call: Call, ret: number, observed: Observed, req: Request | null): void {
-    if (call.sys === 'openat') this.grant(ret, req?.checks[0]?.object);
+  private afterSuccess(call: Call, ret: number, observed: Observed, req: Request | null, mask: number): void {
+    if (call.sys === 'openat') this.grant(ret, req?.checks[0]?.object, mask);
     else if (NEW_ANON.has(call.sys)) for (const fd of observed.ok && observed.fds ? observed.fds : [ret]) this.grant(fd, undefined);
   }
 
-  private grant(fd: number, obj: ResolvedObject | undefined): void {
+  /** `mask`: the object's rights when the judge's fast path already computed them (else -1). */
+  private grant(fd: number, obj: ResolvedObject | undefined, mask = -1): void {
     const e = this.table().fds.get(fd);
     const f = e && this.kernel.s.files.get(e.file);
     if (!f) return;
+    if (mask >= 0) {
+      f.granted = mask;
+      return;
+    }
     if (obj?.path !== undefined) {
       // The object the open resolved at entry (a new file is a regular one).
       f.granted = this.engine.allowedMask(procSelf(obj.path, this.task), obj.type ?? 'reg');

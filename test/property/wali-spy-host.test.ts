@@ -115,14 +115,16 @@ describe('WALI interposer against the reference interpreter (spy host)', () => {
   test('only allowed calls reach the host; policy denials are the reference denials; the models agree', () => {
     fc.assert(
       // With an observer every call takes the explained path; without one fd calls take the fast path.
-      fc.property(fullPolicyArb, programArb(1), fc.constantFrom('/', '/a', '/src'), fc.boolean(), (policy, program, cwd, observed) => {
+      // shared: the interposer judges on the host's own model (as with the Node host), else on its own.
+      fc.property(fullPolicyArb, programArb(1), fc.constantFrom('/', '/a', '/src'), fc.boolean(), fc.boolean(), (policy, program, cwd, observed, shared) => {
         const ref = referenceEngine(policy);
         const g = new Guest();
         const host = new ModelHost(snapshotView(TREE), cwd);
         host.engine = ref;
         const events: DecisionEvent[] = [];
         const names = [...new Set(program.map((o) => o.name))];
-        const imports = wrap(host.imports(names), { policy, view: snapshotView(TREE), cwd, ...(observed ? { onDecision: (e: DecisionEvent) => events.push(e) } : {}) });
+        const model = shared ? { sharedModel: { kernel: host.kernel, tid: 1 } } : { view: snapshotView(TREE), cwd };
+        const imports = wrap(host.imports(names), { policy, ...model, ...(observed ? { onDecision: (e: DecisionEvent) => events.push(e) } : {}) });
         imports.attach(g.instance);
         host.mem = (imports.interposer as unknown as { mem: typeof host.mem }).mem;
         const reached: string[] = [];

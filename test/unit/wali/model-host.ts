@@ -69,7 +69,7 @@ export class ModelHost {
         const c = d.call;
         const task = this.kernel.task(1)!;
         const opened = c.sys === 'openat' && this.engine
-          ? resolveObject(this.kernel, task, c.dirfd, c.path, { follow: !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL) })
+          ? resolveObject(this.kernel, task, c.dirfd, c.path, { follow: !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL), steps: false })
           : undefined;
         const out = this.kernel.syscall(1, c);
         if (!out.ok) return neg(out.errno === 'UNKNOWN' ? 'EIO' : out.errno);
