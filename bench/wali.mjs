@@ -54,7 +54,7 @@ async function perCall(mode, n, interposed) {
 
 const cases = [
   ['read1', Number(process.env.FDWARDEN_BENCH_READS ?? 200000), '1-byte pread64 (fd-only)', 1.05],
-  ['openclose', Number(process.env.FDWARDEN_BENCH_OPENS ?? 30000), 'openat+close, 1,000-rule policy', 1.15],
+  ['openclose', Number(process.env.FDWARDEN_BENCH_OPENS ?? 100000), 'openat+close, 1,000-rule policy', 1.15],
 ];
 const rows = [];
 for (const [mode, n, label, target] of cases) {

@@ -6,7 +6,7 @@
 import type { Kernel } from '../state/kernel.js';
 import type { Call } from '../state/calls.js';
 import type { Task } from '../state/types.js';
-import { fdObject, resolveObject, type ResolvedObject } from '../state/inspect.js';
+import { fdObject, resolveObject, withMount, type ResolvedObject } from '../state/inspect.js';
 import { bit, type Right } from './rights.js';
 import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
@@ -36,7 +36,8 @@ export interface Request {
   refer?: { from: ResolvedObject; to: ResolvedObject; subtree: boolean };
 }
 
-const R = (...rights: Right[]): number => rights.reduce((m, r) => m | bit(r), 0);
+/** One or two rights as a mask (no rest array: requests are built per syscall). */
+const R = (a: Right, b?: Right): number => (b === undefined ? bit(a) : bit(a) | bit(b));
 
 function check(role: Check['role'], object: ResolvedObject, rights: number, flags?: number): Check {
   const c: Check = { role, object, rights };
@@ -77,30 +78,24 @@ interface How {
 }
 const resolver = (k: Kernel, task: Task, h: How): At => (dirfd, path, follow, emptyPath = false) =>
   resolveObject(k, task, dirfd, path, { follow, emptyPath, steps: h.steps, remember: h.remember });
+const STEPS: How = { steps: true, remember: false };
+const NO_STEPS: How = { steps: false, remember: false };
+const NO_STEPS_REMEMBER: How = { steps: false, remember: true };
 
 /**
  * The request a decoded call makes, or null when it needs no filesystem right. `remember` keeps
  * the (last) resolution on the kernel for a host about to run the call on the same model.
  */
 export function requestFor(k: Kernel, task: Task, c: Call, opts: { steps?: boolean; remember?: boolean } = {}): Request | null {
-  const r = requestOf(k, task, c, { steps: opts.steps ?? true, remember: opts.remember ?? false });
+  const r = requestOf(k, task, c, (opts.steps ?? true) ? STEPS : opts.remember ? NO_STEPS_REMEMBER : NO_STEPS);
   if (r) r.caller = { tid: task.tid, tgid: task.tgid };
   return r;
 }
 
 function requestOf(k: Kernel, task: Task, c: Call, how: How): Request | null {
-  const steps = how.steps;
+  if (c.sys === 'openat') return openRequest(k, task, c, how);
   const at = resolver(k, task, how);
   switch (c.sys) {
-    case 'openat': {
-      const tmp = (c.flags & __O_TMPFILE) !== 0;
-      const follow = !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
-      const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0, steps, remember: how.remember });
-      const { rights, appendOrWrite } = openRights(c.flags, tmp ? { ...obj, type: 'reg' } : obj);
-      const ch = check('object', obj, rights, c.flags);
-      if (appendOrWrite) ch.appendOrWrite = true;
-      return { syscall: c.openat2 ? 'openat2' : 'openat', checks: [ch] };
-    }
     case 'mkdirat': return one('mkdirat', at(c.dirfd, c.path, false), R('mkdir'));
     case 'mknodat': return one('mknodat', at(c.dirfd, c.path, false), R('mknod'));
     case 'symlinkat': return one('symlinkat', at(c.newdirfd, c.linkpath, false), R('symlink'));
@@ -109,13 +104,13 @@ function requestOf(k: Kernel, task: Task, c: Call, how: How): Request | null {
       return one('unlinkat', obj, c.flags & AT_REMOVEDIR ? R('rmdir') : R('delete'));
     }
     case 'linkat': {
-      const from = at(c.olddirfd, c.oldpath, (c.flags & AT_SYMLINK_FOLLOW) !== 0, (c.flags & AT_EMPTY_PATH) !== 0);
-      const to = at(c.newdirfd, c.newpath, false);
+      const from = withMount(k, at(c.olddirfd, c.oldpath, (c.flags & AT_SYMLINK_FOLLOW) !== 0, (c.flags & AT_EMPTY_PATH) !== 0));
+      const to = withMount(k, at(c.newdirfd, c.newpath, false));
       return { syscall: 'linkat', checks: [check('destination', to, R('link'))], refer: { from, to, subtree: false } };
     }
     case 'renameat2': {
-      const from = at(c.olddirfd, c.oldpath, false);
-      const to = at(c.newdirfd, c.newpath, false);
+      const from = withMount(k, at(c.olddirfd, c.oldpath, false));
+      const to = withMount(k, at(c.newdirfd, c.newpath, false));
       const subtree = from.type === 'dir';
       if (c.flags & RENAME_EXCHANGE) {
         const both = R('rename-from', 'rename-to');
@@ -132,6 +127,17 @@ function requestOf(k: Kernel, task: Task, c: Call, how: How): Request | null {
     case 'execve': return one('execve', at(c.dirfd, c.path, true, (c.flags & AT_EMPTY_PATH) !== 0), R('exec'));
     default: return null;
   }
+}
+
+/** openat/openat2: the rights by access mode and flags, on the object the open will reach. */
+function openRequest(k: Kernel, task: Task, c: Extract<Call, { sys: 'openat' }>, how: How): Request {
+  const tmp = (c.flags & __O_TMPFILE) !== 0;
+  const follow = !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+  const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0, steps: how.steps, remember: how.remember });
+  const { rights, appendOrWrite } = openRights(c.flags, tmp ? { ...obj, type: 'reg' } : obj);
+  const ch = check('object', obj, rights, c.flags);
+  if (appendOrWrite) ch.appendOrWrite = true;
+  return { syscall: c.openat2 ? 'openat2' : 'openat', checks: [ch] };
 }
 
 function one(syscall: string, object: ResolvedObject, rights: number): Request {

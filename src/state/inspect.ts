@@ -20,7 +20,9 @@ export interface ResolvedObject {
   unknown?: string;
   /** A pipe, socket or other object outside the filesystem: it has no path and needs no right. */
   anonymous?: boolean;
-  /** The mount the object (or, for a name to be created, its directory) is on. */
+  /** For a name to be created: the directory it would go in. */
+  parent?: number;
+  /** The mount the object (or, for a name to be created, its directory) is on: set by `withMount` (rename/link need it). */
   mount?: number;
   /** Linux's errno when resolution itself fails (the call will fail too). */
   errno?: string;
@@ -49,6 +51,9 @@ export interface RememberedResolution {
   readonly object: ResolvedObject;
 }
 
+/** The steps of a resolution that recorded none (shared: nothing adds to a resolved object's steps). */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
+
 function join(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
@@ -68,20 +73,26 @@ export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string
 function resolveFresh(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow, emptyPath: boolean, resolve: number): ResolvedObject {
   const nd = startWalk(k, task, dirfd, path, { follow: how.follow, emptyPath, resolve, steps: how.steps ?? true });
   if ('errno' in nd) return failed(nd, []);
-  if (path === '') return existing(k, nd.cur, nd.steps ?? []);
+  if (path === '') return existing(k, nd.cur, nd.steps ?? NONE);
   const e = walkToLast(nd, path);
-  if (e) return failed(e, nd.steps ?? []);
+  if (e) return failed(e, nd.steps ?? NONE);
   if (nd.steps && path.replace(/\/+$/, '') !== '' && nd.lastType === LAST_NORM) nd.steps.push(`+ ${nd.last}`);
   const r = lookupLast(nd, 'zero');
-  if (typeof r === 'number' && r !== 0) return existing(k, r, nd.steps ?? []);
+  if (typeof r === 'number' && r !== 0) return existing(k, r, nd.steps ?? NONE);
   if (r === 0) {
     // The final name does not exist: the object a creating call would make. When the last
     // component was a dangling symlink being followed, that is its target (O_CREAT creates it).
     const dir = nd.cur;
-    if (dentry(k.s, dir).dead) return failed({ errno: 'ENOENT' }, nd.steps ?? []);
-    return { path: join(pathOf(k.s, dir), nd.last), exists: false, mount: mountOf(k.s, dir), steps: nd.steps ?? [] };
+    if (dentry(k.s, dir).dead) return failed({ errno: 'ENOENT' }, nd.steps ?? NONE);
+    return { path: join(pathOf(k.s, dir), nd.last), exists: false, parent: dir, steps: nd.steps ?? NONE };
   }
-  return failed(r, nd.steps ?? []);
+  return failed(r, nd.steps ?? NONE);
+}
+
+/** The object with its mount filled in (what rename/link's cross-mount test compares). */
+export function withMount(k: Kernel, obj: ResolvedObject): ResolvedObject {
+  const at = obj.dentry ?? obj.parent;
+  return at === undefined || obj.mount !== undefined ? obj : { ...obj, mount: mountOf(k.s, at) };
 }
 
 /** The object an fd refers to. */
@@ -98,7 +109,7 @@ function existing(k: Kernel, id: number, steps: string[]): ResolvedObject {
   // Named objects are their path; memfds and other anonymous objects go through their label.
   const label = inode.anon ? k.describeDentry(id) : undefined;
   const path = label === undefined ? pathOf(k.s, id) : label.kind === 'path' ? label.path : undefined;
-  const out: ResolvedObject = { path, exists: true, type: inode.kind, dentry: id, mount: mountOf(k.s, id), steps };
+  const out: ResolvedObject = { path, exists: true, type: inode.kind, dentry: id, steps };
   if (d.anonymous) {
     out.anonymous = true; // pipes, sockets, memfds: not in any directory
     delete out.path;

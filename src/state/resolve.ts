@@ -214,7 +214,8 @@ interface Cursor {
   i: number;
 }
 
-function split(path: string): { comps: string[]; trailing: boolean } {
+/** The path's components (empty ones dropped). */
+function split(path: string): string[] {
   const comps: string[] = [];
   let start = 0;
   const n = path.length;
@@ -224,7 +225,7 @@ function split(path: string): { comps: string[]; trailing: boolean } {
       start = i + 1;
     }
   }
-  return { comps, trailing: comps.length > 0 && path.charCodeAt(n - 1) === 47 };
+  return comps;
 }
 
 /**
@@ -234,14 +235,14 @@ function split(path: string): { comps: string[]; trailing: boolean } {
  */
 export function walkToLast(nd: Nd, path: string): Err | null {
   const top = split(path);
-  if (top.comps.length === 0) {
+  if (top.length === 0) {
     nd.last = '';
     nd.lastType = LAST_ROOT;
     nd.trailing = false;
     return null;
   }
   const stack: Cursor[] = [];
-  let cur: Cursor = { comps: top.comps, i: 0 };
+  let cur: Cursor = { comps: top, i: 0 };
   const s = nd.env.s;
   for (;;) {
     const name = cur.comps[cur.i]!;
@@ -250,7 +251,7 @@ export function walkToLast(nd: Nd, path: string): Err | null {
       if (stack.length === 0) {
         nd.last = name;
         nd.lastType = name === '.' ? LAST_DOT : name === '..' ? LAST_DOTDOT : LAST_NORM;
-        nd.trailing = top.trailing;
+        nd.trailing = path.charCodeAt(path.length - 1) === 47;
         return null;
       }
       // The last component of a nested symlink body: walked and followed like a middle one.
@@ -268,8 +269,8 @@ export function walkToLast(nd: Nd, path: string): Err | null {
         if (e) return e;
       }
       const body = split(link);
-      if (body.comps.length === 0) cur = stack.pop()!; // a body of "/" is a pure jump
-      else cur = { comps: body.comps, i: 0 };
+      if (body.length === 0) cur = stack.pop()!; // a body of "/" is a pure jump
+      else cur = { comps: body, i: 0 };
     }
     if (!canLookup(s, nd.cur)) return E('ENOTDIR');
   }

@@ -259,7 +259,7 @@ export class WaliInterposer {
         // Allowed by unconditional rules (the common case): no verdict to build, and the mask
         // the check used is what a new fd obtains.
         const mask = req && !this.hearAllowed ? quickGrant(this.engine, req) : -1;
-        if (mask >= 0) return this.run(d, host, args, req, mask);
+        if (mask >= 0) return this.applies ? this.run(d, host, args, req, mask) : this.runShared(d.call, host, args, mask);
         return this.judged(name, args, req, d, host);
       }
       case 'model':
@@ -299,6 +299,21 @@ export class WaliInterposer {
     if (!observed) return ret;
     if (this.applies) this.kernel.syscall(this.tid, d.call, observed);
     if (observed.ok && r !== undefined) this.afterSuccess(d.call, r, observed, req, mask);
+    return ret;
+  }
+
+  /** An allowed path call on a shared model: the host applies the result; a new fd gets `mask`. */
+  private runShared(call: Call, host: HostFn, args: GuestWord[], mask: number): unknown {
+    let ret: unknown;
+    try {
+      ret = host(...args);
+    } finally {
+      this.kernel.remembered = undefined;
+    }
+    if (call.sys === 'openat') {
+      const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : -1;
+      if (r >= 0) this.grant(r, undefined, mask);
+    }
     return ret;
   }
 
