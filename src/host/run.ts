@@ -1,5 +1,6 @@
 /** One-call entry point: compile, instantiate with the host's (optionally wrapped) imports, run. */
-import { WA, type Imports, type WasmInstance } from '../wali/wasm.js';
+import { WA, type Imports, type WasmInstance, type WasmMemoryObject } from '../wali/wasm.js';
+import { importedMemory } from '../wali/module-types.js';
 import { NodeWaliHost, type HostOptions } from './host.js';
 
 /** What a policy interposer returns from `wrap`: the imports to use, and a hook for memory binding. */
@@ -11,6 +12,20 @@ export interface ImportWrapper {
 export interface RunOptions extends HostOptions {
   /** Interposes on the imports (a policy layer); its `attach` runs before `_start`. */
   wrap?: (imports: Imports, host: NodeWaliHost) => ImportWrapper;
+}
+
+/**
+ * The memory a module imports instead of defining (threaded builds may import and export it),
+ * made to its declared limits and added to `imports`; undefined when it defines its own.
+ */
+function provideMemory(wasm: Uint8Array, imports: Imports): WasmMemoryObject | undefined {
+  const imp = importedMemory(wasm);
+  if (!imp?.memory) return undefined;
+  const m = imp.memory;
+  if (m.memory64) throw new Error(`the module imports a 64-bit memory (${imp.module}.${imp.name}): WALI is wasm32`);
+  const memory = new WA.Memory({ initial: Number(m.min), ...(m.max !== undefined ? { maximum: Number(m.max) } : {}), shared: m.shared });
+  imports[imp.module] = { ...(imports[imp.module] ?? {}), [imp.name]: memory };
+  return memory;
 }
 
 /**
@@ -35,10 +50,13 @@ export async function runWali(wasm: Uint8Array, opts: RunOptions): Promise<numbe
       imports = w.imports;
       if (w.attach) hook = (i) => w.attach!(i);
     }
+    const memory = provideMemory(wasm, imports);
     const instance = await WA.instantiate(module, imports);
-    host.attach(instance);
-    hook?.(instance);
-    return host.start(instance);
+    // An imported memory the module does not export again is still the guest's memory.
+    const bound = memory && instance.exports['memory'] === undefined ? { exports: { ...instance.exports, memory } } : instance;
+    host.attach(bound);
+    hook?.(bound);
+    return host.start(bound);
   } finally {
     host.close();
   }

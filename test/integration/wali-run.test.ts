@@ -130,6 +130,26 @@ describe('fdwarden run: dup and close', () => {
   });
 });
 
+describe('fdwarden run: threaded builds (shared memory, exported or imported)', () => {
+  test.each(['shared', 'imported-shared'] as const)('%s: file work succeeds, a denied write fails with the rule errno and leaves the disk alone', (variant) => {
+    const d = workdir();
+    mkdirSync(join(d, 'w', 'ro'), { recursive: true });
+    writeFileSync(join(d, 'w', 'ro', 'keep'), 'keep');
+    const pol = policyFile(d, 'allow * under /w\ndeny write,delete under /w/ro errno EROFS');
+    const ops = ['mkdir', '/w/d', 'open', '/w/d/f', 'O_CREAT|O_WRONLY', 'write', '$2', 'hello', 'cat', '/w/d/f',
+      'open', '/w/ro/keep', 'O_WRONLY|O_TRUNC', 'unlink', '/w/ro/keep', 'cat', '/w/ro/keep'];
+    const r = run(['--policy', pol, '--dir', `${join(d, 'w')}=/w`, compileWali('fsops', variant), ...ops]);
+    expect(r.err).not.toContain('Error');
+    expect(r.out).toBe([
+      'mkdir /w/d = 0', 'open /w/d/f O_CREAT|O_WRONLY = 3', 'write $2 hello = 5', 'cat /w/d/f = 5 "hello"',
+      'open /w/ro/keep O_WRONLY|O_TRUNC = -30', 'unlink /w/ro/keep = -30', 'cat /w/ro/keep = 4 "keep"', '',
+    ].join('\n'));
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(d, 'w', 'd', 'f'), 'latin1')).toBe('hello');
+    expect(readFileSync(join(d, 'w', 'ro', 'keep'), 'latin1')).toBe('keep');
+  });
+});
+
 describe('fdwarden run: escapes and audit', () => {
   test('a symlink out of the mounts names nothing; a hidden file is ENOENT; --audit logs every decision', () => {
     const d = workdir();

@@ -46,8 +46,20 @@ export function programNames(): string[] {
     .sort();
 }
 
+/**
+ * Memory layouts besides the default (an exported, unshared memory): threaded builds (WALI's
+ * toolchain links with --shared-memory and exports it; wasi-threads style builds import it).
+ */
+export const MEMORY_VARIANTS = {
+  plain: [],
+  shared: ['-matomics', '-mbulk-memory', '-Wl,--shared-memory', '-Wl,--max-memory=67108864'],
+  'imported-shared': ['-matomics', '-mbulk-memory', '-Wl,--shared-memory', '-Wl,--import-memory', '-Wl,--max-memory=67108864'],
+} as const satisfies Record<string, readonly string[]>;
+export type MemoryVariant = keyof typeof MEMORY_VARIANTS;
+
 /** The path of test/wali/programs/<name>.c compiled to wasm, compiling it when not cached. */
-export function compileWali(name: string): string {
+export function compileWali(name: string, variant: MemoryVariant = 'plain'): string {
+  const flags = [...CLANG_FLAGS, ...MEMORY_VARIANTS[variant]];
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`compileWali: bad program name '${name}'`);
   const source = join(PROGRAMS_DIR, `${name}.c`);
   if (!existsSync(source)) throw new Error(`compileWali: no program ${source}`);
@@ -58,16 +70,16 @@ export function compileWali(name: string): string {
     .update('\0')
     .update(version())
     .update('\0')
-    .update(CLANG_FLAGS.join(' '))
+    .update(flags.join(' '))
     .digest('hex')
     .slice(0, 16);
   const dir = join(tmpdir(), `fdwarden-wali-${hash}`);
-  const out = join(dir, `${name}.wasm`);
+  const out = join(dir, variant === 'plain' ? `${name}.wasm` : `${name}-${variant}.wasm`);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
   // Parallel test workers may compile at once; rename makes the result appear atomically.
   const temp = `${out}.${process.pid}.tmp`;
-  const cc = spawnSync(CLANG, [...CLANG_FLAGS, '-o', temp, source], { encoding: 'utf8' });
+  const cc = spawnSync(CLANG, [...flags, '-o', temp, source], { encoding: 'utf8' });
   if (cc.error !== undefined || cc.status !== 0) {
     rmSync(temp, { force: true });
     const stderr = `${cc.error?.message ?? ''}${cc.stderr ?? ''}`;
