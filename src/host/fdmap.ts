@@ -4,7 +4,7 @@
  * Node fd behind it and the things Node cannot keep for us: the file offset (Node has no lseek,
  * and dup'ed fds must share it) and a directory's listing position.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 
 /** How reads and writes reach the host. */
 export type HostKind =
@@ -18,6 +18,21 @@ export type HostKind =
   | 'synthetic'
   /** An O_PATH descriptor: no I/O. */
   | 'path';
+
+/**
+ * What Linux's /proc/self/fdinfo says of a Node fd the host inherits (stdio): the file offset
+ * and the status flags (octal there). Undefined where it cannot be read.
+ */
+export function fdinfo(nodeFd: number): { pos: number; flags: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/self/fdinfo/${nodeFd}`, 'latin1');
+    const pos = /^pos:\s*(\d+)/m.exec(text);
+    const flags = /^flags:\s*([0-7]+)/m.exec(text);
+    return pos && flags ? { pos: Number(pos[1]), flags: parseInt(flags[1]!, 8) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** One entry of a directory listing as getdents64 returns it. */
 export interface DirEntry {
@@ -34,6 +49,11 @@ export interface HostFile {
   readonly owned: boolean;
   /** The host stdio fd index (0, 1, 2) this description stands for, if any. */
   readonly stdio?: number;
+  /**
+   * A stream whose object has positions (stdio on a file or device): pread/pwrite work, while
+   * read/write keep using the offset shared with the embedding process (Node has no lseek).
+   */
+  readonly positional?: boolean;
   /** The file offset, shared by every guest fd on this description. */
   offset: number;
   /** A directory's listing, read at the first getdents64 after open or a rewind. */

@@ -14,7 +14,9 @@ import { WALI_MODULE, WALI_SYSCALL_PREFIX } from '../wali/table.js';
 import { HostCore } from './core.js';
 import { Mounts, toByteString, type MountSpec } from './mounts.js';
 import { auxCalls, WaliTrap } from './aux.js';
-import { openCalls } from './sys-open.js';
+import { kindOf, openCalls } from './sys-open.js';
+import { fdinfo } from './fdmap.js';
+import { O_CLOEXEC, O_NONBLOCK } from '../state/linux.js';
 import { fdCalls } from './sys-fds.js';
 import { ioCalls } from './sys-io.js';
 import { direntCalls } from './sys-dirents.js';
@@ -102,7 +104,19 @@ export class NodeWaliHost {
     stdio.forEach((hostFd, fd) => {
       this.core.model({ sys: 'anon', kind: names[fd]!, cloexec: false, nonblock: false }, { ok: true, ret: fd });
       const id = this.core.fileIdAt(fd);
-      if (id !== undefined) this.core.files.set(id, { nodeFd: hostFd, kind: 'stream', owned: false, stdio: fd, offset: 0 });
+      if (id === undefined) return;
+      // A file or device behind stdio (`< in`, `> out`) has positions (pread works) and its own
+      // status flags (F_GETFL, the access mode); O_NONBLOCK may be Node's doing, not the guest's.
+      let positional = false;
+      try {
+        positional = kindOf(hostFd, 0) === 'seekable';
+      } catch {
+        positional = false;
+      }
+      const info = fdinfo(hostFd);
+      const file = this.kernel.s.files.get(id);
+      if (info && file) file.flags = info.flags & ~(O_CLOEXEC | O_NONBLOCK);
+      this.core.files.set(id, { nodeFd: hostFd, kind: 'stream', owned: false, stdio: fd, offset: 0, positional });
     });
   }
 

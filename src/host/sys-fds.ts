@@ -59,18 +59,18 @@ function lock(h: HostCore, fd: number, cmd: number, ptr: number): number {
   return 0;
 }
 
+/** What an O_PATH fd allows (check_fcntl_cmd); anything else on one is EBADF. */
+const PATH_FD_CMDS = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL]);
+
 function fcntl(h: HostCore, fd: number, cmd: number, arg: unknown): number {
+  // fdget first (EBADF), then what an O_PATH fd may do, then the command itself (EINVAL).
+  const o = h.openFd(fd);
+  if (isErr(o)) return neg(o.errno);
+  if (o.file.flags & O_PATH && !PATH_FD_CMDS.has(cmd)) return neg('EBADF');
   if (LOCK_CMDS.has(cmd)) return lock(h, fd, cmd, i32(arg) >>> 0);
-  if (!INT_CMDS.has(cmd)) {
-    const o = h.openFd(fd);
-    return neg(isErr(o) ? o.errno : 'EINVAL');
-  }
+  if (!INT_CMDS.has(cmd)) return neg('EINVAL');
   const a = i32(arg);
-  if (cmd === F_SETOWN || cmd === F_GETOWN || cmd === F_SETSIG || cmd === F_GETSIG) {
-    const o = h.openFd(fd);
-    if (isErr(o)) return neg(o.errno);
-    return o.file.flags & O_PATH ? neg('EBADF') : 0;
-  }
+  if (cmd === F_SETOWN || cmd === F_GETOWN || cmd === F_SETSIG || cmd === F_GETSIG) return 0;
   return closeLike(h, fd, () => h.outcome(h.model({ sys: 'fcntl', fd, cmd, arg: a })));
 }
 

@@ -7,7 +7,7 @@
 import { fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH } from '../state/linux.js';
 import type { HostCore, OpenFd } from './core.js';
-import type { HostFile } from './fdmap.js';
+import { fdinfo, type HostFile } from './fdmap.js';
 import { errnoOf, i32, i64, isErr, neg, u32, type Result } from './errno.js';
 
 /** Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
@@ -67,7 +67,7 @@ function usable(h: HostCore, ptr: number, count: number): number {
 /** Reads into `buf`; `pos` null means at (and advancing) the description's offset. */
 function hostRead(io: Io, buf: Uint8Array, pos: number | null): number {
   const { host } = io;
-  if (host.kind !== 'seekable') return blocking(io.o, () => readSync(host.nodeFd, buf, 0, buf.length, null));
+  if (host.kind !== 'seekable') return blocking(io.o, () => readSync(host.nodeFd, buf, 0, buf.length, pos));
   const at = pos ?? host.offset;
   const n = readSync(host.nodeFd, buf, 0, buf.length, at);
   if (pos === null) host.offset = at + n;
@@ -78,7 +78,7 @@ function hostWrite(io: Io, data: Uint8Array, pos: number | null): number {
   const { host } = io;
   if (host.kind !== 'seekable') {
     let done = 0;
-    while (done < data.length) done += blocking(io.o, () => writeSync(host.nodeFd, data, done, data.length - done, null));
+    while (done < data.length) done += blocking(io.o, () => writeSync(host.nodeFd, data, done, data.length - done, pos === null ? null : pos + done));
     return done;
   }
   // O_APPEND writes at the end whatever the offset, pwrite64 included (as Linux does).
@@ -93,7 +93,7 @@ function hostWrite(io: Io, data: Uint8Array, pos: number | null): number {
 function read(h: HostCore, fd: number, buf: number, count: number, pos: number | null): number {
   const io = ioFd(h, fd, false);
   if (isErr(io)) return neg(io.errno);
-  if (pos !== null && io.host.kind !== 'seekable') return neg('ESPIPE');
+  if (pos !== null && io.host.kind !== 'seekable' && !io.host.positional) return neg('ESPIPE');
   const n0 = usable(h, buf, count);
   if (n0 < 0) return neg('EFAULT');
   const tmp = new Uint8Array(n0);
@@ -108,7 +108,7 @@ function read(h: HostCore, fd: number, buf: number, count: number, pos: number |
 function write(h: HostCore, fd: number, buf: number, count: number, pos: number | null): number {
   const io = ioFd(h, fd, true);
   if (isErr(io)) return neg(io.errno);
-  if (pos !== null && io.host.kind !== 'seekable') return neg('ESPIPE');
+  if (pos !== null && io.host.kind !== 'seekable' && !io.host.positional) return neg('ESPIPE');
   const n = usable(h, buf, count);
   if (n < 0) return neg('EFAULT');
   const data = h.mem?.readBytes(buf, n);
@@ -185,7 +185,7 @@ function lseek(h: HostCore, fd: number, off: number, whence: number): number {
   if (isErr(o)) return neg(o.errno);
   const host = o.host;
   if (o.file.flags & O_PATH || !host) return neg('EBADF');
-  if (host.kind === 'stream') return neg('ESPIPE');
+  if (host.kind === 'stream') return host.positional ? sharedOffsetSeek(host, off, whence) : neg('ESPIPE');
   const dir = host.kind === 'dir' || host.kind === 'synthetic';
   let size = 0;
   if (!dir && whence >= SEEK_END && whence <= SEEK_HOLE) {
@@ -200,14 +200,40 @@ function lseek(h: HostCore, fd: number, off: number, whence: number): number {
     case SEEK_SET: to = off; break;
     case SEEK_CUR: to = host.offset + off; break;
     case SEEK_END: if (dir) return neg('EINVAL'); to = size + off; break;
-    case SEEK_DATA: if (dir) return neg('EINVAL'); if (off >= size) return neg('ENXIO'); to = off; break;
-    case SEEK_HOLE: if (dir) return neg('EINVAL'); if (off >= size) return neg('ENXIO'); to = size; break;
+    // Linux compares the offset with the size unsigned: a negative one is past the end too.
+    case SEEK_DATA: if (dir) return neg('EINVAL'); if (off < 0 || off >= size) return neg('ENXIO'); to = off; break;
+    case SEEK_HOLE: if (dir) return neg('EINVAL'); if (off < 0 || off >= size) return neg('ENXIO'); to = size; break;
     default: return neg('EINVAL');
   }
   if (to < 0 || !Number.isSafeInteger(to)) return neg('EINVAL');
   host.offset = to;
   if (dir && to === 0) host.listing = undefined; // rewinddir: the next getdents64 reads afresh
   return to;
+}
+
+/**
+ * lseek on a description the embedding process shares (stdio on a file): its offset can be read
+ * (/proc/self/fdinfo) but Node cannot move it, so a seek that would move it is ESPIPE, what the
+ * guest would get on a pipe; a seek to where it is answers as Linux does.
+ */
+function sharedOffsetSeek(host: HostFile, off: number, whence: number): number {
+  if (whence < SEEK_SET || whence > SEEK_HOLE) return neg('EINVAL');
+  const cur = fdinfo(host.nodeFd)?.pos;
+  if (cur === undefined) return neg('ESPIPE');
+  let size: number;
+  try {
+    size = fstatSync(host.nodeFd).size;
+  } catch (e) {
+    return neg(errnoOf(e));
+  }
+  let to: number;
+  if (whence === SEEK_SET) to = off;
+  else if (whence === SEEK_CUR) to = cur + off;
+  else if (whence === SEEK_END) to = size + off;
+  else if (off < 0 || off >= size) return neg('ENXIO'); // SEEK_DATA, SEEK_HOLE: an unsigned compare with the size
+  else to = whence === SEEK_DATA ? off : size;
+  if (to < 0 || !Number.isSafeInteger(to)) return neg('EINVAL');
+  return to === cur ? to : neg('ESPIPE');
 }
 
 function ftruncate(h: HostCore, fd: number, len: number): number {

@@ -29,16 +29,29 @@ function hostOf(h: HostCore, guest: string, path: string): string {
   return h.mounts.toHost(guest)! + (hasTrailingSlash(path) ? '/' : '');
 }
 
+/**
+ * The model's answer for a names call (Linux's errno in the kernel's order), or null when the
+ * call would succeed. The model does not know which directories are read-only (the synthetic
+ * ones), so each call checks EROFS itself where Linux does (mnt_want_write).
+ */
+function predicted(h: HostCore, call: Parameters<HostCore['kernel']['predict']>[1]): string | null {
+  const p = h.kernel.predict(h.tid, call);
+  return p.ok ? null : p.errno === 'UNKNOWN' ? 'EIO' : p.errno;
+}
+
 function mkdirat(h: HostCore, dirfd: number, pathPtr: number, mode: number): number {
   const path = h.readPath(pathPtr);
   if (typeof path !== 'string') return neg(path.errno);
+  const call: Call = { sys: 'mkdirat', dirfd, path, mode };
+  // filename_create: the walk, EEXIST, then the read-only mount.
+  const e = predicted(h, call);
+  if (e) return neg(e);
   const r = h.resolve(dirfd, path, false);
   if (isErr(r)) return neg(r.errno);
-  if (r.exists) return neg('EEXIST');
   if (h.readOnlyParent(r.path!)) return neg('EROFS');
   const want = mode & 0o1777 & ~fsOf(h.kernel.s, h.task).umask;
   const host = h.mounts.toHost(r.path!)!;
-  return apply(h, { sys: 'mkdirat', dirfd, path, mode }, () => {
+  return apply(h, call, () => {
     mkdirSync(bytes(host), want);
     chmodSync(bytes(host), want); // the host process's umask applied too
   });
@@ -58,21 +71,16 @@ function unlinkat(h: HostCore, dirfd: number, pathPtr: number, flags: number): n
   const path = h.readPath(pathPtr);
   if (typeof path !== 'string') return neg(path.errno);
   const rmdir = (flags & AT_REMOVEDIR) !== 0;
+  const call: Call = { sys: 'unlinkat', dirfd, path, flags };
+  const e = predicted(h, call);
+  // do_unlinkat: the walk and `.`/`..` first, then the read-only mount, then the lookup.
   const r = h.resolve(dirfd, path, false);
-  const dots = path === '' ? null : dotsErrno(path, rmdir);
-  if (dots) return neg(isErr(r) ? r.errno : dots);
+  if (!isErr(r) && path !== '' && !dotsErrno(path, rmdir) && h.readOnlyParent(r.path ?? '/')) return neg('EROFS');
+  if (e) return neg(e);
   if (isErr(r)) return neg(r.errno);
-  if (h.readOnlyParent(r.path ?? '/')) return neg('EROFS');
-  if (!r.exists) return neg('ENOENT');
-  if (rmdir) {
-    if (r.type !== 'dir') return neg('ENOTDIR');
-    if (h.mounts.isMountPoint(r.path!)) return neg('EBUSY');
-  } else {
-    if (r.type === 'dir') return neg('EISDIR');
-    if (hasTrailingSlash(path)) return neg('ENOTDIR');
-  }
+  if (rmdir && h.mounts.isMountPoint(r.path!)) return neg('EBUSY');
   const host = h.mounts.toHost(r.path!)!;
-  return apply(h, { sys: 'unlinkat', dirfd, path, flags }, () => (rmdir ? rmdirSync : unlinkSync)(bytes(host)));
+  return apply(h, call, () => (rmdir ? rmdirSync : unlinkSync)(bytes(host)));
 }
 
 function renameat2(h: HostCore, odfd: number, oldPtr: number, ndfd: number, newPtr: number, flags: number): number {
@@ -86,22 +94,21 @@ function renameat2(h: HostCore, odfd: number, oldPtr: number, ndfd: number, newP
   if (typeof oldPath !== 'string') return neg(oldPath.errno);
   const newPath = h.readPath(newPtr);
   if (typeof newPath !== 'string') return neg(newPath.errno);
+  const call: Call = { sys: 'renameat2', olddirfd: odfd, oldpath: oldPath, newdirfd: ndfd, newpath: newPath, flags: f };
+  const e = predicted(h, call);
+  // do_renameat2: both walks, EXDEV, `.`/`..`, then the read-only mount, then the lookups.
   const o = h.resolve(odfd, oldPath, false);
-  if (isErr(o)) return neg(o.errno);
   const n = h.resolve(ndfd, newPath, false);
+  if (!isErr(o) && !isErr(n) && !dotsErrno(oldPath, true) && !dotsErrno(newPath, true)) {
+    const sameMount = h.mounts.mountOf(HostCore.parentOf(o.path!)) === h.mounts.mountOf(HostCore.parentOf(n.path!));
+    if (sameMount && (h.readOnlyParent(o.path!) || h.readOnlyParent(n.path!))) return neg('EROFS');
+  }
+  if (e) return neg(e);
+  if (isErr(o)) return neg(o.errno);
   if (isErr(n)) return neg(n.errno);
-  const oldParent = HostCore.parentOf(o.path ?? '/');
-  const newParent = HostCore.parentOf(n.path ?? '/');
-  if (h.mounts.mountOf(oldParent) !== h.mounts.mountOf(newParent)) return neg('EXDEV');
-  if (dotsErrno(oldPath, true)) return neg('EBUSY');
-  if (dotsErrno(newPath, true)) return neg(f & RENAME_NOREPLACE ? 'EEXIST' : 'EBUSY');
-  if (h.readOnlyParent(o.path!) || h.readOnlyParent(n.path!)) return neg('EROFS');
-  if (!o.exists) return neg('ENOENT');
-  if (n.exists && f & RENAME_NOREPLACE) return neg('EEXIST');
   if (h.mounts.isMountPoint(o.path!) || (n.exists && h.mounts.isMountPoint(n.path!))) return neg('EBUSY');
   const from = hostOf(h, o.path!, oldPath);
   const to = hostOf(h, n.path!, newPath);
-  const call: Call = { sys: 'renameat2', olddirfd: odfd, oldpath: oldPath, newdirfd: ndfd, newpath: newPath, flags: f };
   const ret = apply(h, call, () => {
     if (!(f & RENAME_NOREPLACE)) renameSync(bytes(from), bytes(to));
     else noReplace(from, to, o);
@@ -129,20 +136,21 @@ function linkat(h: HostCore, odfd: number, oldPtr: number, ndfd: number, newPtr:
   if (typeof oldPath !== 'string') return neg(oldPath.errno);
   // AT_EMPTY_PATH links an fd, which needs CAP_DAC_READ_SEARCH: an unprivileged caller gets ENOENT.
   if (oldPath === '') return neg('ENOENT');
-  const o = h.resolve(odfd, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0);
-  if (isErr(o)) return neg(o.errno);
   const newPath = h.readPath(newPtr);
   if (typeof newPath !== 'string') return neg(newPath.errno);
+  const call: Call = { sys: 'linkat', olddirfd: odfd, oldpath: oldPath, newdirfd: ndfd, newpath: newPath, flags };
+  const e = predicted(h, call);
+  // do_linkat: the old name's lookup, filename_create for the new one (EEXIST, then the
+  // read-only mount), then EXDEV and what vfs_link refuses.
+  const o = h.resolve(odfd, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0);
   const n = h.resolve(ndfd, newPath, false);
+  if (!isErr(o) && o.exists && !isErr(n) && !n.exists && !hasTrailingSlash(newPath) && h.readOnlyParent(n.path!)) return neg('EROFS');
+  if (e) return neg(e);
+  if (isErr(o)) return neg(o.errno);
   if (isErr(n)) return neg(n.errno);
-  if (!o.exists) return neg('ENOENT');
-  if (n.exists) return neg('EEXIST');
-  if (h.readOnlyParent(n.path!)) return neg('EROFS');
   if (h.mounts.mountOf(o.path!) !== h.mounts.mountOf(HostCore.parentOf(n.path!))) return neg('EXDEV');
-  if (o.type === 'dir') return neg('EPERM');
   const from = h.mounts.toHost(o.path!)!;
   const to = hostOf(h, n.path!, newPath);
-  const call: Call = { sys: 'linkat', olddirfd: odfd, oldpath: oldPath, newdirfd: ndfd, newpath: newPath, flags };
   return apply(h, call, () => linkSync(bytes(from), bytes(to)));
 }
 
@@ -151,14 +159,16 @@ function symlinkat(h: HostCore, targetPtr: number, ndfd: number, pathPtr: number
   if (typeof target !== 'string') return neg(target.errno);
   const path = h.readPath(pathPtr);
   if (typeof path !== 'string') return neg(path.errno);
-  if (target === '') return neg('ENOENT');
-  const r: Result<ResolvedObject> = h.resolve(ndfd, path, false);
+  const call: Call = { sys: 'symlinkat', target, newdirfd: ndfd, linkpath: path };
+  // filename_create: the walk, EEXIST, then the read-only mount.
+  const e = predicted(h, call);
+  if (e) return neg(e);
+  const r = h.resolve(ndfd, path, false);
   if (isErr(r)) return neg(r.errno);
-  if (r.exists) return neg('EEXIST');
   if (h.readOnlyParent(r.path!)) return neg('EROFS');
   const host = hostOf(h, r.path!, path);
   // The body is stored verbatim; the model interprets it inside the guest namespace.
-  return apply(h, { sys: 'symlinkat', target, newdirfd: ndfd, linkpath: path }, () => symlinkSync(bytes(target), bytes(host)));
+  return apply(h, call, () => symlinkSync(bytes(target), bytes(host)));
 }
 
 /** mkdir, unlink, rmdir, rename, link and symlink with their *at forms, by syscall name. */

@@ -38,7 +38,8 @@ function hostFlags(f: number): number {
   return h | (C.O_NOFOLLOW ?? 0) | HOST_O_NOCTTY;
 }
 
-function kindOf(nodeFd: number, flags: number): HostKind {
+/** How a Node fd is read and written (fstat decides: files and non-tty devices are seekable). */
+export function kindOf(nodeFd: number, flags: number): HostKind {
   if (flags & O_PATH) return 'path';
   const st = fstatSync(nodeFd);
   if (st.isDirectory()) return 'dir';

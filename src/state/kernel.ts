@@ -203,6 +203,26 @@ export class Kernel implements ResolveEnv {
     return canLookup(this.s, id);
   }
 
+  /** Set while `predict` runs (see sys/run.ts). */
+  predicting = false;
+
+  /**
+   * What Linux would answer to a call that changes names (mkdirat, mknodat, symlinkat, linkat,
+   * unlinkat, renameat2) or only looks one up, without applying it: its errno in the kernel's
+   * order of checks, or `ok` (the return value is not computed). A host asks before touching
+   * its filesystem, so a call fails for the reason Linux would give.
+   */
+  predict(tid: number, call: Extract<Call, { sys: 'mkdirat' | 'mknodat' | 'symlinkat' | 'linkat' | 'unlinkat' | 'renameat2' | 'lookup' }>): Outcome {
+    const task = this.s.tasks.get(tid);
+    if (!task) return { ok: false, errno: 'UNKNOWN', unknown: `no task ${tid}` };
+    this.predicting = true;
+    try {
+      return dispatch(this, task, call, undefined);
+    } finally {
+      this.predicting = false;
+    }
+  }
+
   /**
    * Applies one syscall of task `tid`. Without `observed` the model computes the result as
    * Linux would; with it (replay, interposition) the model follows what really happened.

@@ -246,6 +246,9 @@ export class WaliInterposer {
         return neg(d.errno);
       case 'fd': {
         const e = this.table().fds.get(d.fd);
+        // Not open in a shared model is not open in the host either: nothing can be reached
+        // through it, and the host's answer keeps Linux's order (pread64 checks the offset first).
+        if (e === undefined && !this.applies) return host(...args);
         if (e === undefined) {
           this.emit({ syscall: name, args, allowed: false, errno: 'EBADF', reason: 'ebadf', explain: NO_EXPLANATION });
           return neg('EBADF');

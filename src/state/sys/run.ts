@@ -14,6 +14,8 @@ export interface DivergenceSink {
   onDivergence?: ((modelErrno: string, observed: Observed) => void) | undefined;
   /** Told when a success the model cannot explain leaves an object unknown. */
   lifecycle?: ((e: { type: 'unknown'; tid: number; why: string }) => void) | undefined;
+  /** Set while `Kernel.predict` asks for the model's answer only: nothing is committed. */
+  predicting?: boolean;
 }
 
 export type Commit = (ret: number | undefined, fds?: number[]) => Outcome;
@@ -27,8 +29,9 @@ export function run(
 ): Outcome {
   if (obs && !obs.ok) return { ok: false, errno: obs.errno };
   let p = plan(false);
+  if (k.predicting) return typeof p === 'function' ? PREDICTED_OK : failure(p);
   if (typeof p !== 'function') {
-    if (!obs) return p.unknown ? { ok: false, errno: p.errno, unknown: p.unknown } : { ok: false, errno: p.errno };
+    if (!obs) return failure(p);
     k.onDivergence?.(p.errno, obs);
     // The log is the truth: whatever the view said (a name there or not, a directory full or
     // empty) gives way to what the call did.
@@ -39,6 +42,13 @@ export function run(
     }
   }
   return obs ? p(obs.ret, obs.fds) : p(undefined);
+}
+
+/** A predicted success: the call would succeed; what it would return is not computed. */
+const PREDICTED_OK: Outcome = Object.freeze({ ok: true, ret: 0 });
+
+function failure(p: Err): Outcome {
+  return p.unknown ? { ok: false, errno: p.errno, unknown: p.unknown } : { ok: false, errno: p.errno };
 }
 
 export function ok(ret: number): Outcome {

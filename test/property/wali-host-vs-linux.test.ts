@@ -1,0 +1,188 @@
+/**
+ * Linux is the oracle for the Node WALI host too: random fsops programs (test/wali/programs/
+ * fsops.c) run once natively on the kernel (the same C source over a syscall shim) and once as
+ * wasm on the Node host, alone or behind the interposer with a policy allowing everything under
+ * the mount. Every op's printed result (return value or -errno, bytes read, stat mode and size,
+ * directory listings) and the directory tree left behind must be the same.
+ *
+ * Left out by design (the host README's decisions): RENAME_EXCHANGE/WHITEOUT, linkat with
+ * AT_EMPTY_PATH, absolute paths and symlink targets (the guest's namespace is its mounts, the
+ * native program's is the machine's), getcwd (the two roots have different names), lseek and
+ * ftruncate on stdio or copies of it (a file behind stdio shares its offset with the embedding
+ * process, and Node cannot move that offset: such a seek is ESPIPE).
+ * Replay a failure with FDWARDEN_SEED=<seed>; FDWARDEN_HOST_RUNS sets the number of programs.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, lstatSync, openSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { wrap } from '../../src/wali/interposer.js';
+import { compileWali } from '../wali/build.js';
+import { compileNative } from '../host/native/build.js';
+import { runCaptured } from '../host/cc.js';
+import { policy } from '../unit/wali/guest.js';
+
+const SEED = Number(process.env['FDWARDEN_SEED'] ?? 0x0b5e_11e5);
+const RUNS = Number(process.env['FDWARDEN_HOST_RUNS'] ?? 150);
+const ALLOW_ALL = policy('policy "all" abi 1\ndefault deny errno EACCES\nallow * under /w\n');
+
+const PATHS = ['a', 'b', 'c', 'd', 'd/x', 'd/y', 'e', 'e/f', 'l', 'dl', 'dl/x', 'dangling', 'loop', 'nope/x', 'd/../a', '.', 'a/', 'd/', 'e/', 'l/', ''];
+const FDS = ['3', '4', '5', '6', '-1', '100', '$', '$1', '$2', 'AT_FDCWD'];
+const OPEN_FLAGS = [
+  'O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_WRONLY|O_CREAT', 'O_RDWR|O_CREAT|O_EXCL', 'O_WRONLY|O_CREAT|O_TRUNC', 'O_WRONLY|O_APPEND',
+  'O_RDONLY|O_DIRECTORY', 'O_PATH', 'O_RDONLY|O_NOFOLLOW', 'O_PATH|O_NOFOLLOW', 'O_WRONLY|O_CREAT|O_DIRECTORY', 'O_RDONLY|O_CLOEXEC',
+  'O_RDWR|O_TRUNC', 'O_TMPFILE|O_WRONLY', 'O_RDWR|O_CREAT|O_APPEND', 'O_WRONLY|O_NONBLOCK',
+];
+const TEXTS = ['abc', 'hello\\n', 'x'];
+const COUNTS = ['0', '1', '5', '100'];
+const OFFSETS = ['0', '2', '10', '-1'];
+const FCNTLS: [string, string][] = [
+  ['F_GETFD', '0'], ['F_SETFD', 'FD_CLOEXEC'], ['F_SETFD', '0'], ['F_GETFL', '0'], ['F_SETFL', 'O_APPEND'], ['F_SETFL', 'O_NONBLOCK'],
+  ['F_SETFL', '0'], ['F_DUPFD', '5'], ['F_DUPFD_CLOEXEC', '0'], ['99', '0'],
+];
+
+/** fds that are never stdio: stdio's offset is shared with the embedding process, which Node cannot move. */
+const OWN_FDS = ['3', '4', '5', '6', '-1', '100'];
+const pick = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
+const path = pick(PATHS);
+const fd = pick(FDS);
+/** One op: its words as fsops takes them. */
+const opArb: fc.Arbitrary<string[]> = fc.oneof(
+  fc.tuple(fc.constant('open'), path, pick(OPEN_FLAGS)),
+  fc.tuple(fc.constant('openat'), fd, path, pick(OPEN_FLAGS)),
+  fc.tuple(fc.constant('close'), fd),
+  fc.tuple(fc.constant('read'), fd, pick(COUNTS)),
+  fc.tuple(fc.constant('pread'), fd, pick(COUNTS), pick(OFFSETS)),
+  fc.tuple(fc.constant('write'), fd, pick(TEXTS)),
+  fc.tuple(fc.constant('pwrite'), fd, pick(TEXTS), pick(OFFSETS)),
+  fc.tuple(fc.constant('lseek'), pick(OWN_FDS), pick(OFFSETS), pick(['SEEK_SET', 'SEEK_CUR', 'SEEK_END', '3', '4', '5'])),
+  fc.tuple(fc.constant('ftruncate'), pick(OWN_FDS), pick(['0', '3', '10', '-1'])),
+  // Copies of stdio would reach lseek/ftruncate through other numbers: copy own fds only.
+  fc.tuple(fc.constant('dup'), pick(OWN_FDS)),
+  fc.tuple(fc.constant('dup2'), pick(OWN_FDS), fd),
+  fc.tuple(fc.constant('dup3'), pick(OWN_FDS), fd, pick(['0', 'O_CLOEXEC', '1'])),
+  pick(FCNTLS).chain(([cmd, arg]) => fc.tuple(fc.constant('fcntl'), cmd.startsWith('F_DUPFD') ? pick(OWN_FDS) : fd, fc.constant(cmd), fc.constant(arg))),
+  fc.tuple(fc.constant('mkdir'), path),
+  fc.tuple(fc.constant('mkdirat'), fd, path),
+  fc.tuple(fc.constant('rmdir'), path),
+  fc.tuple(fc.constant('unlink'), path),
+  fc.tuple(fc.constant('unlinkat'), fd, path, pick(['0', 'AT_REMOVEDIR', '1'])),
+  fc.tuple(fc.constant('rename'), path, path),
+  fc.tuple(fc.constant('renameat2'), fd, path, fd, path, pick(['0', 'RENAME_NOREPLACE'])),
+  fc.tuple(fc.constant('link'), path, path),
+  fc.tuple(fc.constant('linkat'), fd, path, fd, path, pick(['0', 'AT_SYMLINK_FOLLOW'])),
+  fc.tuple(fc.constant('symlink'), pick(['a', 'd', 'nope', 'l', 'x/y', 'd/x']), path),
+  fc.tuple(fc.constant('symlinkat'), pick(['a', 'd', 'nope']), fd, path),
+  fc.tuple(fc.constant('readlink'), path),
+  fc.tuple(fc.constant('stat'), path),
+  fc.tuple(fc.constant('lstat'), path),
+  fc.tuple(fc.constant('fstat'), fd),
+  fc.tuple(fc.constant('fstatat'), fd, path, pick(['0', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH'])),
+  fc.tuple(fc.constant('access'), path, pick(['F_OK', 'R_OK', 'W_OK|X_OK', '8'])),
+  fc.tuple(fc.constant('chmod'), path, pick(['0755', '0700', '0600', '0644'])),
+  fc.tuple(fc.constant('chdir'), path),
+  fc.tuple(fc.constant('fchdir'), fd),
+  fc.tuple(fc.constant('getdents'), fd),
+  fc.tuple(fc.constant('ls'), path),
+  fc.tuple(fc.constant('cat'), path),
+);
+
+/** The same starting tree in each root: a file, directories, symlinks (good, dangling, looping). */
+function seed(root: string): void {
+  mkdirSync(join(root, 'd'), { recursive: true });
+  mkdirSync(join(root, 'e'));
+  writeFileSync(join(root, 'a'), 'hello');
+  writeFileSync(join(root, 'd', 'x'), 'x');
+  symlinkSync('a', join(root, 'l'));
+  symlinkSync('d', join(root, 'dl'));
+  symlinkSync('nope', join(root, 'dangling'));
+  symlinkSync('loop', join(root, 'loop'));
+}
+
+/** Every entry below root: type, permission bits, content or link target. */
+function picture(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const st = lstatSync(p);
+      const rel = p.slice(root.length);
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isSymbolicLink()) out[rel] = `-> ${readlinkSync(p)}`;
+      else if (st.isDirectory()) {
+        out[rel] = `dir ${mode}`;
+        chmodSync(p, st.mode | 0o700); // the walk (and the clean-up) must get in
+        walk(p);
+      } else out[rel] = `file ${mode} ${JSON.stringify(readFileSync(p, 'latin1'))}`;
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * The native program with stdio as the host gives the guest (runCaptured): stdin an empty file,
+ * stdout and stderr files, so that fstat, read and write on fds 0-2 see the same objects.
+ */
+function runNative(words: string[], cwd: string, base: string): { stdout: string; status: number | null } {
+  const io = join(base, 'native-io');
+  mkdirSync(io);
+  writeFileSync(join(io, 'in'), '');
+  const fds = [openSync(join(io, 'in'), 'r'), openSync(join(io, 'out'), 'w'), openSync(join(io, 'err'), 'w')];
+  try {
+    const r = spawnSync(nativeFsops, words, { cwd, stdio: fds });
+    return { stdout: readFileSync(join(io, 'out'), 'latin1'), status: r.status };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+let nativeFsops: string;
+let wasm: Uint8Array;
+beforeAll(() => {
+  nativeFsops = compileNative('fsops');
+  wasm = new Uint8Array(readFileSync(compileWali('fsops')));
+});
+
+describe('the Node WALI host against Linux (fsops natively vs as wasm)', () => {
+  test('the same programs print the same results and leave the same trees', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 16 }), fc.boolean(), async (ops, interposed) => {
+        const base = mkdtempSync(join(tmpdir(), 'fdwarden-host-vs-linux-'));
+        try {
+          const linux = join(base, 'linux');
+          const guest = join(base, 'guest');
+          mkdirSync(linux);
+          mkdirSync(guest);
+          seed(linux);
+          seed(guest);
+          // `$K` must name an op that already ran (fsops stops at the first word it cannot
+          // read, and which word that is depends on the compiler's argument evaluation order).
+          const words = ops.flatMap((op, i) => op.map((w) => (w === '$' ? (i > 0 ? w : '3') : /^\$\d+$/.test(w) && Number(w.slice(1)) > i ? '3' : w)));
+          const native = runNative(words, linux, base);
+          const hosted = await runCaptured(wasm, {
+            args: ['fsops', ...words],
+            dirs: [{ host: guest, guest: '/w' }],
+            cwd: '/w',
+            ...(interposed
+              ? {
+                  wrap: (imports, host) => {
+                    const w = wrap(imports, { policy: ALLOW_ALL, sharedModel: { kernel: host.kernel, tid: host.tid } });
+                    return { imports: w, attach: (i) => w.attach(i) };
+                  },
+                }
+              : {}),
+          });
+          expect(hosted.stdout.split('\n')).toEqual(native.stdout.split('\n'));
+          expect(hosted.status).toBe(native.status);
+          expect(picture(guest)).toEqual(picture(linux));
+        } finally {
+          rmSync(base, { recursive: true, force: true });
+        }
+      }),
+      { seed: SEED, numRuns: RUNS, verbose: 1 },
+    );
+  }, 300_000);
+});
