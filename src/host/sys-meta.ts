@@ -58,6 +58,11 @@ function object(h: HostCore, dirfd: number, path: string, follow: boolean, empty
   return { target: t, type: r.type, dentry: r.dentry ?? 0 };
 }
 
+/** stdio's objects belong to the embedding process: the guest may use them, not change their metadata. */
+function embedders(t: HostTarget): boolean {
+  return t.at === 'fd' && !t.host.owned && t.host.nodeFd >= 0;
+}
+
 function fdTarget(o: OpenFd): HostTarget {
   return o.host!.nodeFd < 0 ? { at: 'synthetic', guest: '' } : { at: 'fd', host: o.host! };
 }
@@ -152,8 +157,9 @@ function fchmod(h: HostCore, fd: number, mode: number): number {
   const o = h.openFd(fd);
   if (isErr(o)) return neg(o.errno);
   if (o.file.flags & O_PATH || !o.host) return neg('EBADF');
-  if (!o.host.owned && o.host.nodeFd >= 0) return neg('EPERM'); // the embedding process's stdio
-  return chmodTarget(fdTarget(o), mode);
+  const t = fdTarget(o);
+  if (embedders(t)) return neg('EPERM');
+  return chmodTarget(t, mode);
 }
 
 function chownTarget(t: HostTarget, obj: Object_ | null, uid: number, gid: number): number {
@@ -188,6 +194,7 @@ function fchown(h: HostCore, fd: number, uid: number, gid: number): number {
   if (isErr(o)) return neg(o.errno);
   if (o.file.flags & O_PATH || !o.host) return neg('EBADF');
   const obj: Object_ = { target: fdTarget(o), type: undefined, dentry: o.file.dentry };
+  if (embedders(obj.target)) return neg('EPERM');
   return chownTarget(obj.target, obj, uid >>> 0, gid >>> 0);
 }
 
@@ -230,6 +237,7 @@ function utimensat(h: HostCore, dirfd: number, pathPtr: number, times: number, f
   if (isErr(obj)) return neg(obj.errno);
   const t = obj.target;
   if (t.at === 'synthetic') return neg('EROFS');
+  if (embedders(t)) return neg('EPERM');
   const st = statOf(obj);
   if (isErr(st)) return neg(st.errno);
   const a = at === 'omit' ? Number(st.atimeNs) / 1e9 : at;

@@ -85,6 +85,21 @@ void _start(void) {
 });
 
 describe('hostile arguments', () => {
+  it('the objects behind stdio belong to the embedding process: the guest cannot change their metadata', async () => {
+    const r = await runC(`#include "wali.h"
+void _start(void) {
+  kv("fchmod", sys_fchmod(1, 0777));
+  kv("fchown", sys_fchown(1, -1, -1));
+  kv("futimens", sys_utimensat(1, 0, 0, 0));
+  kv("empty_path", sys_utimensat(1, "", 0, 0x1000));
+  kv("ftruncate", sys_ftruncate(1, 0));
+  sys_exit_group(0);
+}`, { args: ['t'], dirs: dirs() });
+    expect(r.kv).toMatchObject({
+      fchmod: String(-E.EPERM), fchown: String(-E.EPERM), futimens: String(-E.EPERM), empty_path: String(-E.EPERM), ftruncate: String(-E.EINVAL),
+    });
+  });
+
   it('bad pointers and lengths get EFAULT, never an exception', async () => {
     writeFileSync(join(work.path, 'f'), 'data');
     const r = await runC(`#include "wali.h"

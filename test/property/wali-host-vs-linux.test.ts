@@ -9,7 +9,8 @@
  * AT_EMPTY_PATH, absolute paths and symlink targets (the guest's namespace is its mounts, the
  * native program's is the machine's), getcwd (the two roots have different names), lseek and
  * ftruncate on stdio or copies of it (a file behind stdio shares its offset with the embedding
- * process, and Node cannot move that offset: such a seek is ESPIPE).
+ * process, and Node cannot move that offset: such a seek is ESPIPE), and changing the metadata
+ * of stdio's objects (fchmod, futimens: the embedding process's files, EPERM to the guest).
  * Replay a failure with FDWARDEN_SEED=<seed>; FDWARDEN_HOST_RUNS sets the number of programs.
  */
 import { spawnSync } from 'node:child_process';
@@ -87,6 +88,15 @@ const opArb: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(fc.constant('getdents'), fd),
   fc.tuple(fc.constant('ls'), path),
   fc.tuple(fc.constant('cat'), path),
+  fc.tuple(fc.constant('readv'), fd, pick(COUNTS), pick(COUNTS)),
+  fc.tuple(fc.constant('writev'), fd, pick(TEXTS), pick(TEXTS)),
+  fc.tuple(pick(['fsync', 'fdatasync']), fd),
+  fc.tuple(fc.constant('fchmod'), pick(OWN_FDS), pick(['0755', '0700', '0600', '0644'])),
+  fc.tuple(fc.constant('fchmodat'), fd, path, pick(['0755', '0600'])),
+  fc.tuple(fc.constant('faccessat2'), fd, path, pick(['F_OK', 'R_OK', 'W_OK', '8']), pick(['0', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', '0x200', '1'])),
+  fc.tuple(fc.constant('utimens'), pick([...OWN_FDS, 'AT_FDCWD']), path, pick(['0', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', '1'])),
+  fc.tuple(fc.constant('xstat'), path),
+  fc.tuple(fc.constant('statx'), fd, path, pick(['0', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', '0x4000'])),
 );
 
 /** The same starting tree in each root: a file, directories, symlinks (good, dangling, looping). */

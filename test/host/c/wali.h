@@ -42,6 +42,7 @@ SYS(getcwd) i64 sys_getcwd(char *, size_t);
 SYS(access) i64 sys_access(const char *, int);
 SYS(chmod) i64 sys_chmod(const char *, int);
 SYS(fchown) i64 sys_fchown(int, int, int);
+SYS(fchmod) i64 sys_fchmod(int, int);
 SYS(utimensat) i64 sys_utimensat(int, const char *, const void *, int);
 SYS(ftruncate) i64 sys_ftruncate(int, i64);
 SYS(truncate) i64 sys_truncate(const char *, i64);

@@ -51,6 +51,15 @@ i64 sys_chmod(const char *p, u32 mode) { return r(syscall(SYS_chmod, p, mode)); 
 i64 sys_chdir(const char *p) { return r(syscall(SYS_chdir, p)); }
 i64 sys_fchdir(int fd) { return r(syscall(SYS_fchdir, fd)); }
 i64 sys_getcwd(char *b, u32 n) { return r(syscall(SYS_getcwd, b, n)); }
+i64 sys_readv(int fd, const void *iov, int n) { return r(syscall(SYS_readv, fd, iov, n)); }
+i64 sys_writev(int fd, const void *iov, int n) { return r(syscall(SYS_writev, fd, iov, n)); }
+i64 sys_fsync(int fd) { return r(syscall(SYS_fsync, fd)); }
+i64 sys_fdatasync(int fd) { return r(syscall(SYS_fdatasync, fd)); }
+i64 sys_fchmod(int fd, u32 mode) { return r(syscall(SYS_fchmod, fd, mode)); }
+i64 sys_fchmodat(int dirfd, const char *p, u32 mode, int flags) { return r(syscall(SYS_fchmodat, dirfd, p, mode, flags)); }
+i64 sys_faccessat2(int dirfd, const char *p, int mode, int flags) { return r(syscall(SYS_faccessat2, dirfd, p, mode, flags)); }
+i64 sys_utimensat(int dirfd, const char *p, const void *t, int flags) { return r(syscall(SYS_utimensat, dirfd, p, t, flags)); }
+i64 sys_statx(int dirfd, const char *p, int flags, u32 mask, void *b) { return r(syscall(SYS_statx, dirfd, p, flags, mask, b)); }
 i64 sys_exit_group(int status) { return r(syscall(SYS_exit_group, status)); }
 
 static int g_argc;

@@ -23,11 +23,19 @@
  *   access PATH MODE             chmod PATH MODE              chdir PATH
  *   fchdir FD                    getcwd                       getdents FD
  *   ls PATH                      cat PATH                     exit STATUS
+ *   readv FD COUNT COUNT         writev FD TEXT TEXT          fsync FD
+ *   fdatasync FD                 fchmod FD MODE               fchmodat DIRFD PATH MODE
+ *   faccessat2 DIRFD PATH MODE FLAGS                          xstat PATH
+ *   utimens DIRFD PATH FLAGS     (atime := 1000000000 s, mtime left alone)
+ *   statx DIRFD PATH FLAGS       (mask STATX_BASIC_STATS)
  *
  * Output: one line per op, `OP ARG... = RESULT` with the words as given and the raw syscall
  * result (-errno on failure), followed on the same line by:
  *   read, pread, readlink, getcwd, cat:   the bytes as a C-quoted string "..." (when RESULT >= 0)
+ *   readv:                                the bytes of both buffers, as one quoted string
  *   stat, lstat, fstat, fstatat:          mode=0100644 size=N
+ *   xstat (lstat):                        nlink=N uid=U gid=G blksize=B blocks=K atime_set=0|1
+ *   statx:                                mask=0xM mode=0100644 size=N nlink=N blksize=B
  *   getdents:                             the names from one getdents64 call, sorted, quoted
  *   ls:                                   the entries (without . and ..), sorted, quoted
  * getdents reads once into a 4096-byte buffer. ls is openat(AT_FDCWD, PATH, O_RDONLY|
@@ -170,6 +178,13 @@ static void collect(const char *buf, i64 len, const char **names, u32 *n, u32 ca
   }
 }
 
+/* Writes `label` and v in decimal at buf; returns the length. */
+static u32 fmt_kv(char *buf, const char *label, i64 v) {
+  u32 n = str_len(label);
+  mem_copy(buf, label, n);
+  return n + fmt_i64(buf + n, v);
+}
+
 static void put_stat(i64 r, const char *st) {
   if (r < 0) return;
   put(" mode=");
@@ -201,6 +216,7 @@ int prog_main(int argc, char **argv) {
     int has_stat = 0;
     const char **names = 0;
     u32 nnames = 0;
+    char *xbuf = 0; /* xstat, statx: fields printed after the result */
 
     if (str_eq(op, "open")) {
       NEED(2);
@@ -344,6 +360,65 @@ int prog_main(int argc, char **argv) {
         r = n < 0 ? n : c < 0 ? c : (i64)got;
         data = buf, data_len = got;
       }
+    } else if (str_eq(op, "readv")) {
+      NEED(3);
+      i64 c1 = num(a[1]), c2 = num(a[2]);
+      if (c1 < 0 || c2 < 0 || c1 + c2 > CAT_MAX) usage("bad count", a[1]);
+      char *buf = bump_alloc((u32)(c1 + c2) + 1);
+      struct iovec_w iov[2] = {{buf, (unsigned long)c1}, {buf + c1, (unsigned long)c2}};
+      r = sys_readv((int)num(a[0]), iov, 2);
+      data = buf, data_len = r > 0 ? (u32)r : 0;
+    } else if (str_eq(op, "writev")) {
+      NEED(3);
+      u32 l1, l2;
+      char *t1 = unescape(a[1], &l1);
+      char *t2 = unescape(a[2], &l2);
+      struct iovec_w iov[2] = {{t1, l1}, {t2, l2}};
+      r = sys_writev((int)num(a[0]), iov, 2);
+    } else if (str_eq(op, "fsync") || str_eq(op, "fdatasync")) {
+      NEED(1);
+      r = op[1] == 's' ? sys_fsync((int)num(a[0])) : sys_fdatasync((int)num(a[0]));
+    } else if (str_eq(op, "fchmod")) {
+      NEED(2);
+      r = sys_fchmod((int)num(a[0]), (u32)num(a[1]));
+    } else if (str_eq(op, "fchmodat")) {
+      NEED(3);
+      r = sys_fchmodat((int)num(a[0]), a[1], (u32)num(a[2]), 0);
+    } else if (str_eq(op, "faccessat2")) {
+      NEED(4);
+      r = sys_faccessat2((int)num(a[0]), a[1], (int)num(a[2]), (int)num(a[3]));
+    } else if (str_eq(op, "utimens")) {
+      NEED(3);
+      struct timespec_w times[2] = {{1000000000, 0}, {0, UTIME_OMIT}};
+      r = sys_utimensat((int)num(a[0]), a[1], times, (int)num(a[2]));
+    } else if (str_eq(op, "xstat")) {
+      NEED(1);
+      r = sys_lstat(a[0], st);
+      if (r >= 0) {
+        xbuf = bump_alloc(256);
+        u32 n = 0;
+        n += fmt_kv(xbuf + n, " nlink=", (i64)STAT_NLINK(st));
+        n += fmt_kv(xbuf + n, " uid=", STAT_UID(st));
+        n += fmt_kv(xbuf + n, " gid=", STAT_GID(st));
+        n += fmt_kv(xbuf + n, " blksize=", STAT_BLKSIZE(st));
+        n += fmt_kv(xbuf + n, " blocks=", STAT_BLOCKS(st));
+        n += fmt_kv(xbuf + n, " atime_set=", STAT_ATIME(st) == 1000000000);
+        xbuf[n] = 0;
+      }
+    } else if (str_eq(op, "statx")) {
+      NEED(3);
+      char *sx = bump_alloc(STATX_SIZE);
+      r = sys_statx((int)num(a[0]), a[1], (int)num(a[2]), 0x7ff, sx);
+      if (r >= 0) {
+        xbuf = bump_alloc(256);
+        u32 n = 0;
+        n += fmt_kv(xbuf + n, " mask=", STATX_MASK(sx) & 0x7ff);
+        n += fmt_kv(xbuf + n, " mode=", STATX_MODE(sx));
+        n += fmt_kv(xbuf + n, " size=", (i64)STATX_SIZE_OF(sx));
+        n += fmt_kv(xbuf + n, " nlink=", STATX_NLINK(sx));
+        n += fmt_kv(xbuf + n, " blksize=", STATX_BLKSIZE(sx));
+        xbuf[n] = 0;
+      }
     } else if (str_eq(op, "exit")) {
       NEED(1);
       exit_with((int)num(a[0]));
@@ -364,6 +439,7 @@ int prog_main(int argc, char **argv) {
     }
     if (has_stat) put_stat(r, st);
     if (names) put_names(names, nnames);
+    if (xbuf) put(xbuf);
     flush_line();
     results[++nops] = r;
     bump_release(mark);

@@ -57,6 +57,15 @@ WALI(SYS_chmod) i64 sys_chmod(const char *pathname, u32 mode);
 WALI(SYS_chdir) i64 sys_chdir(const char *path);
 WALI(SYS_fchdir) i64 sys_fchdir(int fd);
 WALI(SYS_getcwd) i64 sys_getcwd(char *buf, u32 size);
+WALI(SYS_readv) i64 sys_readv(int fd, const void *iov, int iovcnt);
+WALI(SYS_writev) i64 sys_writev(int fd, const void *iov, int iovcnt);
+WALI(SYS_fsync) i64 sys_fsync(int fd);
+WALI(SYS_fdatasync) i64 sys_fdatasync(int fd);
+WALI(SYS_fchmod) i64 sys_fchmod(int fd, u32 mode);
+WALI(SYS_fchmodat) i64 sys_fchmodat(int dirfd, const char *pathname, u32 mode, int flags);
+WALI(SYS_faccessat2) i64 sys_faccessat2(int dirfd, const char *pathname, int mode, int flags);
+WALI(SYS_utimensat) i64 sys_utimensat(int dirfd, const char *pathname, const void *times, int flags);
+WALI(SYS_statx) i64 sys_statx(int dirfd, const char *pathname, int flags, u32 mask, void *statxbuf);
 WALI(SYS_exit_group) i64 sys_exit_group(int status);
 
 /* ---- aux imports: argv. WAMR (libc-wali/wali.c): argv_len is strlen (no NUL), copy_argv
@@ -109,6 +118,35 @@ WALI(__cl_copy_argv) int wali_copy_argv(char *argbuf, u32 arg_index);
 #define STAT_SIZE 144
 #define STAT_MODE(b) (*(const u32 *)((const char *)(b) + 24))
 #define STAT_SIZE_OF(b) (*(const i64 *)((const char *)(b) + 48))
+
+/* struct iovec: pointer-sized base and length ({u32, u32} on wasm32, as WALI passes it). */
+struct iovec_w {
+  void *base;
+  unsigned long len;
+};
+
+/* struct timespec as the x86-64 kernel reads it (utimensat): two 64-bit fields. */
+struct timespec_w {
+  i64 sec;
+  i64 nsec;
+};
+#define UTIME_OMIT ((1l << 30) - 2l)
+
+/* struct statx (the same on every architecture): 256 bytes. */
+#define STATX_SIZE 256
+#define STATX_MASK(b) (*(const u32 *)((const char *)(b) + 0))
+#define STATX_BLKSIZE(b) (*(const u32 *)((const char *)(b) + 4))
+#define STATX_NLINK(b) (*(const u32 *)((const char *)(b) + 16))
+#define STATX_MODE(b) (*(const unsigned short *)((const char *)(b) + 28))
+#define STATX_SIZE_OF(b) (*(const u64 *)((const char *)(b) + 40))
+
+/* More of x86-64 struct stat: st_nlink at 16, st_uid 28, st_gid 32, st_blksize 56, st_blocks 64, st_atime 72. */
+#define STAT_NLINK(b) (*(const u64 *)((const char *)(b) + 16))
+#define STAT_UID(b) (*(const u32 *)((const char *)(b) + 28))
+#define STAT_GID(b) (*(const u32 *)((const char *)(b) + 32))
+#define STAT_BLKSIZE(b) (*(const i64 *)((const char *)(b) + 56))
+#define STAT_BLOCKS(b) (*(const i64 *)((const char *)(b) + 64))
+#define STAT_ATIME(b) (*(const i64 *)((const char *)(b) + 72))
 
 /* struct linux_dirent64: u64 d_ino, i64 d_off, u16 d_reclen, u8 d_type, char d_name[]. */
 #define DIRENT_RECLEN(p) (*(const unsigned short *)((const char *)(p) + 16))
