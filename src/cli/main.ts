@@ -23,7 +23,7 @@ commands:
   learn TRACE... [--cwd DIR | --index INDEX.tsv] [--inherit FD=PATH]... [--base POLICY] [--var NAME=VALUE]... [--threshold N] [--verify] [-o OUT]
       write the minimal policy that allows what recorded programs did; every generalisation is listed
   run --policy POLICY [--dir HOST=GUEST]... [--audit] PROGRAM.wasm [ARGS...]
-      run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's
+      run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's (134 if it traps)
 run 'fdwarden COMMAND --help' for a command's options.`;
 
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {

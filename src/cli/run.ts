@@ -9,7 +9,7 @@ import { engineFor } from '../rules/engine.js';
 import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { bit, rightsIn } from '../rules/rights.js';
-import { ENV_GUEST_DIR, runWali } from '../host/index.js';
+import { ENV_GUEST_DIR, runWali, WaliTrap } from '../host/index.js';
 import { wrap, type DecisionEvent } from '../wali/interposer.js';
 import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { parseOptions, one, UsageError } from './options.js';
@@ -128,7 +128,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`cannot read ${program}: ${(e as Error).message}`);
   }
-  return runWali(bytes, {
+  const running = runWali(bytes, {
     args: [program, ...args],
     env,
     dirs,
@@ -142,4 +142,26 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       return { imports: w, attach: (i) => w.attach(i) };
     },
   });
+  try {
+    return await running;
+  } catch (e) {
+    if (!isTrap(e)) throw e;
+    process.stderr.write(`fdwarden run: ${program} trapped: ${trapLine(e)}\n`);
+    return TRAP_STATUS;
+  }
+}
+
+/** The exit status of a program that trapped (abort, unreachable, a bad memory access, longjmp): as if killed by SIGABRT. */
+export const TRAP_STATUS = 134;
+
+/** A WebAssembly trap (RuntimeError) or the host's own (WaliTrap): the program's failure, not ours. */
+function isTrap(e: unknown): e is Error {
+  const RuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
+  return e instanceof WaliTrap || e instanceof RuntimeError;
+}
+
+/** The trap's message and the wasm function it happened in. */
+function trapLine(e: Error): string {
+  const frame = (e.stack ?? '').split('\n').find((l) => l.includes('wasm-function'));
+  return frame ? `${e.message} (${frame.trim().replace(/^at /, 'in ')})` : e.message;
 }

@@ -180,6 +180,18 @@ describe('fdwarden run: escapes and audit', () => {
     expect(r.out.split('\n').filter(Boolean)).toEqual(['cat /.wali/env = 12 "GREETING=hi\\n"', 'open /.wali/other O_WRONLY|O_CREAT = -13']);
   });
 
+  test('a program that traps ends with one line naming the trap and status 134; its output so far stays', () => {
+    const d = workdir();
+    mkdirSync(join(d, 'w'));
+    const pol = policyFile(d, 'allow * under /w');
+    const r = run(['--policy', pol, '--dir', `${join(d, 'w')}=/w`, wasm['fsops']!, 'mkdir', '/w/before', 'trap', 'mkdir', '/w/after']);
+    expect(r.code).toBe(134);
+    expect(r.out).toBe('mkdir /w/before = 0\n');
+    expect(r.err).toMatch(/^fdwarden run: \S+fsops\.wasm trapped: unreachable \(in .*wasm-function.*\)\n$/);
+    expect(existsSync(join(d, 'w', 'before'))).toBe(true);
+    expect(existsSync(join(d, 'w', 'after'))).toBe(false);
+  });
+
   test('usage errors are clear; the exit code is the program\'s', () => {
     const d = workdir();
     mkdirSync(join(d, 'w'));

@@ -27,7 +27,7 @@
  *   fdatasync FD                 fchmod FD MODE               fchmodat DIRFD PATH MODE
  *   faccessat2 DIRFD PATH MODE FLAGS                          xstat PATH
  *   utimens DIRFD PATH FLAGS     (atime := 1000000000 s, mtime left alone)
- *   statx DIRFD PATH FLAGS       (mask STATX_BASIC_STATS)
+ *   statx DIRFD PATH FLAGS       (mask STATX_BASIC_STATS)     trap  (wasm `unreachable`)
  *
  * Output: one line per op, `OP ARG... = RESULT` with the words as given and the raw syscall
  * result (-errno on failure), followed on the same line by:
@@ -419,6 +419,8 @@ int prog_main(int argc, char **argv) {
         n += fmt_kv(xbuf + n, " blksize=", STATX_BLKSIZE(sx));
         xbuf[n] = 0;
       }
+    } else if (str_eq(op, "trap")) {
+      __builtin_trap();
     } else if (str_eq(op, "exit")) {
       NEED(1);
       exit_with((int)num(a[0]));
