@@ -93,16 +93,22 @@ export async function auditCommand(argv: readonly string[]): Promise<number> {
   for (const d of report.diagnostics) err(`fdwarden: ${trace}:${d.lineNo}: ${d.message}`);
   const explained = (d: Judged) => explain(policy, d.verdict);
   if (p.flags.has('json')) {
-    out(JSON.stringify({ ...report.summary, denials: report.denials.map((d) => ({ line: d.lineNo, tid: d.tid, syscall: d.syscall, explanation: explained(d) })), perRight: report.perRight }));
+    const denials = report.denials.map((d) => ({ line: d.lineNo, tid: d.tid, syscall: d.syscall, ...(d.recordedErrno ? { recordedErrno: d.recordedErrno } : {}), explanation: explained(d) }));
+    out(JSON.stringify({ ...report.summary, denials, perRight: report.perRight }));
   } else {
     const s = report.summary;
-    out(`${trace}: ${s.syscalls} syscalls decided, ${s.allowed} allowed, ${s.denied} denied, ${s.unknown} on unknown objects`);
+    const anyway = s.deniedButFailedAnyway ? ` (${s.deniedButFailedAnyway} of them failed in the recording anyway)` : '';
+    out(`${trace}: ${s.syscalls} syscalls decided, ${s.allowed} allowed, ${s.denied} denied${anyway}, ${s.unknown} on unknown objects`);
     for (const [right, paths] of Object.entries(report.perRight)) {
       const denied = Object.entries(paths).filter(([, c]) => c.denied > 0);
       out(`  ${right}: ${Object.keys(paths).length} paths${denied.length ? `, ${denied.length} denied` : ''}`);
     }
     for (const d of report.denials) {
-      out(`\nline ${d.lineNo} (pid ${d.tid}): ` + renderExplanation(explained(d), (s) => sourceLine(loaded.compiled, s)));
+      const text = renderExplanation(explained(d), (s) => sourceLine(loaded.compiled, s));
+      // A call that failed anyway loses nothing; enforcing changes only the errno the program sees.
+      const first = text.indexOf('\n');
+      const note = d.recordedErrno ? ` (the recorded call failed anyway: ${d.recordedErrno})` : '';
+      out(`\nline ${d.lineNo} (pid ${d.tid}): ` + (first < 0 ? text + note : text.slice(0, first) + note + text.slice(first)));
     }
   }
   return report.summary.denied > 0 ? 3 : 0;

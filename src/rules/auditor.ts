@@ -17,12 +17,16 @@ export interface Judged {
   tid: number;
   syscall: string;
   verdict: Verdict;
+  /** The errno the recorded call failed with, when it failed (a denial then only changes the errno). */
+  recordedErrno?: string;
 }
 
 export interface AuditSummary {
   syscalls: number;
   allowed: number;
   denied: number;
+  /** Denials of calls that failed in the recording anyway (included in `denied`). */
+  deniedButFailedAnyway: number;
   unknown: number;
 }
 
@@ -58,7 +62,7 @@ export function fdUseRequest(k: Kernel, task: Task, name: string, args: readonly
 
 export function audit(lines: readonly string[], engine: Engine, opts: ReplayOptions): AuditReport {
   const replay = new Replay(opts);
-  const summary: AuditSummary = { syscalls: 0, allowed: 0, denied: 0, unknown: 0 };
+  const summary: AuditSummary = { syscalls: 0, allowed: 0, denied: 0, deniedButFailedAnyway: 0, unknown: 0 };
   const denials: Judged[] = [];
   const judged = new Map<number, Judged>();
   const perRight: AuditReport['perRight'] = {};
@@ -77,7 +81,13 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
     if (verdict.checks.some((ch) => ch.unknown !== undefined)) summary.unknown++;
     const j: Judged = { lineNo: c.lineNo, tid: c.tid, syscall: c.name, verdict };
     judged.set(c.lineNo, j);
-    if (!verdict.allowed) denials.push(j);
+    if (!verdict.allowed) {
+      if (c.observed && !c.observed.ok) {
+        j.recordedErrno = c.observed.errno;
+        summary.deniedButFailedAnyway++;
+      }
+      denials.push(j);
+    }
     for (const ch of verdict.checks) {
       const path = ch.check.object.path ?? '(unknown)';
       for (const d of ch.decisions) {

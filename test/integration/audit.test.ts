@@ -3,7 +3,8 @@
  * directory get no denials; one that writes outside it is denied, with explanations.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -49,6 +50,28 @@ describe('fdwarden audit with examples/policies/workdir.policy', () => {
     expect(viaDirfd.explanation.checks[0].steps.join('\n')).toMatch(/fd\/3 jumps to \/tmp\/fdw-rec/);
     expect(viaDirfd.explanation.fix).toBe('allow write,truncate /tmp/fdw-rec/escape-dirfd.txt');
     expect(report.denied).toBe(report.denials.length);
+  });
+
+  it('a denial of a call that failed in the recording anyway is counted and marked as such', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdwarden-audit-'));
+    const log = join(dir, 'probe.strace');
+    writeFileSync(log, [
+      '100 openat(AT_FDCWD, "/opt/missing", O_RDONLY) = -1 ENOENT (No such file or directory)',
+      '100 openat(AT_FDCWD, "/opt/present", O_RDONLY) = 3',
+      '100 close(3) = 0',
+      '',
+    ].join('\n'));
+    const policy = join(dir, 'p.policy');
+    writeFileSync(policy, 'policy "p" abi 1\ndefault deny errno EACCES\n');
+    const json = spawnSync(process.execPath, [CLI, 'audit', '--policy', policy, '--cwd', '/', '--json', log], { encoding: 'utf8' });
+    expect(json.status).toBe(3);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ denied: 2, deniedButFailedAnyway: 1 });
+    expect(report.denials.map((d: { line: number; recordedErrno?: string }) => [d.line, d.recordedErrno])).toEqual([[1, 'ENOENT'], [2, undefined]]);
+    const text = spawnSync(process.execPath, [CLI, 'audit', '--policy', policy, '--cwd', '/', log], { encoding: 'utf8' }).stdout;
+    expect(text).toContain('2 denied (1 of them failed in the recording anyway)');
+    expect(text).toContain('line 1 (pid 100): openat: denied with EACCES (the recorded call failed anyway: ENOENT)');
+    expect(text).toMatch(/line 2 \(pid 100\): openat: denied with EACCES\n/);
   });
 
   it('exits 1 with a pointed diagnostic on a broken policy', () => {

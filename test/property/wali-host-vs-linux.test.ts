@@ -87,7 +87,7 @@ const opArb: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(fc.constant('chdir'), path),
   fc.tuple(fc.constant('fchdir'), fd),
   fc.tuple(fc.constant('getdents'), fd),
-  fc.constant(['getcwd']),
+  fc.constant<string[]>(['getcwd']),
   fc.tuple(fc.constant('ls'), path),
   fc.tuple(fc.constant('cat'), path),
   fc.tuple(fc.constant('readv'), fd, pick(COUNTS), pick(COUNTS)),
