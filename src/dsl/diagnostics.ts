@@ -46,6 +46,7 @@ export const CODES = {
   FW503: ['warning', 'duplicate test name'],
   FW504: ['warning', 'duplicate property name'],
   FW505: ['error', 'empty property block'],
+  FW506: ['error', 'list variable in a test call'],
   FW601: ['warning', 'rule shadowed by a deny'],
   FW602: ['warning', 'over-broad grant'],
   FW603: ['warning', 'unused variable'],

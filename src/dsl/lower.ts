@@ -12,6 +12,7 @@ import { lintOverBroad, lintShadowed, lintUnderMix } from './lints.js';
 import { lowerProperties, type PolicyProperty } from './lower-property.js';
 import { checkErrno, lowerRule, type RuleContext } from './lower-rule.js';
 import { isKnownAbi, knownAbis } from './names.js';
+import { expandCallVars } from './test-vars.js';
 import { checkCall } from './syscall.js';
 import { VarEnv, isVarName, type VarDef } from './vars.js';
 
@@ -106,18 +107,29 @@ function lowerExpects(t: TestItem, ctx: RuleContext): ExpectCase[] {
   const out: ExpectCase[] = [];
   for (const e of t.expects) {
     const span = e.span ?? ctx.fallback;
+    // The call ends the expect line, so its columns are known from the span's end.
+    const callCol = span.endCol - e.call.length;
+    const at = (col: number, len: number): Span => (span.line === span.endLine && callCol >= span.col
+      ? { ...span, col: callCol + col, endCol: callCol + col + Math.max(1, len) }
+      : span);
     const errno = checkErrno(e.decision, e.errno, ctx);
     const shape = checkCall(e.call);
     if ('code' in shape) {
-      // The call ends the expect line, so its columns are known from the span's end.
-      const callCol = span.endCol - e.call.length;
-      const where = span.line === span.endLine && callCol >= span.col
-        ? { ...span, col: callCol + shape.at, endCol: callCol + shape.at + Math.max(1, shape.len) }
-        : span;
-      ctx.report(shape.code, where, shape.message, shape.help);
+      ctx.report(shape.code, at(shape.at, shape.len), shape.message, shape.help);
       continue;
     }
-    const c: ExpectCase = { decision: e.decision, call: e.call, syscall: shape.name, argsText: shape.argsText, span };
+    const expanded = expandCallVars(e.call, ctx.env);
+    if ('problems' in expanded) {
+      for (const p of expanded.problems) ctx.report(p.code, at(p.at, p.len), p.message, p.help);
+      continue;
+    }
+    const call = expanded.call;
+    const final = call === e.call ? shape : checkCall(call);
+    if ('code' in final) {
+      ctx.report(final.code, span, `with its variables, the call is ${final.message}`, final.help);
+      continue;
+    }
+    const c: ExpectCase = { decision: e.decision, call, syscall: final.name, argsText: final.argsText, span };
     if (errno !== undefined) c.errno = errno;
     out.push(c);
   }

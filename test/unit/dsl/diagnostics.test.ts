@@ -74,6 +74,7 @@ const CASES: Case[] = [
   { code: 'FW503', text: `${H}test "t" { expect allow openat(AT_FDCWD, "/x", O_RDONLY) }\ntest "t" { expect allow openat(AT_FDCWD, "/y", O_RDONLY) }\n`, line: 3, col: 1 },
   { code: 'FW504', text: `${H}property "p" { never read /x }\nproperty "p" { never write /x }\n`, line: 3, col: 1 },
   { code: 'FW505', text: `${H}property "p" {\n}\n`, line: 2, col: 1 },
+  { code: 'FW506', text: `${H}let $L = ["/a", "/b"]\ntest "t" { expect allow openat(AT_FDCWD, "$L/x", O_RDONLY) }\n`, line: 3, col: 43 },
   { code: 'FW601', text: `${H}deny write /srv/**\nallow write /srv/a/*.c\n`, line: 3, col: 1 },
   { code: 'FW602', text: `${H}allow write under /\n`, line: 2, col: 1 },
   { code: 'FW603', text: `${H}let $X = "/x"\n`, line: 2, col: 1 },

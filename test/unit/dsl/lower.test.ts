@@ -155,6 +155,22 @@ describe('tests', () => {
     }]);
   });
 
+  test('variables in a call\'s strings take their values (and --var), one value each', () => {
+    const text = `${HEADER}let $H = "/home/u"\nlet $L = ["/a", "/b"]\n`
+      + 'test "v" {\n  expect allow openat(AT_FDCWD, "$H/.x", O_RDONLY)\n  expect allow openat(AT_FDCWD, "${H}y $ \\x24H", O_RDONLY)\n}\n';
+    const calls = (r: ReturnType<typeof ok>) => r.tests[0]!.expects.map((e) => [e.call, e.argsText]);
+    expect(calls(ok(text))).toEqual([
+      ['openat(AT_FDCWD, "/home/u/.x", O_RDONLY)', 'AT_FDCWD, "/home/u/.x", O_RDONLY'],
+      // `${H}` too; a `$` that starts no name and an escaped one stay as written.
+      ['openat(AT_FDCWD, "/home/uy $ \\x24H", O_RDONLY)', 'AT_FDCWD, "/home/uy $ \\x24H", O_RDONLY'],
+    ]);
+    expect(calls(ok(text, { vars: varsFromArgs(['H=/home/me']).vars }))[0]![0]).toBe('openat(AT_FDCWD, "/home/me/.x", O_RDONLY)');
+    // Outside strings a `$` is nothing to expand (and the call keeps its shape).
+    const bad = compile(`${HEADER}let $L = ["/a", "/b"]\ntest "t" {\n  expect allow openat(AT_FDCWD, "$L/x", O_RDONLY)\n  expect allow openat(AT_FDCWD, "$NOPE/x", O_RDONLY)\n}\n`);
+    expect(where(errors(bad))).toEqual(['FW506@4:34', 'FW201@5:34']);
+    expect(errors(bad)[0]!.message).toBe('`$L` has 2 values; a call in a test names one path');
+  });
+
   test('errno checks apply to expects too', () => {
     const r = compile(`${HEADER}test "t" { expect allow EPERM openat(AT_FDCWD, "/x", O_RDONLY) ; expect deny EPRM unlink("/x") }`);
     expect(where(errors(r))).toEqual(['FW107@2:25', 'FW103@2:78']);

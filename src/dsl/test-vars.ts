@@ -1,0 +1,60 @@
+/**
+ * Variables in `expect` calls: inside a call's quoted strings, `$NAME` or `${NAME}` is the
+ * variable's value, so a test follows `--var` like the rules do. A `$` that does not start a
+ * name is itself (strace strings may hold one); `\x24` writes a `$` before a name. A variable
+ * used there must have exactly one value: a call names one path.
+ */
+import type { TextProblem, VarEnv } from './vars.js';
+import { isIdentStart, isVarChar } from './lexer.js';
+
+/** The call with its strings' variables replaced, or the problems (positions in `call`). */
+export function expandCallVars(call: string, env: VarEnv): { call: string } | { problems: TextProblem[] } {
+  const problems: TextProblem[] = [];
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < call.length; ) {
+    const c = call.charCodeAt(i);
+    if (inString && c === 0x5c /* \ */) {
+      out += call.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (c === 0x22 /* " */) inString = !inString;
+    const ref = inString && c === 0x24 ? refAt(call, i) : undefined;
+    if (!ref) {
+      out += call.charAt(i);
+      i++;
+      continue;
+    }
+    const inner: TextProblem[] = [];
+    const values = env.expand(call.slice(i, ref.end), inner);
+    for (const p of inner) problems.push({ ...p, at: i + p.at, len: p.len });
+    if (values !== null && values.length !== 1) {
+      problems.push({
+        code: 'FW506', message: `\`$${ref.name}\` has ${values.length} values; a call in a test names one path`,
+        help: `define a variable with one value for the test, or write the path out`, at: i, len: ref.end - i,
+      });
+    } else if (values !== null) out += escapeForString(values[0]!);
+    i = ref.end;
+  }
+  return problems.length > 0 ? { problems } : { call: out };
+}
+
+/** `$NAME` or `${NAME}` starting at i (a `$` that starts no name is not a reference). */
+function refAt(s: string, i: number): { name: string; end: number } | undefined {
+  if (s.charCodeAt(i + 1) === 0x7b) {
+    let j = i + 2;
+    if (!isIdentStart(s.charCodeAt(j))) return undefined;
+    while (j < s.length && isVarChar(s.charCodeAt(j))) j++;
+    return s.charCodeAt(j) === 0x7d ? { name: s.slice(i + 2, j), end: j + 1 } : undefined;
+  }
+  if (!isIdentStart(s.charCodeAt(i + 1))) return undefined;
+  let j = i + 2;
+  while (j < s.length && isVarChar(s.charCodeAt(j))) j++;
+  return { name: s.slice(i + 1, j), end: j };
+}
+
+/** A value as strace string text: quotes and backslashes escaped. */
+function escapeForString(v: string): string {
+  return v.replace(/[\\"]/g, (m) => `\\${m}`);
+}
