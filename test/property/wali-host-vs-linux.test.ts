@@ -5,13 +5,14 @@
  * the mount. Every op's printed result (return value or -errno, bytes read, stat mode and size,
  * directory listings) and the directory tree left behind must be the same.
  *
- * getcwd is compared with the native root read as /w. Left out by design (the host README's
- * decisions): RENAME_EXCHANGE/WHITEOUT, linkat with AT_EMPTY_PATH, absolute paths and symlink
- * targets (the guest's namespace is its mounts, the native program's is the machine's), lseek
- * and ftruncate on stdio or copies of it (a file behind stdio shares its offset with the
- * embedding process, and Node cannot move that offset: such a seek is ESPIPE), and changing the
- * metadata of stdio's objects (fchmod, futimens: the embedding process's files, EPERM to the
- * guest).
+ * Absolute paths and symlink bodies under /w name the native program's directory, and its
+ * output is read with that directory as /w. Left out by design (the host README's decisions):
+ * RENAME_EXCHANGE/WHITEOUT, linkat with AT_EMPTY_PATH, paths out of the mount and changes to
+ * the mount point itself (the guest's namespace is its mounts under a read-only `/`, the
+ * native program's is the machine's), lseek and ftruncate on stdio or copies of it (a file
+ * behind stdio shares its offset with the embedding process, and Node cannot move that offset:
+ * such a seek is ESPIPE), and changing the metadata of stdio's objects (fchmod, futimens: the
+ * embedding process's files, EPERM to the guest).
  * Replay a failure with FDWARDEN_SEED=<seed>; FDWARDEN_HOST_RUNS sets the number of programs.
  */
 import { spawnSync } from 'node:child_process';
@@ -30,7 +31,11 @@ const SEED = Number(process.env['FDWARDEN_SEED'] ?? 0x0b5e_11e5);
 const RUNS = Number(process.env['FDWARDEN_HOST_RUNS'] ?? 150);
 const ALLOW_ALL = policy('policy "all" abi 1\ndefault deny errno EACCES\nallow * under /w\n');
 
-const PATHS = ['a', 'b', 'c', 'd', 'd/x', 'd/y', 'e', 'e/f', 'l', 'dl', 'dl/x', 'dangling', 'loop', 'nope/x', 'd/../a', '.', 'a/', 'd/', 'e/', 'l/', ''];
+// Absolute paths start at the mount, /w in the guest and the directory itself natively. The
+// mount point is named only as `/w/.`: removing or renaming /w itself is EROFS in the guest,
+// whose `/` is read-only, while the native directory's parent is writable.
+const PATHS = ['a', 'b', 'c', 'd', 'd/x', 'd/y', 'e', 'e/f', 'l', 'dl', 'dl/x', 'dangling', 'loop', 'nope/x', 'd/../a', '.', 'a/', 'd/', 'e/', 'l/', '',
+  '/w/a', '/w/d/x', '/w/d/', '/w/nope', '/w/l', '/w/.', '/w/al'];
 const FDS = ['3', '4', '5', '6', '-1', '100', '$', '$1', '$2', 'AT_FDCWD'];
 const OPEN_FLAGS = [
   'O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_WRONLY|O_CREAT', 'O_RDWR|O_CREAT|O_EXCL', 'O_WRONLY|O_CREAT|O_TRUNC', 'O_WRONLY|O_APPEND',
@@ -75,7 +80,7 @@ const opArb: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(fc.constant('renameat2'), fd, path, fd, path, pick(['0', 'RENAME_NOREPLACE'])),
   fc.tuple(fc.constant('link'), path, path),
   fc.tuple(fc.constant('linkat'), fd, path, fd, path, pick(['0', 'AT_SYMLINK_FOLLOW'])),
-  fc.tuple(fc.constant('symlink'), pick(['a', 'd', 'nope', 'l', 'x/y', 'd/x']), path),
+  fc.tuple(fc.constant('symlink'), pick(['a', 'd', 'nope', 'l', 'x/y', 'd/x', '/w/a', '/w/d', '/w/nope']), path),
   fc.tuple(fc.constant('symlinkat'), pick(['a', 'd', 'nope']), fd, path),
   fc.tuple(fc.constant('readlink'), path),
   fc.tuple(fc.constant('stat'), path),
@@ -113,8 +118,8 @@ function seed(root: string): void {
   symlinkSync('loop', join(root, 'loop'));
 }
 
-/** Every entry below root: type, permission bits, content or link target. */
-function picture(root: string): Record<string, string> {
+/** Every entry below root: type, permission bits, content or link target (`native`: its root read as /w). */
+function picture(root: string, native?: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
@@ -122,7 +127,7 @@ function picture(root: string): Record<string, string> {
       const st = lstatSync(p);
       const rel = p.slice(root.length);
       const mode = (st.mode & 0o7777).toString(8);
-      if (st.isSymbolicLink()) out[rel] = `-> ${readlinkSync(p)}`;
+      if (st.isSymbolicLink()) out[rel] = `-> ${native ? asGuestPath(readlinkSync(p), native) : readlinkSync(p)}`;
       else if (st.isDirectory()) {
         out[rel] = `dir ${mode}`;
         chmodSync(p, st.mode | 0o700); // the walk (and the clean-up) must get in
@@ -151,12 +156,25 @@ function runNative(words: string[], cwd: string, base: string): { stdout: string
   }
 }
 
-/** A native `getcwd` line as the guest prints it: the root is /w there (the length counts the NUL). */
-function asGuestCwd(line: string, root: string): string {
-  const m = /^getcwd = \d+ "(.*)"$/.exec(line);
-  if (!m || !(m[1] === root || m[1]!.startsWith(root + '/'))) return line;
-  const path = '/w' + m[1]!.slice(root.length);
-  return `getcwd = ${path.length + 1} "${path}"`;
+/** A guest absolute path as the native program names it: /w is its directory. */
+function nativePath(word: string, root: string): string {
+  return word === '/w' || word.startsWith('/w/') ? root + word.slice(2) : word;
+}
+
+/** The native root read as /w, in a path. */
+function asGuestPath(text: string, root: string): string {
+  return text.split(root + '/').join('/w/').split(root).join('/w');
+}
+
+/**
+ * A native output line as the guest prints it: the root is /w there. getcwd and readlink return
+ * a length (getcwd's counts the NUL), which changes with the path.
+ */
+function asGuest(line: string, root: string): string {
+  const out = asGuestPath(line, root);
+  const m = /^(getcwd|readlink \S*) = (\d+) "(.*)"$/.exec(out);
+  if (!m || out === line) return out;
+  return `${m[1]} = ${m[3]!.length + (m[1] === 'getcwd' ? 1 : 0)} "${m[3]}"`;
 }
 
 let nativeFsops: string;
@@ -186,7 +204,7 @@ describe('the Node WALI host against Linux (fsops natively vs as wasm)', () => {
             if (w === '$') return usable(i, i) ? w : '3';
             return /^\$\d+$/.test(w) && !usable(Number(w.slice(1)), i) ? '3' : w;
           }));
-          const native = runNative(words, linux, base);
+          const native = runNative(words.map((w) => nativePath(w, linux)), linux, base);
           const hosted = await runCaptured(wasm, {
             args: ['fsops', ...words],
             dirs: [{ host: guest, guest: '/w' }],
@@ -200,9 +218,9 @@ describe('the Node WALI host against Linux (fsops natively vs as wasm)', () => {
                 }
               : {}),
           });
-          expect(hosted.stdout.split('\n')).toEqual(native.stdout.split('\n').map((l) => asGuestCwd(l, linux)));
+          expect(hosted.stdout.split('\n')).toEqual(native.stdout.split('\n').map((l) => asGuest(l, linux)));
           expect(hosted.status).toBe(native.status);
-          expect(picture(guest)).toEqual(picture(linux));
+          expect(picture(guest)).toEqual(picture(linux, linux));
         } finally {
           rmSync(base, { recursive: true, force: true });
         }
