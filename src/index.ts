@@ -37,6 +37,7 @@ export { GuestMemory, type GuestWord } from './wali/memory.js';
 export { readImportTypes, ModuleFormatError, type ImportType } from './wali/module-types.js';
 export { syscallInfo, WALI_SYSCALLS, WALI_AUX_IMPORTS, type SyscallInfo } from './wali/table.js';
 export type { Imports, WasmInstance, WasmModule } from './wali/wasm.js';
+export { WaliModuleError } from './wali/wasm.js';
 export { NodeWaliHost, runWali, WaliExit, WaliTrap, type HostOptions, type RunOptions } from './host/index.js';
 // Types the exported API refers to.
 export type { Condition, Effect, Expect, Fallback, Header, IncludeItem, Item, LetItem, Name, Pattern, PolicyAst, PromiseKind, PropertyItem, PropertyPromise, RuleItem, Target, TestItem, TierItem } from './dsl/ast.js';

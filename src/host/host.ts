@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Kernel } from '../state/kernel.js';
 import type { View } from '../state/view.js';
 import { GuestMemory } from '../wali/memory.js';
-import { WA, type ImportValue, type Imports, type WasmInstance, type WasmMemoryObject, type WasmModule } from '../wali/wasm.js';
+import { WA, WaliModuleError, type ImportValue, type Imports, type WasmInstance, type WasmMemoryObject, type WasmModule } from '../wali/wasm.js';
 import { WALI_MODULE, WALI_SYSCALL_PREFIX } from '../wali/table.js';
 import { HostCore } from './core.js';
 import { Mounts, toByteString, type MountSpec } from './mounts.js';
@@ -172,7 +172,7 @@ export class NodeWaliHost {
   /** Binds guest memory after instantiation (the module exports its memory). */
   attach(instance: WasmInstance): void {
     const mem = GuestMemory.fromInstance(instance);
-    if (!mem) throw new Error('the WALI module exports no memory');
+    if (!mem) throw new WaliModuleError('the module exports no memory');
     this.core.mem = mem;
     this.core.memory = instance.exports['memory'] as WasmMemoryObject;
   }
@@ -181,7 +181,7 @@ export class NodeWaliHost {
   start(instance: WasmInstance): number {
     this.attach(instance);
     const entry = instance.exports['_start'];
-    if (typeof entry !== 'function') throw new Error('the WALI module exports no _start');
+    if (typeof entry !== 'function') throw new WaliModuleError('the module exports no _start');
     try {
       (entry as () => void)();
       return 0;

@@ -1,5 +1,5 @@
 /** One-call entry point: compile, instantiate with the host's (optionally wrapped) imports, run. */
-import { WA, type Imports, type WasmInstance, type WasmMemoryObject } from '../wali/wasm.js';
+import { WA, WaliModuleError, type Imports, type WasmInstance, type WasmMemoryObject } from '../wali/wasm.js';
 import { importedMemory } from '../wali/module-types.js';
 import { NodeWaliHost, type HostOptions } from './host.js';
 
@@ -22,7 +22,7 @@ function provideMemory(wasm: Uint8Array, imports: Imports): WasmMemoryObject | u
   const imp = importedMemory(wasm);
   if (!imp?.memory) return undefined;
   const m = imp.memory;
-  if (m.memory64) throw new Error(`the module imports a 64-bit memory (${imp.module}.${imp.name}): WALI is wasm32`);
+  if (m.memory64) throw new WaliModuleError(`the module imports a 64-bit memory (${imp.module}.${imp.name}): WALI is wasm32`);
   const memory = new WA.Memory({ initial: Number(m.min), ...(m.max !== undefined ? { maximum: Number(m.max) } : {}), shared: m.shared });
   imports[imp.module] = { ...(imports[imp.module] ?? {}), [imp.name]: memory };
   return memory;

@@ -27,7 +27,7 @@ import { allRights } from '../rules/rights.js';
 import { GuestMemory, type GuestWord } from './memory.js';
 import { decodable, decodeWali, type Decoded, type FdRight } from './decode.js';
 import { syscallInfo, WALI_MODULE, WALI_SYSCALL_PREFIX } from './table.js';
-import { WA, type Imports, type ImportValue, type WasmInstance, type WasmModule } from './wasm.js';
+import { WA, WaliModuleError, type Imports, type ImportValue, type WasmInstance, type WasmModule } from './wasm.js';
 import type { ResolvedObject } from '../state/inspect.js';
 
 export interface InterposerOptions {
@@ -151,7 +151,7 @@ export class WaliInterposer {
   /** Binds the guest's memory (the module exports it, so only after instantiation). */
   attach(instance: WasmInstance): void {
     const m = GuestMemory.fromInstance(instance);
-    if (!m) throw new Error('the WALI module exports no memory named "memory"');
+    if (!m) throw new WaliModuleError('the module exports no memory named "memory"');
     this.mem = m;
   }
 
@@ -164,7 +164,7 @@ export class WaliInterposer {
   start(instance: WasmInstance): void {
     this.attach(instance);
     const start = instance.exports['_start'];
-    if (typeof start !== 'function') throw new Error('the WALI module exports no _start');
+    if (typeof start !== 'function') throw new WaliModuleError('the module exports no _start');
     (start as () => void)();
   }
 

@@ -52,3 +52,11 @@ export const WA: WebAssemblyApi = (globalThis as unknown as { WebAssembly: WebAs
 
 /** The page size of linear memory. */
 export const WASM_PAGE = 65536;
+
+/** A module that cannot run as a WALI program (no memory, no `_start`, a 64-bit memory ...). */
+export class WaliModuleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WaliModuleError';
+  }
+}

@@ -200,4 +200,19 @@ describe('fdwarden run: escapes and audit', () => {
     const r = run(['--policy', pol, '--dir', `${join(d, 'w')}=/w`, wasm['fsops']!, 'exit', '7']);
     expect(r.code).toBe(7);
   });
+
+  test('a file that is not a runnable WALI module gets one line saying why, and status 1', () => {
+    const d = workdir();
+    mkdirSync(join(d, 'w'));
+    const pol = policyFile(d, 'allow * under /w');
+    writeFileSync(join(d, 'text.wasm'), 'not wasm');
+    writeFileSync(join(d, 'empty.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    for (const [file, why] of [['text.wasm', /expected magic word/], ['empty.wasm', /the module exports no memory/]] as const) {
+      const r = run(['--policy', pol, '--dir', `${join(d, 'w')}=/w`, join(d, file)]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(new RegExp(`^fdwarden run: \\S+${file.replace('.', '\\.')} is not a WALI program this host can run: `));
+      expect(r.err).toMatch(why);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
 });
