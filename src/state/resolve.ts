@@ -133,11 +133,14 @@ type Step = null | Err | string;
 function dotdot(nd: Nd): Step {
   if (nd.cur === nd.root) {
     if (nd.resolve & RESOLVE_BENEATH) return E('EXDEV');
+    nd.steps?.push(`.. stays at the root ${pathLabel(nd.env.s, nd.cur)}`);
     return null;
   }
   const d = dentry(nd.env.s, nd.cur);
   if (d.mount && nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
   nd.cur = d.parent;
+  // A `..` is where a path leaves a directory: explanations show where it went.
+  nd.steps?.push(`.. goes up to ${pathLabel(nd.env.s, nd.cur)}`);
   return null;
 }
 

@@ -117,4 +117,14 @@ describe('object types and dangling symlinks', () => {
     expect(k.syscall(1, { sys: 'openat', dirfd: -100, path: 'l', flags: 0o101, mode: 0o644 })).toEqual({ ok: true, ret: 0 });
     expect(k.describeFd(1, 0)).toMatchObject({ path: '/etc/new' });
   });
+
+  it('the resolution steps an explanation shows include where each `..` went', () => {
+    const k = new Kernel({ view: snapshotView({ entries: { '/w/a/b': { kind: 'dir' }, '/w/x': { kind: 'reg' } } }) });
+    const t = k.spawn({ tid: 1, cwd: '/w/a/b' });
+    const steps = (path: string) => requestFor(k, t, { sys: 'openat', dirfd: -100, path, flags: 0, mode: 0 })!.checks[0]!.object.steps;
+    expect(steps('../../x')).toEqual(['start at cwd /w/a/b', '.. goes up to /w/a', '.. goes up to /w', '+ x']);
+    expect(steps('/../w/x')).toEqual(['start at root /', '.. stays at the root /', '+ x']);
+    // Without steps (the interposer's hot path) nothing is recorded.
+    expect(requestFor(k, t, { sys: 'openat', dirfd: -100, path: '../../x', flags: 0, mode: 0 }, { steps: false })!.checks[0]!.object.steps).toEqual([]);
+  });
 });
