@@ -93,7 +93,7 @@ const opArb: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(fc.constant('fchdir'), fd),
   fc.tuple(fc.constant('getdents'), fd),
   fc.constant<string[]>(['getcwd']),
-  fc.tuple(fc.constant('ls'), path),
+  fc.tuple(pick(['ls', 'lstype']), path),
   fc.tuple(fc.constant('cat'), path),
   fc.tuple(fc.constant('readv'), fd, pick(COUNTS), pick(COUNTS)),
   fc.tuple(fc.constant('writev'), fd, pick(TEXTS), pick(TEXTS)),

@@ -28,6 +28,7 @@
  *   faccessat2 DIRFD PATH MODE FLAGS                          xstat PATH
  *   utimens DIRFD PATH FLAGS     (atime := 1000000000 s, mtime left alone)
  *   statx DIRFD PATH FLAGS       (mask STATX_BASIC_STATS)     trap  (wasm `unreachable`)
+ *   lstype PATH                  (ls, each entry as "name:d_type")
  *
  * Output: one line per op, `OP ARG... = RESULT` with the words as given and the raw syscall
  * result (-errno on failure), followed on the same line by:
@@ -165,15 +166,19 @@ static void put_names(const char **names, u32 n) {
   }
 }
 
-/* Appends the names in a getdents64 buffer to names[*n]; skips . and .. when asked. */
-static void collect(const char *buf, i64 len, const char **names, u32 *n, u32 cap, int skip_dots) {
+/* Appends the names in a getdents64 buffer to names[*n] (as "name:d_type" when asked); skips . and .. when asked. */
+static void collect(const char *buf, i64 len, const char **names, u32 *n, u32 cap, int skip_dots, int with_type) {
   for (i64 off = 0; off < len; off += DIRENT_RECLEN(buf + off)) {
     const char *name = DIRENT_NAME(buf + off);
     if (skip_dots && (str_eq(name, ".") || str_eq(name, ".."))) continue;
     if (*n == cap) return;
     u32 l = str_len(name);
-    char *c = bump_alloc(l + 1);
+    char *c = bump_alloc(l + 24);
     mem_copy(c, name, l + 1);
+    if (with_type) {
+      c[l] = ':';
+      c[l + 1 + fmt_i64(c + l + 1, DIRENT_TYPE(buf + off))] = 0;
+    }
     names[(*n)++] = c;
   }
 }
@@ -334,16 +339,17 @@ int prog_main(int argc, char **argv) {
       char *buf = bump_alloc(4096);
       names = bump_alloc(NAMES_CAP * sizeof *names);
       r = sys_getdents64((int)num(a[0]), buf, 4096);
-      if (r > 0) collect(buf, r, names, &nnames, NAMES_CAP, 0);
-    } else if (str_eq(op, "ls")) {
+      if (r > 0) collect(buf, r, names, &nnames, NAMES_CAP, 0, 0);
+    } else if (str_eq(op, "ls") || str_eq(op, "lstype")) {
       NEED(1);
+      int with_type = op[2] == 't';
       char *buf = bump_alloc(4096);
       names = bump_alloc(NAMES_CAP * sizeof *names);
       i64 fd = sys_openat(AT_FDCWD, a[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
       r = fd;
       if (fd >= 0) {
         i64 n;
-        while ((n = sys_getdents64((int)fd, buf, 4096)) > 0) collect(buf, n, names, &nnames, NAMES_CAP, 1);
+        while ((n = sys_getdents64((int)fd, buf, 4096)) > 0) collect(buf, n, names, &nnames, NAMES_CAP, 1, with_type);
         i64 c = sys_close((int)fd);
         r = n < 0 ? n : c < 0 ? c : (i64)nnames;
       }
