@@ -9,7 +9,7 @@ import { engineFor } from '../rules/engine.js';
 import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { bit, rightsIn } from '../rules/rights.js';
-import { ENV_GUEST_DIR, runWali, WaliTrap } from '../host/index.js';
+import { ENV_GUEST_DIR, HostSetupError, runWali, WaliTrap } from '../host/index.js';
 import { wrap, type DecisionEvent } from '../wali/interposer.js';
 import { WaliModuleError } from '../wali/wasm.js';
 import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
@@ -149,6 +149,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     if (isTrap(e)) {
       process.stderr.write(`fdwarden run: ${program} trapped: ${trapLine(e)}\n`);
       return TRAP_STATUS;
+    }
+    if (e instanceof HostSetupError) {
+      process.stderr.write(`fdwarden run: ${e.message}\n`);
+      return 1;
     }
     if (notRunnable(e)) {
       process.stderr.write(`fdwarden run: ${program} is not a WALI program this host can run: ${e.message}\n`);

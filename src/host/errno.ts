@@ -46,3 +46,11 @@ export function i64(x: unknown): number {
   const n = Number(x);
   return Number.isFinite(n) ? Math.trunc(n) : 0;
 }
+
+/** Host options that cannot work (a mount that is not a directory, a guest cwd that does not exist ...). */
+export class HostSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HostSetupError';
+  }
+}

@@ -24,7 +24,7 @@ import { nameCalls } from './sys-names.js';
 import { metaCalls } from './sys-meta.js';
 import { memCalls, PageMap } from './mem.js';
 import { processCalls, WaliExit } from './sys-process.js';
-import { neg, negOf } from './errno.js';
+import { HostSetupError, neg, negOf } from './errno.js';
 
 export interface HostOptions {
   /** argv; argv[0] is the program name. */
@@ -74,7 +74,7 @@ export class NodeWaliHost {
     const env = Object.entries(opts.env ?? {});
     if (env.length > 0) {
       for (const [k, v] of env) {
-        if (k === '' || k.includes('=') || k.includes('\n') || v.includes('\n')) throw new Error(`environment entry cannot be passed to a WALI guest: ${JSON.stringify(k)}`);
+        if (k === '' || k.includes('=') || k.includes('\n') || v.includes('\n')) throw new HostSetupError(`environment entry cannot be passed to a WALI guest: ${JSON.stringify(k)}`);
       }
       this.envDir = mkdtempSync(join(tmpdir(), 'fdwarden-wali-env-'));
       writeFileSync(join(this.envDir, 'env'), env.map(([k, v]) => `${k}=${v}\n`).join(''));
@@ -89,7 +89,7 @@ export class NodeWaliHost {
     this.core = new HostCore(this.kernel, this.tid, mounts);
     const cwd = toByteString(opts.cwd ?? opts.dirs[0]?.guest ?? '/');
     const moved = this.core.model({ sys: 'chdir', path: cwd });
-    if (!moved.ok) throw new Error(`guest cwd ${opts.cwd ?? cwd}: ${moved.errno}`);
+    if (!moved.ok) throw new HostSetupError(`guest cwd ${opts.cwd ?? cwd}: ${moved.errno}`);
     this.installStdio(opts.stdio ?? [0, 1, 2]);
     this.trace = opts.trace;
     const pages = new PageMap(this.core);

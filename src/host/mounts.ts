@@ -8,6 +8,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { kindOfMode, type View, type ViewEntry } from '../state/view.js';
+import { HostSetupError } from './errno.js';
 
 /** A host directory → absolute guest path, as HostOptions gives it (UTF-8 strings). */
 export interface MountSpec {
@@ -36,9 +37,9 @@ export function toByteString(s: string): string {
 
 /** `/a//b/` → `/a/b`; '.' and '..' are refused: a mount point must be spelled plainly. */
 function normalise(guest: string): string {
-  if (!guest.startsWith('/')) throw new Error(`mount guest path must be absolute: ${guest}`);
+  if (!guest.startsWith('/')) throw new HostSetupError(`mount guest path must be absolute: ${guest}`);
   const parts = guest.split('/').filter((p) => p !== '');
-  if (parts.some((p) => p === '.' || p === '..')) throw new Error(`mount guest path must not contain . or ..: ${guest}`);
+  if (parts.some((p) => p === '.' || p === '..')) throw new HostSetupError(`mount guest path must not contain . or ..: ${guest}`);
   return '/' + parts.join('/');
 }
 
@@ -64,10 +65,15 @@ export class Mounts {
     const seen = new Set<string>();
     this.list = specs.map((s, id) => {
       const guest = normalise(toByteString(s.guest));
-      if (seen.has(guest)) throw new Error(`two mounts at ${guest}`);
+      if (seen.has(guest)) throw new HostSetupError(`two mounts at ${guest}`);
       seen.add(guest);
-      const real = realpathSync(s.host);
-      if (!statSync(real).isDirectory()) throw new Error(`mount source is not a directory: ${s.host}`);
+      let real: string;
+      try {
+        real = realpathSync(s.host);
+      } catch (e) {
+        throw new HostSetupError(`mount source ${s.host}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+      if (!statSync(real).isDirectory()) throw new HostSetupError(`mount source is not a directory: ${s.host}`);
       return { id, guest, host: toByteString(real) };
     });
   }

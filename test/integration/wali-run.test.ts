@@ -199,6 +199,15 @@ describe('fdwarden run: escapes and audit', () => {
     expect(run([wasm['fsops']!]).err).toContain('needs a policy file');
     const r = run(['--policy', pol, '--dir', `${join(d, 'w')}=/w`, wasm['fsops']!, 'exit', '7']);
     expect(r.code).toBe(7);
+    // Host options that cannot work: one line each, status 1.
+    for (const [args, line] of [
+      [['--dir', `${join(d, 'w')}=/w`, '--cwd', '/nope'], 'fdwarden run: guest cwd /nope: ENOENT'],
+      [['--dir', `${join(d, 'missing')}=/w`], `fdwarden run: mount source ${join(d, 'missing')}: ENOENT`],
+      [['--dir', `${join(d, 'w')}=/w`, '--dir', `${d}=/w`], 'fdwarden run: two mounts at /w'],
+    ] as const) {
+      const bad = run(['--policy', pol, ...args, wasm['fsops']!, 'getcwd']);
+      expect([bad.code, bad.err]).toEqual([1, `${line}\n`]);
+    }
   });
 
   test('a file that is not a runnable WALI module gets one line saying why, and status 1', () => {
