@@ -38,7 +38,7 @@ export { readImportTypes, ModuleFormatError, type ImportType } from './wali/modu
 export { syscallInfo, WALI_SYSCALLS, WALI_AUX_IMPORTS, type SyscallInfo } from './wali/table.js';
 export type { Imports, WasmInstance, WasmModule } from './wali/wasm.js';
 export { WaliModuleError } from './wali/wasm.js';
-export { NodeWaliHost, runWali, WaliExit, WaliTrap, type HostOptions, type RunOptions } from './host/index.js';
+export { HostSetupError, NodeWaliHost, runWali, WaliExit, WaliTrap, type HostOptions, type RunOptions } from './host/index.js';
 // Types the exported API refers to.
 export type { Condition, Effect, Expect, Fallback, Header, IncludeItem, Item, LetItem, Name, Pattern, PolicyAst, PromiseKind, PropertyItem, PropertyPromise, RuleItem, Target, TestItem, TierItem } from './dsl/ast.js';
 export type { Diagnostic as PolicyDiagnostic, Related, Severity } from './dsl/diagnostics.js';
