@@ -11,7 +11,7 @@ import type { IrPolicy } from '../rules/ir.js';
 import { bit, rightsIn } from '../rules/rights.js';
 import { ENV_GUEST_DIR, HostSetupError, runWali, WaliTrap } from '../host/index.js';
 import { wrap, type DecisionEvent } from '../wali/interposer.js';
-import { WaliModuleError } from '../wali/wasm.js';
+import { WA, WaliModuleError } from '../wali/wasm.js';
 import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { parseOptions, one, UsageError } from './options.js';
 
@@ -165,17 +165,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 /** The exit status of a program that trapped (abort, unreachable, a bad memory access, longjmp): as if killed by SIGABRT. */
 export const TRAP_STATUS = 134;
 
-type ErrorClass = new () => Error;
-const WASM_ERRORS = (globalThis as unknown as { WebAssembly: Record<'RuntimeError' | 'CompileError' | 'LinkError', ErrorClass> }).WebAssembly;
-
 /** A WebAssembly trap (RuntimeError) or the host's own (WaliTrap): the program's failure, not ours. */
 function isTrap(e: unknown): e is Error {
-  return e instanceof WaliTrap || e instanceof WASM_ERRORS.RuntimeError;
+  return e instanceof WaliTrap || e instanceof WA.RuntimeError;
 }
 
 /** Bytes that are not wasm, imports that cannot be linked, a module without memory or _start. */
 function notRunnable(e: unknown): e is Error {
-  return e instanceof WaliModuleError || e instanceof WASM_ERRORS.CompileError || e instanceof WASM_ERRORS.LinkError;
+  return e instanceof WaliModuleError || e instanceof WA.CompileError || e instanceof WA.LinkError;
 }
 
 /** The trap's message and the wasm function it happened in. */

@@ -4,8 +4,7 @@
  * name is itself (strace strings may hold one); `\x24` writes a `$` before a name. A variable
  * used there must have exactly one value: a call names one path.
  */
-import type { TextProblem, VarEnv } from './vars.js';
-import { isIdentStart, isVarChar } from './lexer.js';
+import { readRef, type TextProblem, type VarEnv } from './vars.js';
 
 /** The call with its strings' variables replaced, or the problems (positions in `call`). */
 export function expandCallVars(call: string, env: VarEnv): { call: string } | { problems: TextProblem[] } {
@@ -20,7 +19,9 @@ export function expandCallVars(call: string, env: VarEnv): { call: string } | { 
       continue;
     }
     if (c === 0x22 /* " */) inString = !inString;
-    const ref = inString && c === 0x24 ? refAt(call, i) : undefined;
+    const read = inString && c === 0x24 ? readRef(call, i) : undefined;
+    // A `$` that starts no name is itself here (strace strings may hold one).
+    const ref = typeof read === 'object' ? read : undefined;
     if (!ref) {
       out += call.charAt(i);
       i++;
@@ -38,20 +39,6 @@ export function expandCallVars(call: string, env: VarEnv): { call: string } | { 
     i = ref.end;
   }
   return problems.length > 0 ? { problems } : { call: out };
-}
-
-/** `$NAME` or `${NAME}` starting at i (a `$` that starts no name is not a reference). */
-function refAt(s: string, i: number): { name: string; end: number } | undefined {
-  if (s.charCodeAt(i + 1) === 0x7b) {
-    let j = i + 2;
-    if (!isIdentStart(s.charCodeAt(j))) return undefined;
-    while (j < s.length && isVarChar(s.charCodeAt(j))) j++;
-    return s.charCodeAt(j) === 0x7d ? { name: s.slice(i + 2, j), end: j + 1 } : undefined;
-  }
-  if (!isIdentStart(s.charCodeAt(i + 1))) return undefined;
-  let j = i + 2;
-  while (j < s.length && isVarChar(s.charCodeAt(j))) j++;
-  return { name: s.slice(i + 1, j), end: j };
 }
 
 /** A value as strace string text: quotes and backslashes escaped. */

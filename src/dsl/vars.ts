@@ -126,7 +126,7 @@ export class VarEnv {
 }
 
 /** `$NAME` or `${NAME}` at `i`: the name and the end, or (when malformed) where to resume. */
-function readRef(text: string, i: number): { name: string; end: number } | number {
+export function readRef(text: string, i: number): { name: string; end: number } | number {
   if (text.charCodeAt(i + 1) === 0x7b) {
     let j = i + 2;
     if (!isIdentStart(text.charCodeAt(j))) return j;

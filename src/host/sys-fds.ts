@@ -6,7 +6,7 @@
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FIOCLEX, FIONBIO, FIONCLEX, O_ACCMODE, O_PATH } from '../state/linux.js';
-import type { HostCore } from './core.js';
+import type { HostCore, OpenFd } from './core.js';
 import { i32, isErr, neg } from './errno.js';
 
 const F_GETLK = 5;
@@ -38,10 +38,7 @@ function closeLike(h: HostCore, fd: number, run: () => number): number {
  * Record locks succeed without locking: one single-threaded guest cannot conflict with itself,
  * and other host processes are not coordinated with (documented limit). F_GETLK reports no lock.
  */
-function lock(h: HostCore, fd: number, cmd: number, ptr: number): number {
-  const o = h.openFd(fd);
-  if (isErr(o)) return neg(o.errno);
-  if (o.file.flags & O_PATH) return neg('EBADF');
+function lock(h: HostCore, o: OpenFd, cmd: number, ptr: number): number {
   const mem = h.mem;
   if (!mem) return neg('EFAULT');
   const raw = mem.readBytes(ptr, 32); // struct flock: short type, short whence, off_t start, off_t len, pid_t pid
@@ -67,7 +64,7 @@ function fcntl(h: HostCore, fd: number, cmd: number, arg: unknown): number {
   const o = h.openFd(fd);
   if (isErr(o)) return neg(o.errno);
   if (o.file.flags & O_PATH && !PATH_FD_CMDS.has(cmd)) return neg('EBADF');
-  if (LOCK_CMDS.has(cmd)) return lock(h, fd, cmd, i32(arg) >>> 0);
+  if (LOCK_CMDS.has(cmd)) return lock(h, o, cmd, i32(arg) >>> 0);
   if (!INT_CMDS.has(cmd)) return neg('EINVAL');
   const a = i32(arg);
   if (cmd === F_SETOWN || cmd === F_GETOWN || cmd === F_SETSIG || cmd === F_GETSIG) return 0;

@@ -187,28 +187,33 @@ function lseek(h: HostCore, fd: number, off: number, whence: number): number {
   if (o.file.flags & O_PATH || !host) return neg('EBADF');
   if (host.kind === 'stream') return host.positional ? sharedOffsetSeek(host, off, whence) : neg('ESPIPE');
   const dir = host.kind === 'dir' || host.kind === 'synthetic';
-  let size = 0;
-  if (!dir && whence >= SEEK_END && whence <= SEEK_HOLE) {
-    try {
-      size = fstatSync(host.nodeFd).size;
-    } catch (e) {
-      return neg(errnoOf(e));
-    }
-  }
-  let to: number;
-  switch (whence) {
-    case SEEK_SET: to = off; break;
-    case SEEK_CUR: to = host.offset + off; break;
-    case SEEK_END: if (dir) return neg('EINVAL'); to = size + off; break;
-    // Linux compares the offset with the size unsigned: a negative one is past the end too.
-    case SEEK_DATA: if (dir) return neg('EINVAL'); if (off < 0 || off >= size) return neg('ENXIO'); to = off; break;
-    case SEEK_HOLE: if (dir) return neg('EINVAL'); if (off < 0 || off >= size) return neg('ENXIO'); to = size; break;
-    default: return neg('EINVAL');
-  }
-  if (to < 0 || !Number.isSafeInteger(to)) return neg('EINVAL');
+  const to = seekTarget(host, off, whence, host.offset, dir);
+  if (typeof to === 'string') return neg(to);
   host.offset = to;
   if (dir && to === 0) host.listing = undefined; // rewinddir: the next getdents64 reads afresh
   return to;
+}
+
+/** Where lseek goes from `cur` (vfs_llseek / generic_file_llseek_size), or Linux's errno. */
+function seekTarget(host: HostFile, off: number, whence: number, cur: number, dir: boolean): number | string {
+  if (whence < SEEK_SET || whence > SEEK_HOLE) return 'EINVAL';
+  if (dir && whence >= SEEK_END) return 'EINVAL';
+  let size = 0;
+  if (whence >= SEEK_END) {
+    try {
+      size = fstatSync(host.nodeFd).size;
+    } catch (e) {
+      return errnoOf(e);
+    }
+  }
+  let to: number;
+  if (whence === SEEK_SET) to = off;
+  else if (whence === SEEK_CUR) to = cur + off;
+  else if (whence === SEEK_END) to = size + off;
+  // SEEK_DATA, SEEK_HOLE: Linux compares the offset with the size unsigned, so a negative one is past the end too.
+  else if (off < 0 || off >= size) return 'ENXIO';
+  else to = whence === SEEK_DATA ? off : size;
+  return to < 0 || !Number.isSafeInteger(to) ? 'EINVAL' : to;
 }
 
 /**
@@ -220,19 +225,8 @@ function sharedOffsetSeek(host: HostFile, off: number, whence: number): number {
   if (whence < SEEK_SET || whence > SEEK_HOLE) return neg('EINVAL');
   const cur = fdinfo(host.nodeFd)?.pos;
   if (cur === undefined) return neg('ESPIPE');
-  let size: number;
-  try {
-    size = fstatSync(host.nodeFd).size;
-  } catch (e) {
-    return neg(errnoOf(e));
-  }
-  let to: number;
-  if (whence === SEEK_SET) to = off;
-  else if (whence === SEEK_CUR) to = cur + off;
-  else if (whence === SEEK_END) to = size + off;
-  else if (off < 0 || off >= size) return neg('ENXIO'); // SEEK_DATA, SEEK_HOLE: an unsigned compare with the size
-  else to = whence === SEEK_DATA ? off : size;
-  if (to < 0 || !Number.isSafeInteger(to)) return neg('EINVAL');
+  const to = seekTarget(host, off, whence, cur, false);
+  if (typeof to === 'string') return neg(to);
   return to === cur ? to : neg('ESPIPE');
 }
 

@@ -32,7 +32,9 @@ function hostOf(h: HostCore, guest: string, path: string): string {
 /**
  * The model's answer for a names call (Linux's errno in the kernel's order), or null when the
  * call would succeed. The model does not know which directories are read-only (the synthetic
- * ones), so each call checks EROFS itself where Linux does (mnt_want_write).
+ * ones), so each call checks EROFS itself where Linux does (mnt_want_write). The resolution
+ * and mount checks after a predicted success are a second guard for the host's disk: the model
+ * predicts those errors too, so they answer nothing the prediction did not.
  */
 function predicted(h: HostCore, call: Parameters<HostCore['kernel']['predict']>[1]): string | null {
   const p = h.kernel.predict(h.tid, call);

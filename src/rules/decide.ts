@@ -84,13 +84,10 @@ export function matchingRules(c: CompiledPolicy, path: string | undefined): numb
 
 /** Every right allowed on an object (what an fd opened there obtains), conditions applied. */
 export function allowedMask(c: CompiledPolicy, obj: Omit<Query, 'rights'>): number {
-  const all = allRights(c.policy.abi);
-  if (obj.path !== undefined) {
-    const s = c.dfa.walk(obj.path);
-    if (!s.info.conditional) return allowedRights(c, s) & all;
-  }
+  const plain = obj.path !== undefined ? plainMask(c, obj.path) : -1;
+  if (plain >= 0) return plain;
   let m = 0;
-  for (const d of decide(c, { ...obj, rights: all })) if (d.effect === 'allow') m |= d.right;
+  for (const d of decide(c, { ...obj, rights: allRights(c.policy.abi) })) if (d.effect === 'allow') m |= d.right;
   return m >>> 0;
 }
 

@@ -288,12 +288,7 @@ export class WaliInterposer {
 
   /** Calls the host and makes the model follow its real result. */
   private run(d: Extract<Decoded, { kind: 'path' | 'model' }>, host: HostFn, args: GuestWord[], req: Request | null, mask = -1): unknown {
-    let ret: unknown;
-    try {
-      ret = host(...args);
-    } finally {
-      this.kernel.remembered = undefined; // only the call it was made for may use it
-    }
+    const ret = this.callHost(host, args);
     const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : undefined;
     let observed: Observed | undefined;
     if (r === undefined) observed = undefined;
@@ -307,17 +302,21 @@ export class WaliInterposer {
 
   /** An allowed path call on a shared model: the host applies the result; a new fd gets `mask`. */
   private runShared(call: Call, host: HostFn, args: GuestWord[], mask: number): unknown {
-    let ret: unknown;
-    try {
-      ret = host(...args);
-    } finally {
-      this.kernel.remembered = undefined;
-    }
+    const ret = this.callHost(host, args);
     if (call.sys === 'openat') {
       const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : -1;
       if (r >= 0) this.grant(r, undefined, mask);
     }
     return ret;
+  }
+
+  /** The host's answer; the entry resolution kept for it is dropped after (only this call may use it). */
+  private callHost(host: HostFn, args: GuestWord[]): unknown {
+    try {
+      return host(...args);
+    } finally {
+      this.kernel.remembered = undefined;
+    }
   }
 
   /** What a new fd obtained: every right the policy allows on its object, fixed at open. */

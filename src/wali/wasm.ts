@@ -45,6 +45,12 @@ interface WebAssemblyApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(m: WasmModule, imports: Imports): Promise<WasmInstance>;
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemoryObject;
+  /** A trap in the guest (unreachable, a bad memory access ...). */
+  RuntimeError: new () => Error;
+  /** Bytes that are not a valid module. */
+  CompileError: new () => Error;
+  /** Imports that do not fit the module's. */
+  LinkError: new () => Error;
 }
 
 /** The global WebAssembly object, typed. */
