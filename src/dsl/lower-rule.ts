@@ -3,6 +3,7 @@
  * and `under` expanded), conditions to flag values. Problems are reported at the exact
  * place in the pattern when the pattern was written verbatim, else at the whole pattern.
  */
+import type { Errno } from '../linux/index.js';
 import type { IrRule, RuleWhen, Span } from '../rules/ir.js';
 import type { Condition, Name, RuleItem, Target } from './ast.js';
 import { expandBraces } from './braces.js';
@@ -123,7 +124,7 @@ export function lowerWhen(conds: readonly Condition[], ctx: RuleContext): RuleWh
 }
 
 /** Check an errno name for `effect`; returns it when it may be used. */
-export function checkErrno(effect: 'allow' | 'deny', errno: Name | undefined, ctx: RuleContext): string | undefined {
+export function checkErrno(effect: 'allow' | 'deny', errno: Name | undefined, ctx: RuleContext): Errno | undefined {
   if (!errno) return undefined;
   const span = errno.span ?? ctx.fallback;
   if (effect === 'allow') {

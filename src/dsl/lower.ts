@@ -3,6 +3,7 @@
  * and `under` are expanded, names are checked against the root policy's abi, and the inline
  * tests are collected (the model runs them). Rule ids are indexes, in document order.
  */
+import type { Errno } from '../linux/index.js';
 import type { IrPolicy, IrRule, Span } from '../rules/ir.js';
 import { LATEST_ABI } from '../rules/rights.js';
 import type { Effect, Fallback, Item, PolicyAst, RuleItem, TestItem } from './ast.js';
@@ -57,7 +58,7 @@ export interface LowerResult {
 
 interface Entry { item: Exclude<Item, { kind: 'include' }>; file: string }
 
-function fallbackOf(f: Fallback | undefined, ctx: RuleContext): { effect: Effect; errno: string } {
+function fallbackOf(f: Fallback | undefined, ctx: RuleContext): { effect: Effect; errno: Errno } {
   if (!f) return { effect: 'deny', errno: 'EACCES' };
   return { effect: f.effect, errno: checkErrno(f.effect, f.errno, ctx) ?? 'EACCES' };
 }

@@ -3,8 +3,8 @@
  * types, rights per abi. They come from the modules that own them, so the language can never
  * accept a name the model does not know.
  */
-import { ERRNO } from '../state/linux.js';
-import { O_FLAGS } from '../strace/constants.js';
+import { ERRNO, isErrno } from '../linux/index.js';
+import { O_FLAGS } from '../linux/index.js';
 import { ABIS, rightsNamed } from '../rules/rights.js';
 import type { RuleWhen } from '../rules/ir.js';
 
@@ -26,11 +26,8 @@ export const OPEN_FLAGS: ReadonlyMap<string, number> = new Map(
 );
 
 export const ERRNO_NAMES: readonly string[] = Object.keys(ERRNO).filter((k) => k.startsWith('E'));
-const ERRNO_SET = new Set(ERRNO_NAMES);
 
-export function isErrno(name: string): boolean {
-  return ERRNO_SET.has(name);
-}
+export { isErrno };
 
 export function isKnownAbi(abi: number): boolean {
   return Object.hasOwn(ABIS, abi);

@@ -52,7 +52,7 @@ export class HostCore {
 
   /** `-errno` of a failed model outcome, or its return value. */
   outcome(o: Outcome): number {
-    return o.ok ? o.ret : neg(o.errno === 'UNKNOWN' ? 'EIO' : o.errno);
+    return o.ok ? o.ret : neg(o.errno ?? 'EIO');
   }
 
   /** A NUL-terminated guest path (EFAULT, ENAMETOOLONG). */

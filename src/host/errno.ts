@@ -3,17 +3,17 @@
  * syscall with `code` set to the errno's symbolic name (`ENOENT`), which is also the model's
  * vocabulary, so one table (src/state/linux.ts ERRNO) serves both.
  */
-import { ERRNO } from '../state/linux.js';
+import { ERRNO, isErrno, type Errno } from '../linux/index.js';
 
 /** `-errno` for a symbolic name, as a raw WALI syscall returns it; unknown names give -EIO. */
 export function neg(name: string): number {
-  return -(ERRNO[name] ?? ERRNO['EIO']!);
+  return -(isErrno(name) ? ERRNO[name] : ERRNO.EIO);
 }
 
 /** The errno name behind a thrown Node error; EIO when it carries none we know. */
-export function errnoOf(e: unknown): string {
+export function errnoOf(e: unknown): Errno {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && ERRNO[code] !== undefined ? code : 'EIO';
+  return typeof code === 'string' && isErrno(code) ? code : 'EIO';
 }
 
 /** `-errno` for a thrown Node error. */
@@ -22,10 +22,10 @@ export function negOf(e: unknown): number {
 }
 
 /** A value or a Linux errno name: the return shape of the host's internal helpers. */
-export type Result<T> = T | { readonly errno: string };
+export type Result<T> = T | { readonly errno: Errno };
 
 /** True when a Result holds an errno. */
-export function isErr<T>(r: Result<T>): r is { readonly errno: string } {
+export function isErr<T>(r: Result<T>): r is { readonly errno: Errno } {
   return typeof r === 'object' && r !== null && 'errno' in r && typeof (r as { errno: unknown }).errno === 'string';
 }
 

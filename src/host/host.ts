@@ -16,7 +16,7 @@ import { Mounts, toByteString, type MountSpec } from './mounts.js';
 import { auxCalls, WaliTrap } from './aux.js';
 import { kindOf, openCalls } from './sys-open.js';
 import { fdinfo } from './fdmap.js';
-import { O_CLOEXEC, O_NONBLOCK } from '../state/linux.js';
+import { O_CLOEXEC, O_NONBLOCK } from '../linux/index.js';
 import { fdCalls } from './sys-fds.js';
 import { ioCalls } from './sys-io.js';
 import { direntCalls } from './sys-dirents.js';
@@ -100,9 +100,8 @@ export class NodeWaliHost {
   }
 
   private installStdio(stdio: [number, number, number]): void {
-    const names = ['stdin', 'stdout', 'stderr'];
     stdio.forEach((hostFd, fd) => {
-      this.core.model({ sys: 'anon', kind: names[fd]!, cloexec: false, nonblock: false }, { ok: true, ret: fd });
+      this.core.model({ sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
       const id = this.core.fileIdAt(fd);
       if (id === undefined) return;
       // A file or device behind stdio (`< in`, `> out`) has positions (pread works) and its own

@@ -5,7 +5,7 @@
  * the file's bytes. brk always fails, so musl's malloc falls back to mmap.
  */
 import { readSync } from 'node:fs';
-import { O_ACCMODE, O_PATH } from '../state/linux.js';
+import { O_ACCMODE, O_PATH } from '../linux/index.js';
 import { WASM_PAGE } from '../wali/wasm.js';
 import type { HostCore } from './core.js';
 import { errnoOf, i32, i64, isErr, neg, u32 } from './errno.js';

@@ -5,7 +5,7 @@
  * offset is the index of the next entry (d_off = index + 1), so calls resume where they stopped.
  */
 import { lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
-import { O_PATH } from '../state/linux.js';
+import { O_PATH } from '../linux/index.js';
 import type { HostCore } from './core.js';
 import type { DirEntry, HostFile } from './fdmap.js';
 import { bytes } from './mounts.js';

@@ -5,7 +5,7 @@
  */
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FIOCLEX, FIONBIO, FIONCLEX, O_ACCMODE, O_PATH } from '../state/linux.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FIOCLEX, FIONBIO, FIONCLEX, O_ACCMODE, O_PATH } from '../linux/index.js';
 import type { HostCore, OpenFd } from './core.js';
 import { i32, isErr, neg } from './errno.js';
 

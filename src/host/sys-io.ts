@@ -5,7 +5,7 @@
  * so F_SETFL changes it exactly. Streams (pipes, terminals, stdio) use plain read/write.
  */
 import { fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
-import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH } from '../state/linux.js';
+import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH } from '../linux/index.js';
 import type { HostCore, OpenFd } from './core.js';
 import { fdinfo, type HostFile } from './fdmap.js';
 import { errnoOf, i32, i64, isErr, neg, u32, type Result } from './errno.js';

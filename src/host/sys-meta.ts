@@ -11,7 +11,7 @@ import {
   accessSync, chmodSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, readlinkSync,
   truncateSync, utimesSync, type BigIntStats,
 } from 'node:fs';
-import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_PATH } from '../state/linux.js';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_PATH } from '../linux/index.js';
 import type { HostCore, HostTarget, OpenFd } from './core.js';
 import { bytes } from './mounts.js';
 import { encodeStat, encodeStatx, syntheticDir, type StatLike } from './stat.js';

@@ -6,7 +6,7 @@
  */
 import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
 import { fsOf } from '../state/files.js';
-import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../state/linux.js';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../linux/index.js';
 import type { ResolvedObject } from '../state/inspect.js';
 import type { Call } from '../state/calls.js';
 import { HostCore, hasTrailingSlash, lastComponent } from './core.js';
@@ -38,7 +38,7 @@ function hostOf(h: HostCore, guest: string, path: string): string {
  */
 function predicted(h: HostCore, call: Parameters<HostCore['kernel']['predict']>[1]): string | null {
   const p = h.kernel.predict(h.tid, call);
-  return p.ok ? null : p.errno === 'UNKNOWN' ? 'EIO' : p.errno;
+  return p.ok ? null : p.errno ?? 'EIO';
 }
 
 function mkdirat(h: HostCore, dirfd: number, pathPtr: number, mode: number): number {

@@ -11,10 +11,11 @@ import type { Task } from '../state/types.js';
 import { fsOf, lowestFree } from '../state/files.js';
 import { dentry } from '../state/namespace.js';
 import { LAST_NORM, enterBody, lookupLast, startWalk, stepLast, walkToLast } from '../state/resolve.js';
+import { isErr as isModelErr } from '../state/errors.js';
 import {
   AT_FDCWD, O_ACCMODE, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_LARGEFILE, O_NOATIME, O_NOFOLLOW, O_NONBLOCK,
   O_PATH, O_PATH_FLAGS, O_TRUNC, VALID_OPEN_FLAGS, __O_SYNC, __O_TMPFILE,
-} from '../state/linux.js';
+} from '../linux/index.js';
 import { HostCore, hasTrailingSlash } from './core.js';
 import type { HostFile, HostKind } from './fdmap.js';
 import { bytes } from './mounts.js';
@@ -63,9 +64,9 @@ function join(dir: string, name: string): string {
  */
 function resolveForCreate(k: Kernel, task: Task, dirfd: number, path: string, follow: boolean): Result<Named> {
   const nd = startWalk(k, task, dirfd, path, { follow });
-  if ('errno' in nd) return { errno: nd.errno === 'UNKNOWN' ? 'EIO' : nd.errno };
+  if (isModelErr(nd)) return { errno: nd.errno ?? 'EIO' };
   const e = walkToLast(nd, path);
-  if (e) return { errno: e.errno };
+  if (e) return { errno: e.errno ?? 'EIO' };
   const existing = (id: number): Named => {
     const label = k.describeDentry(id);
     return { guest: label.kind === 'path' ? label.path : '', exists: true };
@@ -73,7 +74,7 @@ function resolveForCreate(k: Kernel, task: Task, dirfd: number, path: string, fo
   for (;;) {
     if (nd.lastType !== LAST_NORM) {
       const r = lookupLast(nd);
-      return typeof r === 'number' ? existing(r) : { errno: r.errno };
+      return typeof r === 'number' ? existing(r) : { errno: r.errno ?? 'EIO' };
     }
     if (nd.trailing) return { errno: 'EISDIR' };
     const r = stepLast(nd);
@@ -84,10 +85,10 @@ function resolveForCreate(k: Kernel, task: Task, dirfd: number, path: string, fo
     }
     if (typeof r === 'string') {
       const err = enterBody(nd, r);
-      if (err) return { errno: err.errno };
+      if (err) return { errno: err.errno ?? 'EIO' };
       continue;
     }
-    if (typeof r !== 'number') return { errno: r.errno };
+    if (typeof r !== 'number') return { errno: r.errno ?? 'EIO' };
     return existing(r);
   }
 }
@@ -111,7 +112,7 @@ function doOpen(h: HostCore, dirfd: number, pathPtr: number, rawFlags: number, r
   if (typeof path !== 'string') return neg(path.errno);
   const k = h.kernel;
   const fd = lowestFree(k.s, h.task, 0);
-  if (typeof fd !== 'number') return neg(fd.errno);
+  if (typeof fd !== 'number') return neg(fd.errno ?? 'EIO');
   const mode = rawMode & 0o7777;
   const tmpfile = (flags & __O_TMPFILE) !== 0;
   const creat = (flags & O_CREAT) !== 0 && !tmpfile;

@@ -5,6 +5,7 @@
  * stay out of the automaton: they are per request, and only the few conditional rules matched at
  * a state are filtered at decision time.
  */
+import type { Errno } from '../linux/index.js';
 import type { IrPolicy, RuleWhen } from './ir.js';
 import { parsePattern } from './glob.js';
 import { LazyDfa, SegmentNfa, type DfaOptions } from './automaton.js';
@@ -15,7 +16,7 @@ export interface RuleMeta {
   readonly effect: 'allow' | 'deny';
   readonly tier: number;
   readonly rights: number;
-  readonly errno: string | undefined;
+  readonly errno: Errno | undefined;
   readonly when: RuleWhen | undefined;
 }
 

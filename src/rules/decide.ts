@@ -7,6 +7,7 @@
  * of matching rules), so a request costs O(path segments) once states exist, however many rules
  * the policy has; only states where some matching rule has conditions are resolved per request.
  */
+import type { Errno } from '../linux/index.js';
 import type { RightDecision } from './ir.js';
 import { conditionsHold, type Accept, type CompiledPolicy, type TierMasks } from './compile.js';
 import { SCRATCH_STRIDE, type DState } from './automaton.js';
@@ -62,7 +63,7 @@ function decideAt(c: CompiledPolicy, acc: Accept, obj: Query): RightDecision[] {
   return out;
 }
 
-function fallback(d: { effect: 'allow' | 'deny'; errno: string }, rights: number): RightDecision[] {
+function fallback(d: { effect: 'allow' | 'deny'; errno: Errno }, rights: number): RightDecision[] {
   return bitsOf(rights).map((right) => (d.effect === 'deny' ? { right, effect: 'deny', errno: d.errno, matched: [] } : { right, effect: 'allow', matched: [] }));
 }
 

@@ -9,7 +9,7 @@
  * contexts below cover every request exactly.
  */
 import type { IrPolicy, RuleWhen } from './ir.js';
-import { O_FLAGS } from '../strace/constants.js';
+import { O_FLAGS } from '../linux/index.js';
 
 export type FileType = NonNullable<RuleWhen['type']>;
 

@@ -3,6 +3,7 @@
  * (src/rules) compiles. Variables, includes and `{a,b}` are already expanded; every pattern is
  * an absolute, normalised glob over path segments.
  */
+import type { Errno } from '../linux/index.js';
 
 /** Where something came from in policy text (1-based line and column, end exclusive). */
 export interface Span {
@@ -55,7 +56,7 @@ export interface IrRule {
   except: string[];
   when?: RuleWhen;
   /** For a deny: the errno a denial reports (default: the policy's default errno). */
-  errno?: string;
+  errno?: Errno;
   because?: string;
   span: Span;
 }
@@ -63,9 +64,9 @@ export interface IrRule {
 export interface IrPolicy {
   name?: string;
   abi: number;
-  default: { effect: 'allow' | 'deny'; errno: string; span?: Span };
+  default: { effect: 'allow' | 'deny'; errno: Errno; span?: Span };
   /** What to decide when the model cannot resolve an object (unknown dirfd or cwd). */
-  unknown: { effect: 'allow' | 'deny'; errno: string };
+  unknown: { effect: 'allow' | 'deny'; errno: Errno };
   rules: IrRule[];
 }
 
@@ -82,7 +83,7 @@ export interface RequestObject {
 export interface RightDecision {
   right: number;
   effect: 'allow' | 'deny';
-  errno?: string;
+  errno?: Errno;
   /** The rule that decided, or undefined when the default did. */
   rule?: number;
   /** Every rule whose pattern matched, for explanations. */

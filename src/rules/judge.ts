@@ -4,6 +4,7 @@
  * open. The verdict keeps everything an explanation needs.
  */
 import type { IrPolicy, RightDecision } from './ir.js';
+import type { Errno } from '../linux/index.js';
 import type { Check, Request } from './requests.js';
 import { bit } from './rights.js';
 
@@ -23,7 +24,7 @@ export interface Engine {
 export interface CheckVerdict {
   check: Check;
   allowed: boolean;
-  errno?: string;
+  errno?: Errno;
   decisions: RightDecision[];
   /** Why the object was decided as unknown. */
   unknown?: string;
@@ -32,7 +33,7 @@ export interface CheckVerdict {
 export interface Verdict {
   request: Request;
   allowed: boolean;
-  errno?: string;
+  errno?: Errno;
   checks: CheckVerdict[];
   /** Set when the rename/link escalation check failed. */
   escalation?: { witness: string };

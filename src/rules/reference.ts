@@ -3,6 +3,7 @@
  * the rules with a naive recursive glob matcher. It is slow on purpose and shares no matching code
  * with the compiled engine, so the two can be checked against each other.
  */
+import type { Errno } from '../linux/index.js';
 import type { IrPolicy, IrRule, RightDecision } from './ir.js';
 
 /** A request object; optional fields may be explicitly undefined. */
@@ -121,6 +122,6 @@ function decideOne(policy: IrPolicy, obj: RefQuery, right: number): RightDecisio
   return { right, effect: 'allow', rule: best.id, matched };
 }
 
-function fallback(d: { effect: 'allow' | 'deny'; errno: string }, right: number): RightDecision {
+function fallback(d: { effect: 'allow' | 'deny'; errno: Errno }, right: number): RightDecision {
   return d.effect === 'deny' ? { right, effect: 'deny', errno: d.errno, matched: [] } : { right, effect: 'allow', matched: [] };
 }

@@ -11,7 +11,7 @@ import { bit, type Right } from './rights.js';
 import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
   O_PATH, O_TRUNC, RENAME_EXCHANGE, RENAME_NOREPLACE, __O_TMPFILE,
-} from '../state/linux.js';
+} from '../linux/index.js';
 
 export interface Check {
   role: 'object' | 'source' | 'destination' | 'fd';

@@ -3,6 +3,7 @@
  * is turned into. Numbers are x86-64 values; fds are plain numbers with AT_FDCWD = -100;
  * paths are byte strings (one char per byte).
  */
+import type { AnonKind, Errno } from '../linux/index.js';
 
 export type Call =
   | { sys: 'openat'; dirfd: number; path: string; flags: number; mode: number; resolve?: number; openat2?: boolean }
@@ -34,7 +35,7 @@ export type Call =
   | { sys: 'accept4'; fd: number; flags: number }
   | { sys: 'bind' | 'connect'; fd: number; unixPath?: string }
   /** eventfd, epoll, signalfd, timerfd, inotify, fanotify, pidfd, memfd, userfaultfd ... */
-  | { sys: 'anon'; kind: string; cloexec: boolean; nonblock: boolean; name?: string }
+  | { sys: 'anon'; kind: AnonKind; cloexec: boolean; nonblock: boolean; name?: string }
   /** fds sent with SCM_RIGHTS on socket `fd`: their descriptions travel to the peer socket. */
   | { sys: 'sendfds'; fd: number; fds: number[] }
   /** fds received with SCM_RIGHTS on socket `fd`, at the numbers the log shows. */
@@ -47,10 +48,13 @@ export type Call =
 
 export type CallName = Call['sys'];
 
-/** What a call returned: a value (fd, child tid, 0) or an errno name. */
-export type Outcome =
-  | { ok: true; ret: number; fds?: number[] }
-  | { ok: false; errno: string; unknown?: string };
+/** A call that failed: with Linux's errno, or unknown to the model (never guessed as an errno). */
+export type Failed =
+  | { ok: false; errno: Errno; unknown?: undefined }
+  | { ok: false; errno?: undefined; unknown: string };
+
+/** What a call returned: a value (fd, child tid, 0) or a failure. */
+export type Outcome = { ok: true; ret: number; fds?: number[] } | Failed;
 
 /** What a recorded or real call returned, when known; `ret` undefined means `= ?`. */
-export type Observed = { ok: true; ret?: number; fds?: number[] } | { ok: false; errno: string };
+export type Observed = { ok: true; ret?: number; fds?: number[] } | { ok: false; errno: Errno };

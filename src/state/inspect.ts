@@ -8,6 +8,8 @@ import type { Kernel } from './kernel.js';
 import type { InodeKind, Task } from './types.js';
 import { dentry, inodeOf, mountOf, pathOf } from './namespace.js';
 import { LAST_NORM, lookupLast, startWalk, walkToLast } from './resolve.js';
+import { isErr, type Err } from './errors.js';
+import type { Errno } from '../linux/index.js';
 
 export interface ResolvedObject {
   /** Absolute path of the object (or of the name to be created); undefined when unknown. */
@@ -25,7 +27,7 @@ export interface ResolvedObject {
   /** The mount the object (or, for a name to be created, its directory) is on: set by `withMount` (rename/link need it). */
   mount?: number;
   /** Linux's errno when resolution itself fails (the call will fail too). */
-  errno?: string;
+  errno?: Errno;
   /** dirfd 5 = /srv, symlink hops... */
   steps: string[];
 }
@@ -72,7 +74,7 @@ export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string
 
 function resolveFresh(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow, emptyPath: boolean, resolve: number): ResolvedObject {
   const nd = startWalk(k, task, dirfd, path, { follow: how.follow, emptyPath, resolve, steps: how.steps ?? true });
-  if ('errno' in nd) return failed(nd, []);
+  if (isErr(nd)) return failed(nd, []);
   if (path === '') return existing(k, nd.cur, nd.steps ?? NONE);
   const e = walkToLast(nd, path);
   if (e) return failed(e, nd.steps ?? NONE);
@@ -117,7 +119,7 @@ function existing(k: Kernel, id: number, steps: string[]): ResolvedObject {
   return out;
 }
 
-function failed(e: { errno: string; unknown?: string }, steps: string[]): ResolvedObject {
-  if (e.errno === 'UNKNOWN') return { path: undefined, exists: false, unknown: e.unknown ?? 'unknown', steps };
+function failed(e: Err, steps: string[]): ResolvedObject {
+  if (e.unknown !== undefined) return { path: undefined, exists: false, unknown: e.unknown, steps };
   return { path: undefined, exists: false, errno: e.errno, steps };
 }

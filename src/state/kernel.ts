@@ -14,7 +14,7 @@ import type { Call, Observed, Outcome } from './calls.js';
 import type { LifecycleEvent } from './lifecycle.js';
 import type { RememberedResolution } from './inspect.js';
 import { dispatch } from './sys/dispatch.js';
-import { O_LARGEFILE, O_RDWR } from './linux.js';
+import { O_LARGEFILE, O_RDWR } from '../linux/index.js';
 
 export interface KernelOptions {
   view?: View;
@@ -53,7 +53,7 @@ export class Kernel implements ResolveEnv {
   readonly s: State;
   readonly view: View;
   /** Called when a recorded result contradicts the model's prediction (before it learns). */
-  onDivergence: ((modelErrno: string, observed: Observed) => void) | undefined;
+  onDivergence: ((model: Err, observed: Observed) => void) | undefined;
   /** Hears task lifecycle events and unknowns (see lifecycle.ts); unset on the hot path. */
   lifecycle: ((e: LifecycleEvent) => void) | undefined;
 
@@ -214,7 +214,7 @@ export class Kernel implements ResolveEnv {
    */
   predict(tid: number, call: Extract<Call, { sys: 'mkdirat' | 'mknodat' | 'symlinkat' | 'linkat' | 'unlinkat' | 'renameat2' | 'lookup' }>): Outcome {
     const task = this.s.tasks.get(tid);
-    if (!task) return { ok: false, errno: 'UNKNOWN', unknown: `no task ${tid}` };
+    if (!task) return { ok: false, unknown: `no task ${tid}` };
     this.predicting = true;
     try {
       return dispatch(this, task, call, undefined);
@@ -229,7 +229,7 @@ export class Kernel implements ResolveEnv {
    */
   syscall(tid: number, call: Call, observed?: Observed): Outcome {
     const task = this.s.tasks.get(tid);
-    if (!task) return { ok: false, errno: 'UNKNOWN', unknown: `no task ${tid}` };
+    if (!task) return { ok: false, unknown: `no task ${tid}` };
     this.remembered = undefined;
     const out = dispatch(this, task, call, observed);
     if (this.lifecycle && !out.ok && out.unknown) this.lifecycle({ type: 'unknown', tid, why: out.unknown });

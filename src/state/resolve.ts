@@ -9,13 +9,13 @@
  */
 import type { Dentry, State, Task } from './types.js';
 import type { View } from './view.js';
-import { E, unknownErr, type Err } from './errors.js';
+import { E, isErr, unknownErr, type Err } from './errors.js';
 import { canLookup, create, dentry, inodeOf, lookupChild, mountOf } from './namespace.js';
 import { isMagicLink, procChild, procRoot, type ProcTasks } from './procfs.js';
 import {
   AT_FDCWD, MAXSYMLINKS, NAME_MAX, PATH_MAX, RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
   RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV,
-} from './linux.js';
+} from '../linux/index.js';
 
 export const LAST_NORM = 0;
 export const LAST_DOT = 1;
@@ -349,7 +349,7 @@ export function lookupLast(nd: Nd, missing: 'enoent' | 'zero' = 'enoent'): numbe
 /** Resolve a path to its final object in one call (stat-like syscalls). */
 export function resolvePath(env: ResolveEnv, task: Task, dirfd: number, path: string, o: WalkOptions): number | Err {
   const nd = startWalk(env, task, dirfd, path, o);
-  if ('errno' in nd) return nd;
+  if (isErr(nd)) return nd;
   if (path === '') return nd.cur;
   const e = walkToLast(nd, path);
   if (e) return e;

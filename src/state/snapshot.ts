@@ -63,7 +63,7 @@ export interface PatchedStep {
  * `base` is never modified; unchanged parts are shared with the result.
  */
 export function applyWithPatches(base: State, view: View, tid: number, call: Call, observed?: Observed): PatchedStep {
-  let outcome: Outcome = { ok: false, errno: 'UNKNOWN' };
+  let outcome: Outcome = { ok: false, unknown: 'not applied' };
   const [state, patches, inversePatches] = produceWithPatches(base, (draft) => {
     const k = new Kernel({ view, state: draft as State });
     outcome = k.syscall(tid, call, observed);

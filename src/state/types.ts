@@ -5,6 +5,7 @@
  * ancestor moves every fd and cwd below it. Plain data keeps one set of transition functions
  * usable both on the live state (hot path) and inside immer drafts (snapshots, patches).
  */
+import type { Errno } from '../linux/index.js';
 
 export type InodeKind = 'dir' | 'reg' | 'lnk' | 'fifo' | 'sock' | 'chr' | 'blk' | 'anon' | 'unknown';
 
@@ -141,7 +142,7 @@ export interface State {
 /** A failed call carries Linux's errno name. */
 export interface Failure {
   ok: false;
-  errno: string;
+  errno: Errno;
 }
 
 /** The model cannot say (unknown dirfd, unknown cwd): never guessed. */
@@ -151,6 +152,6 @@ export interface Unknown {
   unknown: string;
 }
 
-export function fail(errno: string): Failure {
+export function fail(errno: Errno): Failure {
   return { ok: false, errno };
 }

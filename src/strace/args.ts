@@ -282,7 +282,8 @@ export function parseArgPieces(first: ArgsPiece, second?: ArgsPiece): Arg[] {
   return splitTop(src, 0, src.length).map(([a, b]) => new Arg(f, a, b));
 }
 
-export type FlagTable = Readonly<Record<string, number>>;
+export type { FlagTable } from '../linux/index.js';
+import type { FlagTable } from '../linux/index.js';
 
 export interface FlagsValue {
   /** OR of every known name and number (exact up to 2^53). */

@@ -3,13 +3,14 @@
  * model); where strace prints fd annotations is fd-args.ts. Calls that cannot change fd, cwd or
  * namespace state (read, mmap, fstat ...) decode to null: the replay skips them.
  */
+import type { AnonKind } from '../linux/index.js';
 import type { Arg } from './args.js';
 import { parseFlags, type FlagTable } from './args.js';
 import type { Call } from '../state/calls.js';
 import {
   AF_FAMILIES, AT_FLAGS, CLONE_FLAGS, CLOSE_RANGE_FLAGS, EFD_FLAGS, F_CMDS, FD_FLAGS, MFD_FLAGS, MISC_FD_FLAGS,
   O_FLAGS, RENAME_FLAGS, RESOLVE_FLAGS, SIGNALS, SOCK_FLAGS, TFD_FLAGS,
-} from './constants.js';
+} from '../linux/index.js';
 
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -246,6 +247,6 @@ function fcntlCall(a: readonly Arg[]): Call | null {
   return { sys: 'fcntl', fd: num(a[0]), cmd, arg };
 }
 
-function anon(kind: string, flags: number): Call {
+function anon(kind: AnonKind, flags: number): Call {
   return { sys: 'anon', kind, cloexec: (flags & 0o2000000) !== 0, nonblock: (flags & 0o4000) !== 0 };
 }

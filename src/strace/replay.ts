@@ -15,6 +15,7 @@ import { parseStraceLine, type CallLine, type ExitLine, type ResumedLine, type R
 import { parseArgPieces, parseArgs, type Arg, type ArgsPiece } from './args.js';
 import { condsHold, fdSpec, forEachFd, type SyscallFdSpec } from './fd-args.js';
 import { decodeCall, decodes } from './decode.js';
+import { isErrno } from '../linux/index.js';
 import { cwdAnnotation, fdAnnotation } from './labels.js';
 
 export interface ReplayOptions {
@@ -302,7 +303,8 @@ function splice(line: string, ins: Inserts): string {
 
 /** What the log says the call returned; undefined for `= ?` without an errno. */
 function observe(name: string, args: readonly Arg[], r: Result): Observed | undefined {
-  if (r.errno !== undefined) return { ok: false, errno: r.errno };
+  // A name this build does not know (a newer kernel's) still says the call failed.
+  if (r.errno !== undefined) return { ok: false, errno: isErrno(r.errno) ? r.errno : 'EIO' };
   if (r.unknown || r.value === undefined) return undefined;
   if (name === 'pipe' || name === 'pipe2' || name === 'socketpair') {
     const arr = args[name === 'socketpair' ? 3 : 0];

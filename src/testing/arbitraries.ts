@@ -9,7 +9,7 @@ import type { IrPolicy } from '../rules/ir.js';
 import { bit, type Right } from '../rules/rights.js';
 import {
   O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE,
-} from '../state/linux.js';
+} from '../linux/index.js';
 import { nearMisses, policyLiterals, type World } from './world.js';
 
 /** A directory argument: the cwd, the k-th or the latest open fd, or an fd the model never saw (unknown). */

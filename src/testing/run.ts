@@ -4,6 +4,7 @@
  * applied to the model when allowed. An fd obtains, when opened, every right the policy allows
  * on its object, as the auditor records it.
  */
+import type { Errno } from '../linux/index.js';
 import { Kernel } from '../state/kernel.js';
 import { snapshotView } from '../state/view.js';
 import type { Call, Outcome } from '../state/calls.js';
@@ -11,7 +12,7 @@ import type { Task } from '../state/types.js';
 import type { Engine, Verdict } from '../rules/judge.js';
 import { judge, procSelf } from '../rules/judge.js';
 import { FD_RIGHTS, fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from '../rules/requests.js';
-import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_ACCMODE, O_PATH, O_RDONLY, O_WRONLY } from '../state/linux.js';
+import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_ACCMODE, O_PATH, O_RDONLY, O_WRONLY } from '../linux/index.js';
 import type { DirRef, FdRef, Op } from './arbitraries.js';
 import { formatLine } from './strace.js';
 import type { World } from './world.js';
@@ -140,7 +141,7 @@ export function runProgram(engine: Engine, w: World, ops: readonly Op[], stopAt?
  * The kernel refuses reads and writes through a description opened without that access (and
  * anything but fstat through O_PATH) before any security hook runs: the policy is not asked.
  */
-function modeError(k: Kernel, task: Task, call: Call): string | undefined {
+function modeError(k: Kernel, task: Task, call: Call): Errno | undefined {
   if (call.sys !== 'usefd' || call.name === 'fstat' || k.hasFd(task.tid, call.fd) !== true) return undefined;
   const flags = fileFlagsOf(k, task, call.fd);
   if (flags & O_PATH) return 'EBADF';

@@ -63,7 +63,7 @@ export function findingFor(pr: CompiledPromise, step: Step, abi: number): Findin
     return undefined;
   }
   // never / only: an allowed call the model carried out (or could not rule out) on the area.
-  if (!v.allowed || (!step.outcome.ok && step.outcome.errno !== 'UNKNOWN')) return undefined;
+  if (!v.allowed || (!step.outcome.ok && step.outcome.unknown === undefined)) return undefined;
   for (const cv of v.checks) {
     const r = cv.check.rights & pr.rights;
     if (r === 0) continue;

@@ -7,7 +7,7 @@ import { escapeBytes } from '../strace/escapes.js';
 import {
   AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_TRUNC,
   RENAME_EXCHANGE, RENAME_NOREPLACE,
-} from '../state/linux.js';
+} from '../linux/index.js';
 
 /**
  * A byte-string path as a quoted strace string.

@@ -9,10 +9,11 @@
  * still import with a call-site signature (truncate, renameat, utimes ...) are decoded by their
  * Linux signatures, so a host that implements them is still judged.
  */
+import type { AnonKind } from '../linux/index.js';
 import type { Call, Observed } from '../state/calls.js';
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, FIOCLEX, FIONBIO, FIONCLEX, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY,
-} from '../state/linux.js';
+} from '../linux/index.js';
 import type { GuestMemory, GuestWord } from './memory.js';
 import { FD_RIGHTS } from '../rules/requests.js';
 import type { Right } from '../rules/rights.js';
@@ -77,7 +78,7 @@ const twoFds = (ptr: GuestWord | undefined): After => (ret, m) => {
 };
 const toNum = (x: GuestWord | undefined): number => (typeof x === 'bigint' ? Number(BigInt.asUintN(32, x)) : (x ?? 0) >>> 0);
 
-const anon = (kind: string, flags: number, cloexecBit: number, nonblockBit: number): Decoded =>
+const anon = (kind: AnonKind, flags: number, cloexecBit: number, nonblockBit: number): Decoded =>
   model({ sys: 'anon', kind, cloexec: (flags & cloexecBit) !== 0, nonblock: (flags & nonblockBit) !== 0 });
 
 const D: Record<string, Decoder> = {
@@ -146,8 +147,8 @@ const D: Record<string, Decoder> = {
   accept4: (a) => model({ sys: 'accept4', fd: int(a[0]), flags: int(a[3]) }),
   eventfd: () => anon('eventfd', 0, 0, 0),
   eventfd2: (a) => anon('eventfd', int(a[1]), O_CLOEXEC, O_NONBLOCK),
-  epoll_create: () => anon('eventpoll', 0, 0, 0),
-  epoll_create1: (a) => anon('eventpoll', int(a[0]), O_CLOEXEC, 0),
+  epoll_create: () => anon('epoll', 0, 0, 0),
+  epoll_create1: (a) => anon('epoll', int(a[0]), O_CLOEXEC, 0),
   umask: (a) => model({ sys: 'umask', mask: int(a[0]) }),
   getcwd: () => model({ sys: 'getcwd' }),
   fork: () => model({ sys: 'clone', flags: 17 /* SIGCHLD */ }),

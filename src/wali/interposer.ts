@@ -17,7 +17,7 @@ import { Kernel, type InheritedFd } from '../state/kernel.js';
 import type { Call, Observed } from '../state/calls.js';
 import type { Task } from '../state/types.js';
 import { liveView, type View } from '../state/view.js';
-import { ERRNO, errnoName } from '../state/linux.js';
+import { ERRNO, errnoOfNumber, type Errno } from '../linux/index.js';
 import { engineFor } from '../rules/engine.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { judge, procSelf, quickGrant, type Engine, type Verdict } from '../rules/judge.js';
@@ -74,7 +74,7 @@ export interface DecisionEvent {
   args: readonly GuestWord[];
   allowed: boolean;
   /** The errno returned without calling the host. */
-  errno?: string;
+  errno?: Errno;
   /** Why: the policy decided, a guest pointer faulted, the name is unknown, the fd is not open. */
   reason: 'policy' | 'fault' | 'unknown-syscall' | 'ebadf';
   /** The decoded call and the policy's verdict, when the policy decided. */
@@ -100,7 +100,7 @@ const NEW_ANON = new Set(['pipe2', 'socket', 'socketpair', 'accept4', 'anon']);
  * shared model the host applies them itself, so they go straight to it.
  */
 const TABLE_ONLY = new Set(['close', 'dup', 'dup2', 'dup3', 'fcntl', 'umask', 'getcwd']);
-const neg = (errno: string): bigint => BigInt(-(ERRNO[errno] ?? ERRNO['EPERM']!));
+const neg = (errno: Errno): bigint => BigInt(-ERRNO[errno]);
 const NO_EXPLANATION = (): undefined => undefined;
 const NO_STEPS = { steps: false };
 /** With a shared model, the host reuses the entry resolution (Kernel.remembered): it runs what was judged. */
@@ -199,7 +199,7 @@ export class WaliInterposer {
     return (...args: GuestWord[]) => this.call(name, host, args);
   }
 
-  private refuse(name: string, errno: string, reason: DecisionEvent['reason']): HostFn {
+  private refuse(name: string, errno: Errno, reason: DecisionEvent['reason']): HostFn {
     const ret = neg(errno);
     return (...args: GuestWord[]) => {
       this.emit({ syscall: name, args, allowed: false, errno, reason, explain: NO_EXPLANATION });
@@ -292,7 +292,7 @@ export class WaliInterposer {
     const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : undefined;
     let observed: Observed | undefined;
     if (r === undefined) observed = undefined;
-    else if (r < 0 && r >= -4095) observed = { ok: false, errno: errnoName(-r) };
+    else if (r < 0 && r >= -4095) observed = { ok: false, errno: errnoOfNumber(-r) ?? 'EIO' };
     else observed = d.after ? d.after(r, this.memory()) : { ok: true, ret: r };
     if (!observed) return ret;
     if (this.applies) this.kernel.syscall(this.tid, d.call, observed);

@@ -72,8 +72,8 @@ function observe(k: Kernel, task: Task, index: number, out: Outcome): Observatio
   const cwdLabel = k.describeCwd(task.tid);
   const cwd = cwdOut.ok && cwdLabel !== 'unknown' && cwdLabel.kind === 'path'
     ? normalise(cwdLabel.path)
-    : { errno: cwdOut.ok ? 'UNKNOWN' : cwdOut.errno };
-  return { step: index, ret: out.ok ? out.ret : -1, errno: out.ok ? null : out.errno, fds, cwd };
+    : { errno: cwdOut.ok ? 'UNKNOWN' : cwdOut.errno ?? 'UNKNOWN' };
+  return { step: index, ret: out.ok ? out.ret : -1, errno: out.ok ? null : out.errno ?? 'UNKNOWN', fds, cwd };
 }
 
 export function runOnModel(program: Program): Observation[] {

@@ -17,7 +17,7 @@ import { judge, type Engine } from '../../src/rules/judge.js';
 import { fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from '../../src/rules/requests.js';
 import { referenceDecide } from '../../src/rules/reference.js';
 import { allRights } from '../../src/rules/rights.js';
-import { ERRNO } from '../../src/state/linux.js';
+import { ERRNO } from '../../src/linux/index.js';
 import { fileTypeOf, type IrPolicy } from '../../src/rules/ir.js';
 import { policyArb, ruleBodyArb, withId } from '../unit/rules/arbitraries.js';
 import { Guest } from '../unit/wali/guest.js';

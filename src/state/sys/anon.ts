@@ -11,9 +11,10 @@ import { fdEntry, install, lowestFree, newFile, reserveFd, tableOf } from '../fi
 import { inodeOf, dentry } from '../namespace.js';
 import { ok, run } from './run.js';
 import {
+  ANON_LABELS,
   AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, O_CLOEXEC, O_DIRECT, O_EXCL, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
   SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
-} from '../linux.js';
+} from '../../linux/index.js';
 
 /** pipe2's accepted flags; O_EXCL doubles as O_NOTIFICATION_PIPE. */
 const PIPE_FLAGS = O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_EXCL;
@@ -130,12 +131,6 @@ export function bindConnect(k: Kernel, task: Task, c: { sys: 'bind' | 'connect';
   }, () => ok(0));
 }
 
-/** Labels as /proc/PID/fd/N prints them. */
-const ANON_NAMES: Record<string, string> = {
-  eventfd: '[eventfd]', epoll: '[eventpoll]', signalfd: '[signalfd]', timerfd: '[timerfd]',
-  inotify: 'inotify', fanotify: '[fanotify]', pidfd: '[pidfd]', userfaultfd: '[userfaultfd]',
-  perf_event: '[perf_event]', io_uring: '[io_uring]', bpf: 'bpf-prog',
-};
 
 export function anonFd(k: Kernel, task: Task, c: Extract<Call, { sys: 'anon' }>, obs: Observed | undefined): Outcome {
   return run(k, obs, () => {
@@ -146,7 +141,7 @@ export function anonFd(k: Kernel, task: Task, c: Extract<Call, { sys: 'anon' }>,
       const memfd = c.kind === 'memfd';
       const d = memfd
         ? k.anon('reg', { type: 'memfd', name: c.name ?? '' })
-        : k.anon('anon', { type: c.kind === 'pidfd' && c.name ? 'pid' : 'anon_inode', name: c.kind === 'pidfd' && c.name ? c.name : ANON_NAMES[c.kind] ?? `[${c.kind}]` });
+        : k.anon('anon', { type: c.kind === 'pidfd' && c.name ? 'pid' : 'anon_inode', name: c.kind === 'pidfd' && c.name ? c.name : (ANON_LABELS as Record<string, string>)[c.kind] ?? `[${c.kind}]` });
       const flags = memfd ? O_RDWR | O_LARGEFILE : O_RDWR | (c.nonblock ? O_NONBLOCK : 0);
       install(k.s, task, num, newFile(k.s, d.id, d.inode, flags).id, c.cloexec);
       return ok(num);

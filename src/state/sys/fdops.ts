@@ -6,14 +6,14 @@
 import type { Kernel } from '../kernel.js';
 import type { Call, Observed, Outcome } from '../calls.js';
 import type { OpenFile, Task } from '../types.js';
-import { E, type Err } from '../errors.js';
+import { E, isErr, unknownErr, type Err } from '../errors.js';
 import { closeFd, copyTable, fdEntry, install, lowestFree, nofileOf, tableOf, unshareTable } from '../files.js';
 import { kindOf } from '../namespace.js';
-import { ok, run, type Plan } from './run.js';
+import { failure, ok, run, type Plan } from './run.js';
 import {
   CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, FASYNC, FD_CLOEXEC, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX,
   F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_PATH, SETFL_MASK,
-} from '../linux.js';
+} from '../../linux/index.js';
 
 const u32 = (n: number): number => n >>> 0;
 
@@ -21,7 +21,7 @@ const u32 = (n: number): number => n >>> 0;
 function fileAt(k: Kernel, task: Task, fd: number): OpenFile | undefined | Err {
   const e = fdEntry(k.s, task, u32(fd));
   if (e === undefined) return undefined;
-  if (e === 'unknown') return { errno: 'UNKNOWN', unknown: `fd ${fd} was opened before the model saw it` };
+  if (e === 'unknown') return unknownErr(`fd ${fd} was opened before the model saw it`);
   return k.s.files.get(e.file)!;
 }
 
@@ -71,7 +71,7 @@ function dupInto(k: Kernel, task: Task, fileId: number, min: number, cloexec: bo
     let fd = ret;
     if (fd === undefined) {
       const free = lowestFree(k.s, task, min);
-      if (typeof free !== 'number') return { ok: false, errno: free.errno };
+      if (typeof free !== 'number') return failure(free);
       fd = free;
     }
     install(k.s, task, fd, fileId, cloexec);
@@ -90,7 +90,7 @@ export function dup(k: Kernel, task: Task, c: { fd: number }, obs: Observed | un
   return run(k, obs, () => {
     const f = fileAt(k, task, c.fd);
     if (f === undefined) return E('EBADF');
-    if ('errno' in f) return f;
+    if (isErr(f)) return f;
     if (!obs) {
       const free = lowestFree(k.s, task, 0);
       if (typeof free !== 'number') return free;
@@ -114,7 +114,7 @@ export function dup3(k: Kernel, task: Task, c: { fd: number; newfd: number; flag
     if (newfd >= nofileOf(k.s, task)) return E('EBADF');
     const f = fileAt(k, task, oldfd);
     if (f === undefined) return E('EBADF');
-    if ('errno' in f) return f;
+    if (isErr(f)) return f;
     return () => {
       install(k.s, task, newfd, f.id, cloexec);
       return ok(newfd);
@@ -137,8 +137,8 @@ export function fcntl(k: Kernel, task: Task, c: Extract<Call, { sys: 'fcntl' }>,
   return run(k, obs, () => {
     const f = fileAt(k, task, fd);
     if (f === undefined) return E('EBADF');
-    if ('errno' in f && !(cmd === F_SETFD)) return f;
-    if (!('errno' in f) && f.flags & O_PATH && !pathFdAllows(cmd)) return E('EBADF');
+    if (isErr(f) && !(cmd === F_SETFD)) return f;
+    if (!(isErr(f)) && f.flags & O_PATH && !pathFdAllows(cmd)) return E('EBADF');
     const entry = tableOf(k.s, task).fds.get(fd);
     switch (cmd) {
       case F_DUPFD:
@@ -209,7 +209,7 @@ export function ioctl(k: Kernel, task: Task, c: { fd: number; request: number; v
   return run(k, obs, () => {
     const f = fileAt(k, task, fd);
     if (f === undefined) return E('EBADF');
-    if (!('errno' in f) && f.flags & O_PATH) return E('EBADF');
+    if (!(isErr(f)) && f.flags & O_PATH) return E('EBADF');
     return apply;
   }, apply);
 }

@@ -7,18 +7,18 @@
 import type { Kernel } from '../kernel.js';
 import type { Call, Observed, Outcome } from '../calls.js';
 import type { Dentry, InodeKind, Task } from '../types.js';
-import { E, type Err } from '../errors.js';
+import { E, isErr, type Err } from '../errors.js';
 import {
   attach, canLookup, create, dentry, followMovedContents, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, mountOf, move, newInode,
 } from '../namespace.js';
 import { LAST_DOT, LAST_DOTDOT, LAST_NORM, LAST_ROOT, resolvePath, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { ok, run, type Plan } from './run.js';
-import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../linux.js';
+import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../../linux/index.js';
 
 /** filename_parentat: walk to the parent of the last component. */
 function parentAt(k: Kernel, task: Task, dirfd: number, path: string, learn: boolean): Nd | Err {
   const nd = startWalk(k, task, dirfd, path, { learn });
-  if ('errno' in nd) return nd;
+  if (isErr(nd)) return nd;
   const e = walkToLast(nd, path);
   return e ?? nd;
 }
@@ -34,7 +34,7 @@ function lastChild(nd: Nd): number | Err {
 /** filename_create: parent + a name that must not exist. */
 function createAt(k: Kernel, task: Task, dirfd: number, path: string, wantDir: boolean, learn: boolean): { dir: Dentry; name: string } | Err {
   const nd = parentAt(k, task, dirfd, path, learn);
-  if ('errno' in nd) return nd;
+  if (isErr(nd)) return nd;
   if (nd.lastType !== LAST_NORM) return E('EEXIST');
   const dirId = nd.cur;
   const r = lastChild(nd);
@@ -52,7 +52,7 @@ function createAt(k: Kernel, task: Task, dirfd: number, path: string, wantDir: b
 function mkPlan(k: Kernel, task: Task, dirfd: number, path: string, kind: InodeKind, learn: boolean, extra?: { target?: string }): Plan {
   if (path === '') return E('ENOENT');
   const at = createAt(k, task, dirfd, path, kind === 'dir', learn);
-  if ('errno' in at) return at;
+  if (isErr(at)) return at;
   return () => {
     create(k.s, at.dir, at.name, kind, extra);
     return ok(0);
@@ -107,7 +107,7 @@ export function linkat(k: Kernel, task: Task, c: Extract<Call, { sys: 'linkat' }
     if (typeof old !== 'number') return old;
     if (c.newpath === '') return E('ENOENT');
     const at = createAt(k, task, c.newdirfd, c.newpath, false, learn);
-    if ('errno' in at) return at;
+    if (isErr(at)) return at;
     if (crossMount(k, old, at.dir.id)) return E('EXDEV');
     const inode = inodeOf(k.s, dentry(k.s, old));
     if (inode.kind === 'dir' || at.dir.proc) return E('EPERM'); // no links to directories, none in procfs
@@ -125,7 +125,7 @@ export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string
     if (c.flags & ~AT_REMOVEDIR) return E('EINVAL');
     if (c.path === '') return E('ENOENT');
     const nd = parentAt(k, task, c.dirfd, c.path, learn);
-    if ('errno' in nd) return nd;
+    if (isErr(nd)) return nd;
     const rmdir = (c.flags & AT_REMOVEDIR) !== 0;
     if (rmdir) {
       if (nd.lastType === LAST_DOTDOT) return E('ENOTEMPTY');
@@ -164,9 +164,9 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
   if (f & (RENAME_NOREPLACE | RENAME_WHITEOUT) && f & RENAME_EXCHANGE) return E('EINVAL');
   // An empty name fails only when its turn comes to be walked (startWalk): old name first.
   const o = parentAt(k, task, c.olddirfd, c.oldpath, learn);
-  if ('errno' in o) return o;
+  if (isErr(o)) return o;
   const n = parentAt(k, task, c.newdirfd, c.newpath, learn);
-  if ('errno' in n) return n;
+  if (isErr(n)) return n;
   const s = k.s;
   const oldDir = o.cur;
   const newDir = n.cur;

@@ -6,7 +6,7 @@
 import type { Kernel } from '../kernel.js';
 import type { Call, Observed, Outcome } from '../calls.js';
 import type { Task } from '../types.js';
-import { E, type Err } from '../errors.js';
+import { E, isErr, type Err } from '../errors.js';
 import { attach, canLookup, create, dentry, inodeOf, kill, kindOf, newInode } from '../namespace.js';
 import { install, newFile, reserveFd } from '../files.js';
 import { LAST_NORM, enterBody, lookupLast, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
@@ -15,7 +15,7 @@ import {
   FASYNC, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW,
   O_PATH, O_PATH_FLAGS, O_TRUNC, PATH_MAX, RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT,
   VALID_OPEN_FLAGS, VALID_RESOLVE_FLAGS, __O_SYNC, __O_TMPFILE,
-} from '../linux.js';
+} from '../../linux/index.js';
 
 type OpenCall = Extract<Call, { sys: 'openat' }>;
 
@@ -146,7 +146,7 @@ export function openat(k: Kernel, task: Task, c: OpenCall, obs: Observed | undef
 
 function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: boolean): Plan {
   const of = buildFlags(c);
-  if ('errno' in of) return of;
+  if (isErr(of)) return of;
   if (c.path.length >= PATH_MAX) return E('ENAMETOOLONG');
   if (c.path === '') return E('ENOENT');
   const fd = reserveFd(k.s, task, replay);
@@ -154,7 +154,7 @@ function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: bo
   const nd = startWalk(k, task, c.dirfd, c.path, {
     follow: of.follow, mustDir: of.mustDir, resolve: c.resolve ?? 0, learn,
   });
-  if ('errno' in nd) return nd;
+  if (isErr(nd)) return nd;
   const walked = walkToLast(nd, c.path);
   if (walked) return walked;
   const s = k.s;
@@ -172,7 +172,7 @@ function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: bo
     target = r;
   } else {
     const r = openLast(nd, of, learn);
-    if ('errno' in r) return r;
+    if (isErr(r)) return r;
     const e = learn ? null : doOpen(nd, of, r.id, r.created);
     if (e) {
       if (r.created) undoCreate(k, r.id);

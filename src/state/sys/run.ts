@@ -11,7 +11,7 @@ import type { Err } from '../errors.js';
 
 /** Who hears about a recorded result the model did not predict (diagnostics, tests). */
 export interface DivergenceSink {
-  onDivergence?: ((modelErrno: string, observed: Observed) => void) | undefined;
+  onDivergence?: ((model: Err, observed: Observed) => void) | undefined;
   /** Told when a success the model cannot explain leaves an object unknown. */
   lifecycle?: ((e: { type: 'unknown'; tid: number; why: string }) => void) | undefined;
   /** Set while `Kernel.predict` asks for the model's answer only: nothing is committed. */
@@ -32,12 +32,12 @@ export function run(
   if (k.predicting) return typeof p === 'function' ? PREDICTED_OK : failure(p);
   if (typeof p !== 'function') {
     if (!obs) return failure(p);
-    k.onDivergence?.(p.errno, obs);
+    k.onDivergence?.(p, obs);
     // The log is the truth: whatever the view said (a name there or not, a directory full or
     // empty) gives way to what the call did.
-    if (p.errno !== 'UNKNOWN') p = plan(true);
+    if (p.unknown === undefined) p = plan(true);
     if (typeof p !== 'function') {
-      k.lifecycle?.({ type: 'unknown', tid: -1, why: `a recorded success the model cannot explain (${p.errno})` });
+      k.lifecycle?.({ type: 'unknown', tid: -1, why: `a recorded success the model cannot explain (${p.errno ?? p.unknown})` });
       return unknown(obs.ret, obs.fds);
     }
   }
@@ -47,8 +47,9 @@ export function run(
 /** A predicted success: the call would succeed; what it would return is not computed. */
 const PREDICTED_OK: Outcome = Object.freeze({ ok: true, ret: 0 });
 
-function failure(p: Err): Outcome {
-  return p.unknown ? { ok: false, errno: p.errno, unknown: p.unknown } : { ok: false, errno: p.errno };
+/** A plan's failure as an outcome. */
+export function failure(p: Err): Outcome {
+  return p.unknown !== undefined ? { ok: false, unknown: p.unknown } : { ok: false, errno: p.errno };
 }
 
 export function ok(ret: number): Outcome {

@@ -6,12 +6,12 @@
 import type { Kernel } from '../kernel.js';
 import type { Observed, Outcome } from '../calls.js';
 import type { Task } from '../types.js';
-import { E } from '../errors.js';
+import { E, unknownErr } from '../errors.js';
 import { canLookup, dentry, isAncestor, pathOf } from '../namespace.js';
 import { closeFd, copyFs, copyTable, dropFs, dropTable, fdEntry, fsOf, tableOf, unshareTable } from '../files.js';
 import { resolvePath } from '../resolve.js';
 import { ok, run } from './run.js';
-import { CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_THREAD } from '../linux.js';
+import { CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_THREAD } from '../../linux/index.js';
 
 export function chdir(k: Kernel, task: Task, c: { path: string; root?: boolean }, obs: Observed | undefined): Outcome {
   return run(k, obs, (learn) => {
@@ -58,7 +58,7 @@ export function umask(k: Kernel, task: Task, c: { mask: number }, obs: Observed 
 export function getcwd(k: Kernel, task: Task, obs: Observed | undefined): Outcome {
   return run(k, obs, () => {
     const fs = fsOf(k.s, task);
-    if (fs.cwd === 0) return { errno: 'UNKNOWN', unknown: `the cwd of task ${task.tid} is unknown` };
+    if (fs.cwd === 0) return unknownErr(`the cwd of task ${task.tid} is unknown`);
     const d = dentry(k.s, fs.cwd);
     if (d.dead) return E('ENOENT');
     let path = pathOf(k.s, fs.cwd);

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { varsFromArgs } from '../../../src/dsl/index.js';
 import { allRights, bit } from '../../../src/rules/rights.js';
-import { O_CREAT, O_EXCL, O_TRUNC } from '../../../src/state/linux.js';
+import { O_CREAT, O_EXCL, O_TRUNC } from '../../../src/linux/index.js';
 import { HEADER, compile, errors, where } from './helpers.js';
 
 function ok(text: string, opts: Parameters<typeof compile>[1] = {}) {

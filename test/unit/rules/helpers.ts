@@ -1,4 +1,5 @@
 /** Small builders for rules-matcher tests. */
+import type { Errno } from '../../../src/linux/index.js';
 import type { IrPolicy, IrRule, RuleWhen } from '../../../src/rules/ir.js';
 import { bit, type Right } from '../../../src/rules/rights.js';
 
@@ -10,7 +11,7 @@ export interface RuleSpec {
   tier?: number;
   patterns: string[];
   except?: string[];
-  errno?: string;
+  errno?: Errno;
   when?: RuleWhen;
 }
 

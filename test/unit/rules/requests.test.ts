@@ -11,7 +11,7 @@ import { bit, rightsIn } from '../../../src/rules/rights.js';
 import {
   AT_REMOVEDIR, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY,
   RENAME_EXCHANGE, RENAME_NOREPLACE,
-} from '../../../src/state/linux.js';
+} from '../../../src/linux/index.js';
 
 function world(): Kernel {
   const k = new Kernel();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../../src/state/kernel.js';
 import { decodeCall } from '../../../src/strace/decode.js';
 import { parseArgs } from '../../../src/strace/args.js';
-import { F_GETFD, F_GETFL, FIOCLEX, FIONBIO, FIONCLEX, O_NONBLOCK, O_RDONLY } from '../../../src/state/linux.js';
+import { F_GETFD, F_GETFL, FIOCLEX, FIONBIO, FIONCLEX, O_NONBLOCK, O_RDONLY } from '../../../src/linux/index.js';
 
 describe('fd ioctls and the fd limit', () => {
   it('FIONBIO sets and clears O_NONBLOCK by its value; FIOCLEX/FIONCLEX toggle close-on-exec', () => {

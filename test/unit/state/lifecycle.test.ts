@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../../src/state/kernel.js';
 import { watchLifecycle } from '../../../src/state/lifecycle.js';
 import { applyWithPatches, freezeState, snapshot } from '../../../src/state/snapshot.js';
-import { CLONE_FILES, CLONE_FS, CLONE_THREAD, CLONE_VM, O_CLOEXEC, O_CREAT, O_WRONLY } from '../../../src/state/linux.js';
+import { CLONE_FILES, CLONE_FS, CLONE_THREAD, CLONE_VM, O_CLOEXEC, O_CREAT, O_WRONLY } from '../../../src/linux/index.js';
 
 describe('sandbox lifecycle statechart', () => {
   it('follows spawn, clone, exec and exit, and stays enforcing while everything is known', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseArgPieces, parseArgs, parseFlags, type Arg } from '../../../src/strace/args.js';
-import { AT_FLAGS, CLONE_FLAGS, O_FLAGS, SIGNALS } from '../../../src/strace/constants.js';
+import { AT_FLAGS, CLONE_FLAGS, O_FLAGS, SIGNALS } from '../../../src/linux/index.js';
 import { decodeEscapes, escapeBytes } from '../../../src/strace/escapes.js';
 import { parseStraceLine } from '../../../src/strace/line.js';
 import { stripAnnotations } from '../../../src/strace/annotations.js';

@@ -7,11 +7,11 @@ import { Kernel } from '../../../src/state/kernel.js';
 import type { View } from '../../../src/state/view.js';
 import { decodeWali } from '../../../src/wali/decode.js';
 import { toU32, type GuestMemory, type GuestWord } from '../../../src/wali/memory.js';
-import { ERRNO } from '../../../src/state/linux.js';
+import { ERRNO, type Errno } from '../../../src/linux/index.js';
 import type { Imports } from '../../../src/wali/wasm.js';
 import type { Engine } from '../../../src/rules/judge.js';
 import { resolveObject } from '../../../src/state/inspect.js';
-import { O_CREAT, O_EXCL, O_NOFOLLOW } from '../../../src/state/linux.js';
+import { O_CREAT, O_EXCL, O_NOFOLLOW } from '../../../src/linux/index.js';
 import { allRights } from '../../../src/rules/rights.js';
 
 export interface HostCall {
@@ -20,7 +20,7 @@ export interface HostCall {
   ret: bigint;
 }
 
-const neg = (errno: string): bigint => BigInt(-(ERRNO[errno] ?? 1));
+const neg = (errno: Errno): bigint => BigInt(-ERRNO[errno]);
 
 export class ModelHost {
   readonly kernel: Kernel;
@@ -63,7 +63,7 @@ export class ModelHost {
       case 'pass': return 0n;
       case 'fd': {
         const out = this.kernel.syscall(1, { sys: 'usefd', name, fd: d.fd });
-        return out.ok ? 0n : neg(out.errno);
+        return out.ok ? 0n : neg(out.errno ?? 'EIO');
       }
       default: {
         const c = d.call;
@@ -72,7 +72,7 @@ export class ModelHost {
           ? resolveObject(this.kernel, task, c.dirfd, c.path, { follow: !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL), steps: false })
           : undefined;
         const out = this.kernel.syscall(1, c);
-        if (!out.ok) return neg(out.errno === 'UNKNOWN' ? 'EIO' : out.errno);
+        if (!out.ok) return neg(out.errno ?? 'EIO');
         if (d.after && out.fds && out.fds.length === 2) {
           // pipe/socketpair: the two fds go to the guest's int[2].
           const ptr = toU32(name === 'socketpair' ? args[3] ?? -1 : args[0] ?? -1);

@@ -1,15 +1,17 @@
 /**
- * x86-64 Linux constants under the names strace prints, for `parseFlags`.
+ * x86-64 Linux constants under their symbolic names (as strace prints them and as policy tests
+ * write them), for parsing flag sets.
  * Values from the kernel UAPI headers (asm-generic/fcntl.h, linux/fcntl.h,
  * linux/sched.h, linux/openat2.h, linux/close_range.h, linux/net.h,
  * linux/socket.h, linux/eventfd.h, linux/memfd.h, linux/timerfd.h,
  * asm/signal.h); x86-64 uses the generic fcntl values.
  */
-import type { FlagTable } from './args.js';
+/** Symbolic name → value. */
+export type FlagTable = Readonly<Record<string, number>>;
 
 const table = (t: Record<string, number>): FlagTable => Object.freeze(t);
 
-export const AT_FDCWD = -100;
+
 
 /** open/openat/fcntl(F_SETFL) flags; access modes are the low two bits. */
 export const O_FLAGS = table({

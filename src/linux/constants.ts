@@ -1,7 +1,8 @@
 /**
- * x86-64 Linux constants the model needs, with the errno table.
- * Values are from the kernel's uapi headers (asm-generic/fcntl.h, linux/fcntl.h,
- * linux/sched.h, linux/openat2.h, asm-generic/errno-base.h, asm-generic/errno.h).
+ * x86-64 Linux constants, as numbers. Values are from the kernel's uapi headers
+ * (asm-generic/fcntl.h, linux/fcntl.h, linux/sched.h, linux/openat2.h, asm-generic/mman-common.h,
+ * asm-generic/ioctls.h, linux/socket.h, asm/signal.h). This folder is the one leaf every layer
+ * imports its Linux vocabulary from.
  */
 
 export const AT_FDCWD = -100;
@@ -99,24 +100,17 @@ export const NAME_MAX = 255;
 export const MAXSYMLINKS = 40;
 export const NR_OPEN = 1024 * 1024;
 
-export const ERRNO: Readonly<Record<string, number>> = {
-  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, ENOEXEC: 8, EBADF: 9,
-  ECHILD: 10, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, ENOTBLK: 15, EBUSY: 16, EEXIST: 17,
-  EXDEV: 18, ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENFILE: 23, EMFILE: 24, ENOTTY: 25,
-  ETXTBSY: 26, EFBIG: 27, ENOSPC: 28, ESPIPE: 29, EROFS: 30, EMLINK: 31, EPIPE: 32, EDOM: 33,
-  ERANGE: 34, EDEADLK: 35, ENAMETOOLONG: 36, ENOLCK: 37, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40,
-  ENOMSG: 42, EIDRM: 43, ENODATA: 61, ETIME: 62, EOVERFLOW: 75, EBADFD: 77, EILSEQ: 84,
-  ENOTSOCK: 88, EDESTADDRREQ: 89, EMSGSIZE: 90, EPROTOTYPE: 91, ENOPROTOOPT: 92,
-  EPROTONOSUPPORT: 93, ESOCKTNOSUPPORT: 94, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98,
-  EADDRNOTAVAIL: 99, ENETUNREACH: 101, ECONNABORTED: 103, ECONNRESET: 104, ENOBUFS: 105,
-  EISCONN: 106, ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111, EALREADY: 114,
-  EINPROGRESS: 115, ESTALE: 116, EDQUOT: 122, ECANCELED: 125, EOWNERDEAD: 130,
-  ERESTARTSYS: 512, ERESTARTNOINTR: 513, ERESTARTNOHAND: 514, ENOIOCTLCMD: 515,
-  ERESTART_RESTARTBLOCK: 516,
-};
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_SHARED_VALIDATE = 0x03;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const PROT_EXEC = 0x4;
 
-const ERRNO_NAME = new Map<number, string>(Object.entries(ERRNO).map(([k, v]) => [v, k]));
-/** The symbolic name of an errno number (`2` → `ENOENT`), or `E<n>` when unnamed. */
-export function errnoName(n: number): string {
-  return ERRNO_NAME.get(n) ?? `E${n}`;
-}
+export const SIGKILL = 9;
+export const SIGSTOP = 19;
+export const SIGCHLD = 17;
+
+export const RLIMIT_NOFILE = 7;
