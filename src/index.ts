@@ -63,7 +63,7 @@ export type { RuleWhen } from './rules/ir.js';
 export type { CheckVerdict } from './rules/judge.js';
 export type { SingleResult } from './rules/single.js';
 export type { Err } from './state/errors.js';
-export type { RememberedResolution, ResolvedObject } from './state/inspect.js';
+export type { ResolvedObject } from './state/inspect.js';
 export type { LifecycleContext, TaskLife } from './state/lifecycle.js';
 export type { ResolveEnv } from './state/resolve.js';
 export type { FdSnapshot } from './state/snapshot.js';

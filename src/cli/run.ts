@@ -10,23 +10,22 @@ import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { bit, rightsIn } from '../rules/rights.js';
 import { ENV_GUEST_DIR, HostSetupError, runWali, WaliTrap } from '../host/index.js';
-import { wrap, type DecisionEvent } from '../wali/interposer.js';
+import type { DecisionEvent } from '../enforce/decisions.js';
 import { WA, WaliModuleError } from '../wali/wasm.js';
 import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { parseOptions, one, UsageError } from './options.js';
 
 export const RUN_USAGE = `usage: fdwarden run --policy POLICY [--var NAME=VALUE]... [--dir HOST=GUEST]... [--cwd GUEST_DIR]
-                    [--env NAME=VALUE]... [--audit | --quiet] [--unknown-syscalls deny|allow] PROGRAM.wasm [ARGS...]
+                    [--env NAME=VALUE]... [--audit | --quiet] PROGRAM.wasm [ARGS...]
   --dir HOST=GUEST   the guest sees host directory HOST at GUEST (repeatable; default: the current
                      directory at its own path). Nothing outside the mounts exists for the guest.
   --cwd GUEST_DIR    the guest's start directory (default: the first mount's guest path)
   --audit            log every decision to stderr (default: denials only; --quiet: nothing)
-  --unknown-syscalls SYS_* names the WALI spec does not implement: deny with ENOSYS (default) or judge them
 The exit code is the program's.`;
 
 const SPEC = {
   policy: { value: true }, var: { value: true, repeat: true }, dir: { value: true, repeat: true }, cwd: { value: true },
-  env: { value: true, repeat: true }, audit: {}, quiet: {}, 'unknown-syscalls': { value: true }, help: {},
+  env: { value: true, repeat: true }, audit: {}, quiet: {}, help: {},
 } as const;
 
 /** Splits fdwarden's own options from PROGRAM and its arguments (which may look like options). */
@@ -92,8 +91,6 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (!program) throw new UsageError(`needs a PROGRAM.wasm\n${RUN_USAGE}`);
   const policyFile = one(p, 'policy');
   if (!policyFile) throw new UsageError('needs a policy file (--policy POLICY)');
-  const unknownSyscalls = one(p, 'unknown-syscalls') ?? 'deny';
-  if (unknownSyscalls !== 'deny' && unknownSyscalls !== 'allow') throw new UsageError(`--unknown-syscalls is deny or allow, not '${unknownSyscalls}'`);
   const loaded: LoadedPolicy = loadPolicy(policyFile, parseVars(p.options.get('var')));
   if (loaded.report) process.stderr.write(loaded.report.endsWith('\n') ? loaded.report : loaded.report + '\n');
   if (!loaded.compiled.ok) return 1;
@@ -134,14 +131,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     env,
     dirs,
     ...(cwd !== undefined ? { cwd } : {}),
-    wrap: (imports, host) => {
-      // The host keeps the guest's fd table in its own model: the interposer judges on it.
-      const w = wrap(imports, {
-        policy: engine, sharedModel: { kernel: host.kernel, tid: host.tid }, unknownSyscalls,
-        ...(quiet ? {} : { onDecision, decisions: audit ? 'all' as const : 'denials' as const }),
-      });
-      return { imports: w, attach: (i) => w.attach(i) };
-    },
+    // The host decides every call with the policy itself: what it runs is what was judged.
+    policy: engine,
+    ...(quiet ? {} : { onDecision, decisions: audit ? 'all' as const : 'denials' as const }),
   });
   try {
     return await running;

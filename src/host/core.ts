@@ -1,23 +1,24 @@
 /**
- * What every syscall group shares: the model (THE guest fd table, cwd and namespace), the
- * mounts, the host side of open descriptions, and guest memory. Path helpers resolve through
- * the model only; the host's own path walk is never asked to follow anything.
- *
- * TOCTOU limit: the model checks a path and then Node uses the mapped host path. Another host
- * process can swap a directory on that path for a symlink in between; only the last component
- * is opened with O_NOFOLLOW, so such a swap of an intermediate directory is followed by the
- * host kernel. The guest itself cannot do this (every change it makes goes through the model).
+ * What every syscall group shares: the model (THE guest fd table, cwd and namespace) behind its
+ * enforcer, the mounts and the anchored host operations, the host side of open descriptions,
+ * and guest memory. A group never resolves a path itself: it runs the call the enforcer judged,
+ * on the objects the model resolved (`Entry`), anchored as src/host/anchors.ts describes.
  */
-import type { Kernel } from '../state/kernel.js';
-import type { Call, Observed, Outcome } from '../state/calls.js';
+import type { Kernel, NodeInfo } from '../state/kernel.js';
+import type { Observed } from '../state/calls.js';
 import type { OpenFile, Task } from '../state/types.js';
 import { fdEntry } from '../state/files.js';
-import { resolveObject, type ResolvedObject } from '../state/inspect.js';
+import type { Enforcer, Entry } from '../enforce/enforcer.js';
+import type { ResolvedObject } from '../state/inspect.js';
+import { errnoOfNumber, type Errno } from '../linux/index.js';
 import type { GuestMemory } from '../wali/memory.js';
 import type { WasmMemoryObject } from '../wali/wasm.js';
 import { HostFiles, type HostFile } from './fdmap.js';
-import type { Mounts } from './mounts.js';
+import type { HostMounts } from './mounts.js';
+import type { Sys } from './native/sys.js';
+import { SYNTHETIC, type Anchor, type Anchors } from './anchors.js';
 import { neg, type Result } from './errno.js';
+import { identOfStat } from './stat.js';
 
 /** A guest fd as the model and the host see it. */
 export interface OpenFd {
@@ -27,11 +28,13 @@ export interface OpenFd {
   readonly host: HostFile | undefined;
 }
 
-/** Where a resolved object is on the host. */
-export type HostTarget =
-  | { readonly at: 'path'; readonly path: string; readonly guest: string }
-  | { readonly at: 'fd'; readonly host: HostFile }
-  | { readonly at: 'synthetic'; readonly guest: string };
+/**
+ * Where an existing object is on the host: one name relative to a host directory fd (`name`
+ * '' means the fd itself, with AT_EMPTY_PATH), a synthetic directory, or -errno.
+ */
+export type HostObject = { readonly fd: number; readonly name: string; release(): void } | typeof SYNTHETIC | number;
+
+const KEEP = (): void => undefined;
 
 /** The state shared by the syscall groups of one NodeWaliHost. */
 export class HostCore {
@@ -39,27 +42,32 @@ export class HostCore {
   mem: GuestMemory | undefined;
   memory: WasmMemoryObject | undefined;
 
-  constructor(readonly kernel: Kernel, readonly tid: number, readonly mounts: Mounts) {}
+  constructor(
+    readonly kernel: Kernel,
+    readonly enforcer: Enforcer,
+    readonly tid: number,
+    readonly sys: Sys,
+    readonly mounts: HostMounts,
+    readonly anchors: Anchors,
+  ) {}
 
   get task(): Task {
     return this.kernel.task(this.tid)!;
   }
 
-  /** Applies a call to the model; without `observed` the model decides the result. */
-  model(call: Call, observed?: Observed): Outcome {
-    return this.kernel.syscall(this.tid, call, observed);
-  }
-
-  /** `-errno` of a failed model outcome, or its return value. */
-  outcome(o: Outcome): number {
-    return o.ok ? o.ret : neg(o.errno ?? 'EIO');
-  }
-
-  /** A NUL-terminated guest path (EFAULT, ENAMETOOLONG). */
-  readPath(ptr: number): Result<string> {
-    const m = this.mem;
-    if (!m) return { errno: 'EFAULT' };
-    return m.readCString(ptr);
+  /**
+   * The model follows what a judged call did: the host's result (a value or -errno), or the
+   * model's own answer when `ret` is omitted (calls the model decides alone: close, dup ...).
+   * Returns what the guest gets.
+   */
+  exit(e: Entry | undefined, ret?: number, fds?: number[]): number {
+    // An fd call the fast path ran (the fd's grant covered it): nothing for the model to follow.
+    if (!e) return ret ?? neg('EINVAL');
+    let observed: Observed | undefined;
+    if (ret !== undefined) observed = ret < 0 ? { ok: false, errno: errnoOfNumber(-ret) ?? 'EIO' } : fds ? { ok: true, ret, fds } : { ok: true, ret };
+    const out = this.enforcer.exit(e, observed);
+    if (ret !== undefined) return ret;
+    return out.ok ? out.ret : neg(out.errno ?? 'EIO');
   }
 
   /** The open fd, or EBADF (negative and unknown numbers included). */
@@ -77,46 +85,64 @@ export class HostCore {
     return e === undefined || e === 'unknown' ? undefined : e.file;
   }
 
-  /** Closes the Node fd of a description the model no longer has. */
+  /** Closes the host fd of a description the model no longer has. */
   releaseIfGone(fileId: number | undefined): void {
     this.files.releaseIfGone(fileId, (id) => this.kernel.s.files.has(id));
   }
 
-  /** dirfd + path through the model; a resolution failure is Linux's errno. */
-  resolve(dirfd: number, path: string, follow: boolean, emptyPath = false): Result<ResolvedObject> {
-    const r = resolveObject(this.kernel, this.task, dirfd, path, { follow, emptyPath, steps: false });
-    if (r.errno !== undefined) return { errno: r.errno };
-    if (r.unknown !== undefined) return { errno: 'EIO' }; // never happens: the host model knows every fd
-    return r;
+  node(id: number): NodeInfo | undefined {
+    return this.kernel.node(id);
+  }
+
+  /** The host directory behind a directory dentry (see Anchors.dir). */
+  dir(id: number): Anchor | typeof SYNTHETIC | number {
+    return this.anchors.dir(id);
   }
 
   /**
-   * Where an existing resolved object lives on the host: its mapped path, or (when the model
-   * shows it deleted, as for `fstatat(fd, "", AT_EMPTY_PATH)` on an unlinked file) an open
-   * description of the same dentry. ENOENT when neither exists.
+   * Where an existing object is: its name in its parent's anchored directory; a mount root is
+   * its own anchor (''); a removed object is reached through a description open on it.
    */
-  target(r: ResolvedObject): Result<HostTarget> {
-    const d = r.dentry !== undefined ? this.kernel.s.dentries.get(r.dentry) : undefined;
-    if (r.anonymous || d?.dead || r.path === undefined) {
-      const id = r.dentry;
-      const host = this.files.find((fid) => this.kernel.s.files.get(fid)?.dentry === id);
-      return host ? { at: 'fd', host } : { errno: 'ENOENT' };
+  object(id: number): HostObject {
+    if (this.mounts.at(id)) {
+      const a = this.anchors.dir(id);
+      return typeof a === 'object' ? { fd: a.fd, name: '', release: () => a.release() } : a;
     }
-    const hostPath = this.mounts.toHost(r.path);
-    if (hostPath === null) return this.mounts.isSynthetic(r.path) ? { at: 'synthetic', guest: r.path } : { errno: 'ENOENT' };
-    return { at: 'path', path: hostPath, guest: r.path };
+    const n = this.kernel.node(id);
+    if (!n || n.root) return SYNTHETIC;
+    if (n.dead || n.anonymous) {
+      const host = this.files.find((fid, f) => f.nodeFd >= 0 && this.kernel.s.files.get(fid)?.dentry === id);
+      return host ? { fd: host.nodeFd, name: '', release: KEEP } : -2;
+    }
+    const p = this.anchors.dir(n.parent);
+    if (typeof p !== 'object') return p;
+    return { fd: p.fd, name: n.name, release: () => p.release() };
   }
 
-  /** The guest path of the directory a name to be created (or removed) goes in. */
-  static parentOf(guest: string): string {
-    const i = guest.lastIndexOf('/');
-    return i <= 0 ? '/' : guest.slice(0, i);
+  /** Where a resolved object is (existing) or would be made (a new name): its directory's anchor and name. */
+  place(o: ResolvedObject): HostObject {
+    if (o.exists && o.dentry !== undefined) return this.object(o.dentry);
+    if (o.parent === undefined || o.name === undefined) return -2;
+    const p = this.anchors.dir(o.parent);
+    if (typeof p !== 'object') return p;
+    return { fd: p.fd, name: o.name, release: () => p.release() };
   }
 
-  /** True when creating or removing names in the parent of `guest` needs a writable mount. */
-  readOnlyParent(guest: string): boolean {
-    return this.mounts.toHost(HostCore.parentOf(guest)) === null;
+  /** `dev:ino` of the object at a place, never following it (undefined when it cannot be read). */
+  identAt(at: { fd: number; name: string }): string | undefined {
+    const st = new Uint8Array(144);
+    return this.sys.fstatat(at.fd, at.name, st, at.name === '' ? 0x1000 : 0x100) === 0 ? identOfStat(st) : undefined;
   }
+}
+
+/** An implementation of one SYS_* call: the judged entry (undefined for a process-local call) and the raw arguments. */
+export type SyscallImpl = (e: Entry | undefined, ...a: unknown[]) => number;
+
+/** Implementations that need no entry (process-local calls, or fd calls that only use the fd table). */
+export function plainCalls(calls: Record<string, (...a: unknown[]) => number>): Record<string, SyscallImpl> {
+  const out: Record<string, SyscallImpl> = {};
+  for (const [name, f] of Object.entries(calls)) out[name] = (_e, ...a) => f(...a);
+  return out;
 }
 
 /** True when a guest path names its last component with a trailing slash. */
@@ -124,8 +150,4 @@ export function hasTrailingSlash(path: string): boolean {
   return path.length > 1 && path.endsWith('/') && path.replace(/\/+$/, '') !== '';
 }
 
-/** The last component of a path, trailing slashes ignored ('' for "/"). */
-export function lastComponent(path: string): string {
-  const p = path.replace(/\/+$/, '');
-  return p.slice(p.lastIndexOf('/') + 1);
-}
+export type { Errno };

@@ -5,12 +5,13 @@
  * and dup'ed fds must share it) and a directory's listing position.
  */
 import { closeSync, readFileSync } from 'node:fs';
+import type { DirEntry } from './listing.js';
 
 /** How reads and writes reach the host. */
 export type HostKind =
   /** Regular files, block and seekable character devices: positional I/O at our own offset. */
   | 'seekable'
-  /** A directory: reads fail EISDIR, getdents64 lists it by path. */
+  /** A directory: reads fail EISDIR, getdents64 lists it through its fd. */
   | 'dir'
   /** Pipes, sockets, terminals, inherited stdio: plain read/write, lseek is ESPIPE. */
   | 'stream'
@@ -32,13 +33,6 @@ export function fdinfo(nodeFd: number): { pos: number; flags: number } | undefin
   } catch {
     return undefined;
   }
-}
-
-/** One entry of a directory listing as getdents64 returns it. */
-export interface DirEntry {
-  name: Buffer;
-  ino: bigint;
-  type: number;
 }
 
 export interface HostFile {

@@ -1,22 +1,35 @@
 /**
  * NodeWaliHost: runs a single-threaded WALI guest on Node with the model (src/state) as its
- * kernel state. Guest fds are the model's fd table; every path is resolved by the model inside
- * the guest namespace (the mounts) and only then mapped to a host path.
+ * kernel state and a policy deciding every call (src/enforce). Each SYS_* import is one turn of
+ * the enforcement loop: decode (the one decoding every adapter shares) → the enforcer resolves
+ * and judges → the host runs exactly what was judged, anchored on the model's objects
+ * (anchors.ts) → the model follows the real result. Guest fds are the model's fd table.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kernel } from '../state/kernel.js';
 import type { View } from '../state/view.js';
-import { GuestMemory } from '../wali/memory.js';
+import { GuestMemory, type GuestWord } from '../wali/memory.js';
 import { WA, WaliModuleError, type ImportValue, type Imports, type WasmInstance, type WasmMemoryObject, type WasmModule } from '../wali/wasm.js';
 import { WALI_MODULE, WALI_SYSCALL_PREFIX } from '../wali/table.js';
-import { HostCore } from './core.js';
-import { Mounts, toByteString, type MountSpec } from './mounts.js';
-import { auxCalls, WaliTrap } from './aux.js';
-import { kindOf, openCalls } from './sys-open.js';
-import { fdinfo } from './fdmap.js';
+import { decodeWali } from '../wali/decode.js';
+import { engineFor } from '../rules/engine.js';
+import type { Engine } from '../rules/judge.js';
+import type { IrPolicy } from '../rules/ir.js';
+import { FD_RIGHTS, fdCallRights, grantCovers } from '../rules/requests.js';
+import { Enforcer } from '../enforce/enforcer.js';
+import { grantInherited } from '../enforce/grants.js';
+import { entryDecision, plainDecision, type DecisionEvent } from '../enforce/decisions.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../linux/index.js';
+import { HostCore, plainCalls, type SyscallImpl } from './core.js';
+import { HostMounts, toByteString, type MountSpec } from './mounts.js';
+import { Anchors, STALE } from './anchors.js';
+import { namespaceView } from './view.js';
+import { loadSys, type Sys } from './native/sys.js';
+import { auxCalls, WaliTrap } from './aux.js';
+import { openCalls } from './sys-open.js';
+import { fdinfo } from './fdmap.js';
 import { fdCalls } from './sys-fds.js';
 import { ioCalls } from './sys-io.js';
 import { direntCalls } from './sys-dirents.js';
@@ -25,6 +38,8 @@ import { metaCalls } from './sys-meta.js';
 import { memCalls, PageMap } from './mem.js';
 import { processCalls, WaliExit } from './sys-process.js';
 import { HostSetupError, neg, negOf } from './errno.js';
+import { kindOfStat } from './stat.js';
+import { isatty } from 'node:tty';
 
 export interface HostOptions {
   /** argv; argv[0] is the program name. */
@@ -37,6 +52,12 @@ export interface HostOptions {
   cwd?: string;
   /** Host fds behind guest fds 0, 1, 2 (default [0, 1, 2]). */
   stdio?: [number, number, number];
+  /** The policy every call is decided by (a compiled engine or a lowered policy); default: allow everything. */
+  policy?: Engine | IrPolicy;
+  /** Hears decisions (an audit log). Unset costs nothing. */
+  onDecision?: (e: DecisionEvent) => void;
+  /** Which decisions onDecision hears: `all` (default) or only `denials`. */
+  decisions?: 'all' | 'denials';
   /** Hears every syscall import: its name, arguments and result (debugging). */
   trace?: (name: string, args: readonly unknown[], ret: bigint) => void;
 }
@@ -44,14 +65,17 @@ export interface HostOptions {
 /** Where the env file is mounted when the guest has an environment. */
 export const ENV_GUEST_DIR = '/.wali';
 
-type Impl = (...a: unknown[]) => number | void;
+/** How many times a call is decided again when the disk changed under the model (then ESTALE). */
+const RETRIES = 3;
+
+const ALLOW_ALL: IrPolicy = { abi: 1, default: { effect: 'allow', errno: 'EACCES' }, unknown: { effect: 'deny', errno: 'EACCES' }, rules: [] };
 
 /**
  * A WALI host for one guest process (task tid 1 in `kernel`).
  *
  * @example
  * ```ts
- * const host = new NodeWaliHost({ args: ['lua', '-e', 'print(1)'], dirs: [{ host: '/tmp/w', guest: '/work' }] });
+ * const host = new NodeWaliHost({ args: ['lua', '-e', 'print(1)'], dirs: [{ host: '/tmp/w', guest: '/work' }], policy });
  * const module = await WA.compile(bytes);
  * const instance = await WA.instantiate(module, host.getImportObject(module));
  * const status = host.start(instance); // 0
@@ -61,57 +85,80 @@ type Impl = (...a: unknown[]) => number | void;
 export class NodeWaliHost {
   readonly kernel: Kernel;
   readonly view: View;
+  readonly enforcer: Enforcer;
   readonly tid = 1;
   private readonly core: HostCore;
-  private readonly impls = new Map<string, Impl>();
-  private readonly aux: Record<string, Impl>;
-  private readonly trace: HostOptions['trace'];
+  private readonly sys: Sys;
+  private readonly mounts: HostMounts;
+  private readonly impls = new Map<string, SyscallImpl>();
+  private readonly aux: Record<string, (...a: unknown[]) => number | void>;
+  private readonly opts: HostOptions;
+  private readonly hearAllowed: boolean;
   private envDir: string | undefined;
 
   constructor(opts: HostOptions) {
-    const specs = [...opts.dirs];
-    let envFile: string | undefined;
-    const env = Object.entries(opts.env ?? {});
-    if (env.length > 0) {
-      for (const [k, v] of env) {
-        if (k === '' || k.includes('=') || k.includes('\n') || v.includes('\n')) throw new HostSetupError(`environment entry cannot be passed to a WALI guest: ${JSON.stringify(k)}`);
-      }
-      this.envDir = mkdtempSync(join(tmpdir(), 'fdwarden-wali-env-'));
-      writeFileSync(join(this.envDir, 'env'), env.map(([k, v]) => `${k}=${v}\n`).join(''));
-      specs.push({ host: this.envDir, guest: ENV_GUEST_DIR });
-      envFile = `${ENV_GUEST_DIR}/env`;
+    this.opts = opts;
+    this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
+    try {
+      this.sys = loadSys();
+    } catch (e) {
+      throw new HostSetupError((e as Error).message);
     }
-    const mounts = new Mounts(specs);
-    this.view = mounts.view();
+    const specs: MountSpec[] = [...opts.dirs];
+    const envFile = this.writeEnv(opts.env, specs);
+    this.mounts = new HostMounts(specs, this.sys);
+    const late: { kernel?: Kernel; anchors?: Anchors } = {};
+    this.view = namespaceView(this.sys, this.mounts, late);
     // The guest namespace has only its mounts: no synthetic /proc.
     this.kernel = new Kernel({ view: this.view, procfs: false });
+    late.kernel = this.kernel;
+    const anchors = new Anchors(this.sys, this.kernel, this.mounts);
+    late.anchors = anchors;
     this.kernel.spawn({ tid: this.tid, cwd: '/', fds: [] });
-    this.core = new HostCore(this.kernel, this.tid, mounts);
+    this.mounts.attach(this.kernel);
+    const root = this.kernel.learnDir('/');
+    // `/` and the ancestors of mount points are synthetic: read-only.
+    if (!this.mounts.at(root)) this.kernel.markReadonly(root);
+    const policy = opts.policy ?? ALLOW_ALL;
+    const engine = 'decide' in policy ? policy : engineFor(policy);
+    this.enforcer = new Enforcer(this.kernel, engine, { veil: true });
+    this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, anchors);
     const cwd = toByteString(opts.cwd ?? opts.dirs[0]?.guest ?? '/');
-    const moved = this.core.model({ sys: 'chdir', path: cwd });
-    if (!moved.ok) throw new HostSetupError(`guest cwd ${opts.cwd ?? cwd}: ${moved.errno}`);
+    const moved = this.kernel.syscall(this.tid, { sys: 'chdir', path: cwd });
+    if (!moved.ok) throw new HostSetupError(`guest cwd ${opts.cwd ?? cwd}: ${moved.errno ?? moved.unknown}`);
     this.installStdio(opts.stdio ?? [0, 1, 2]);
-    this.trace = opts.trace;
+    grantInherited(this.kernel, engine, this.kernel.task(this.tid)!);
     const pages = new PageMap(this.core);
-    const groups = [openCalls, fdCalls, ioCalls, direntCalls, nameCalls, metaCalls, processCalls];
-    for (const g of groups) for (const [name, fn] of Object.entries(g(this.core))) this.impls.set(name, fn);
-    for (const [name, fn] of Object.entries(memCalls(this.core, pages))) this.impls.set(name, fn);
+    const groups = [openCalls(this.core), fdCalls(this.core), direntCalls(this.core), nameCalls(this.core), metaCalls(this.core), processCalls(this.core)];
+    for (const g of groups) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn as SyscallImpl);
+    for (const [name, fn] of Object.entries(plainCalls(ioCalls(this.core)))) this.impls.set(name, fn);
+    for (const [name, fn] of Object.entries(plainCalls(memCalls(this.core, pages)))) this.impls.set(name, fn);
     this.aux = auxCalls(this.core, { args: opts.args.map(toByteString), envFile });
   }
 
+  /** The env file WALI's libc reads at start, in a directory of its own mounted at ENV_GUEST_DIR. */
+  private writeEnv(env: Record<string, string> | undefined, specs: MountSpec[]): string | undefined {
+    const entries = Object.entries(env ?? {});
+    if (entries.length === 0) return undefined;
+    for (const [k, v] of entries) {
+      if (k === '' || k.includes('=') || k.includes('\n') || v.includes('\n')) throw new HostSetupError(`environment entry cannot be passed to a WALI guest: ${JSON.stringify(k)}`);
+    }
+    this.envDir = mkdtempSync(join(tmpdir(), 'fdwarden-wali-env-'));
+    writeFileSync(join(this.envDir, 'env'), entries.map(([k, v]) => `${k}=${v}\n`).join(''));
+    specs.push({ host: this.envDir, guest: ENV_GUEST_DIR, internal: true });
+    return `${ENV_GUEST_DIR}/env`;
+  }
+
   private installStdio(stdio: [number, number, number]): void {
+    const st = new Uint8Array(144);
     stdio.forEach((hostFd, fd) => {
-      this.core.model({ sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
+      this.kernel.syscall(this.tid, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
       const id = this.core.fileIdAt(fd);
       if (id === undefined) return;
       // A file or device behind stdio (`< in`, `> out`) has positions (pread works) and its own
       // status flags (F_GETFL, the access mode); O_NONBLOCK may be Node's doing, not the guest's.
-      let positional = false;
-      try {
-        positional = kindOf(hostFd, 0) === 'seekable';
-      } catch {
-        positional = false;
-      }
+      const kind = this.sys.fstatat(hostFd, '', st, 0x1000) === 0 ? kindOfStat(st) : 'unknown';
+      const positional = kind === 'reg' || kind === 'blk' || (kind === 'chr' && !isatty(hostFd));
       const info = fdinfo(hostFd);
       const file = this.kernel.s.files.get(id);
       if (info && file) file.flags = info.flags & ~(O_CLOEXEC | O_NONBLOCK);
@@ -140,7 +187,8 @@ export class NodeWaliHost {
           throw new WaliTrap(`unresolved import ${d.module}.${d.name} was called`);
         };
       } else if (d.name.startsWith(WALI_SYSCALL_PREFIX)) {
-        wali[d.name] = this.syscall(d.name, this.impls.get(d.name.slice(WALI_SYSCALL_PREFIX.length)));
+        const name = d.name.slice(WALI_SYSCALL_PREFIX.length);
+        wali[d.name] = this.syscall(name, this.impls.get(name));
       } else {
         const fn = this.aux[d.name];
         wali[d.name] = fn ?? (() => 0);
@@ -150,22 +198,63 @@ export class NodeWaliHost {
   }
 
   /** A SYS_* import: BigInt results, and nothing but exit escapes as an exception. */
-  private syscall(name: string, impl: Impl | undefined): (...a: unknown[]) => bigint {
-    const enosys = BigInt(neg('ENOSYS'));
+  private syscall(name: string, impl: SyscallImpl | undefined): (...a: unknown[]) => bigint {
+    const fast = FD_RIGHTS[name] !== undefined && impl !== undefined && !this.hearAllowed ? this.fdFast(name, impl) : undefined;
     return (...args: unknown[]): bigint => {
-      let ret: bigint;
-      if (!impl) ret = enosys;
-      else {
-        try {
-          ret = BigInt((impl(...args) as number | undefined) ?? 0);
-        } catch (e) {
-          if (e instanceof WaliExit || e instanceof WaliTrap) throw e;
-          ret = BigInt(negOf(e));
-        }
+      let ret: number;
+      try {
+        ret = fast?.(args) ?? this.dispatch(name, impl, args as GuestWord[]);
+      } catch (e) {
+        if (e instanceof WaliExit || e instanceof WaliTrap) throw e;
+        ret = negOf(e);
       }
-      this.trace?.(name, args, ret);
-      return ret;
+      this.opts.trace?.(name, args, BigInt(ret));
+      return BigInt(ret);
     };
+  }
+
+  /** fd calls covered by the rights their fd obtained at open: a table lookup, no judging. */
+  private fdFast(name: string, impl: SyscallImpl): (args: unknown[]) => number | undefined {
+    const right = FD_RIGHTS[name]!;
+    const s = this.kernel.s;
+    return (args) => {
+      const e = s.tables.get(this.core.task.files)?.fds.get(args[0] as number);
+      const f = e && s.files.get(e.file);
+      if (f === undefined || f.granted === undefined || !grantCovers(f.granted, fdCallRights(right, f.flags))) return undefined;
+      return impl(undefined, ...args);
+    };
+  }
+
+  /** One call through enforcement: decide at entry, run what was judged, decide again if the disk changed under the model. */
+  private dispatch(name: string, impl: SyscallImpl | undefined, args: GuestWord[]): number {
+    const mem = this.core.mem;
+    if (!mem) return neg('EFAULT');
+    const d = decodeWali(name, args, mem);
+    switch (d.kind) {
+      case 'fault':
+        this.opts.onDecision?.(plainDecision(name, args, d.errno, 'fault'));
+        return neg(d.errno);
+      case 'unknown':
+        // Nothing unclassified runs: fail closed.
+        this.opts.onDecision?.(plainDecision(name, args, 'ENOSYS', 'unknown-syscall'));
+        return neg('ENOSYS');
+      case 'local':
+        return impl ? impl(undefined, ...args) : neg('ENOSYS');
+      case 'call':
+        break;
+    }
+    for (let tries = 0; ; tries++) {
+      const e = this.enforcer.enter(this.core.task, d.call);
+      if (e.refused) {
+        this.opts.onDecision?.(entryDecision(this.enforcer, name, args, e));
+        return neg(e.refused.errno);
+      }
+      if (this.hearAllowed) this.opts.onDecision?.(entryDecision(this.enforcer, name, args, e));
+      if (!impl) return neg('ENOSYS');
+      const r = impl(e, ...args);
+      if (r !== STALE) return r;
+      if (tries + 1 >= RETRIES) return neg('ESTALE');
+    }
   }
 
   /** Binds guest memory after instantiation (the module exports its memory). */
@@ -193,11 +282,12 @@ export class NodeWaliHost {
   }
 
   /**
-   * Releases host resources: the Node fds of open descriptions and the env file. The model
-   * is left as the guest left it (its fd table stays inspectable).
+   * Releases host resources: the host fds of open descriptions, the mounts' roots and the env
+   * file. The model is left as the guest left it (its fd table stays inspectable).
    */
   close(): void {
     this.core.files.closeAll();
+    this.mounts.close();
     if (this.envDir !== undefined) {
       rmSync(this.envDir, { recursive: true, force: true });
       this.envDir = undefined;

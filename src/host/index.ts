@@ -4,5 +4,5 @@
  */
 export { NodeWaliHost, ENV_GUEST_DIR, WaliExit, WaliTrap, type HostOptions } from './host.js';
 export { runWali, type RunOptions, type ImportWrapper } from './run.js';
-export { Mounts, type Mount, type MountSpec } from './mounts.js';
+export { HostMounts, type HostMount, type MountSpec } from './mounts.js';
 export { HostSetupError } from './errno.js';

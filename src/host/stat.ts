@@ -3,7 +3,10 @@
  * `struct linux_dirent64` records. WALI's structs equal the x86-64 kernel's, so these are the
  * kernel's own layouts (include/uapi/asm-generic/stat.h is not it: x86-64 has its own order).
  */
-/** The fields both encoders need; Node's BigIntStats or a synthetic directory. */
+import type { InodeKind } from '../state/types.js';
+import { kindOfMode } from '../state/view.js';
+
+/** The fields both encoders need: a host `struct stat`, or a synthetic directory. */
 export interface StatLike {
   dev: bigint;
   ino: bigint;
@@ -124,4 +127,32 @@ export function putDirent(out: Uint8Array, off: number, ino: bigint, next: bigin
   out.set(name, off + 19);
   out.fill(0, off + 19 + name.length, off + len);
   return len;
+}
+
+/** A raw x86-64 `struct stat` (from the host kernel) as the encoders' fields. */
+export function statOfBytes(b: Uint8Array): StatLike {
+  const v = new DataView(b.buffer, b.byteOffset, STAT_SIZE);
+  const t = (off: number): bigint => v.getBigInt64(off, true) * BILLION + v.getBigInt64(off + 8, true);
+  return {
+    dev: v.getBigUint64(0, true), ino: v.getBigUint64(8, true), nlink: v.getBigUint64(16, true),
+    mode: BigInt(v.getUint32(24, true)), uid: BigInt(v.getUint32(28, true)), gid: BigInt(v.getUint32(32, true)),
+    rdev: v.getBigUint64(40, true), size: v.getBigInt64(48, true), blksize: v.getBigInt64(56, true),
+    blocks: v.getBigInt64(64, true), atimeNs: t(72), mtimeNs: t(88), ctimeNs: t(104), birthtimeNs: 0n,
+  };
+}
+
+/** Where a raw `struct stat`'s object lives: `dev:ino`. */
+export function identOfStat(b: Uint8Array): string {
+  const v = new DataView(b.buffer, b.byteOffset, STAT_SIZE);
+  return `${v.getBigUint64(0, true)}:${v.getBigUint64(8, true)}`;
+}
+
+/** The model's kind of a raw `struct stat`'s object. */
+export function kindOfStat(b: Uint8Array): InodeKind {
+  return kindOfMode(new DataView(b.buffer, b.byteOffset, STAT_SIZE).getUint32(24, true));
+}
+
+/** st_mode of a raw `struct stat`. */
+export function modeOfStat(b: Uint8Array): number {
+  return new DataView(b.buffer, b.byteOffset, STAT_SIZE).getUint32(24, true);
 }

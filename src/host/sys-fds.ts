@@ -7,6 +7,7 @@ import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FIOCLEX, FIONBIO, FIONCLEX, O_ACCMODE, O_PATH } from '../linux/index.js';
 import type { HostCore, OpenFd } from './core.js';
+import type { Entry } from '../enforce/enforcer.js';
 import { i32, isErr, neg } from './errno.js';
 
 const F_GETLK = 5;
@@ -59,19 +60,23 @@ function lock(h: HostCore, o: OpenFd, cmd: number, ptr: number): number {
 /** What an O_PATH fd allows (check_fcntl_cmd); anything else on one is EBADF. */
 const PATH_FD_CMDS = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL]);
 
-function fcntl(h: HostCore, fd: number, cmd: number, arg: unknown): number {
+function fcntl(h: HostCore, e: Entry, fd: number, cmd: number, arg: unknown): number {
   // fdget first (EBADF), then what an O_PATH fd may do, then the command itself (EINVAL).
   const o = h.openFd(fd);
-  if (isErr(o)) return neg(o.errno);
-  if (o.file.flags & O_PATH && !PATH_FD_CMDS.has(cmd)) return neg('EBADF');
-  if (LOCK_CMDS.has(cmd)) return lock(h, o, cmd, i32(arg) >>> 0);
-  if (!INT_CMDS.has(cmd)) return neg('EINVAL');
-  const a = i32(arg);
-  if (cmd === F_SETOWN || cmd === F_GETOWN || cmd === F_SETSIG || cmd === F_GETSIG) return 0;
-  return closeLike(h, fd, () => h.outcome(h.model({ sys: 'fcntl', fd, cmd, arg: a })));
+  if (isErr(o)) return h.exit(e, neg(o.errno));
+  if (o.file.flags & O_PATH && !PATH_FD_CMDS.has(cmd)) return h.exit(e, neg('EBADF'));
+  if (LOCK_CMDS.has(cmd)) return h.exit(e, lock(h, o, cmd, i32(arg) >>> 0));
+  if (!INT_CMDS.has(cmd)) return h.exit(e, neg('EINVAL'));
+  if (cmd === F_SETOWN || cmd === F_GETOWN || cmd === F_SETSIG || cmd === F_GETSIG) return h.exit(e, 0);
+  return closeLike(h, fd, () => h.exit(e));
 }
 
-function ioctl(h: HostCore, fd: number, req: number, argp: number): number {
+function ioctl(h: HostCore, e: Entry, fd: number, req: number, argp: number): number {
+  return h.exit(e, ioctlResult(h, fd, req, argp));
+}
+
+/** What an ioctl does on the host (the fd's own flags are the model's: it decides those). */
+function ioctlResult(h: HostCore, fd: number, req: number, argp: number): number | undefined {
   const o = h.openFd(fd);
   if (isErr(o)) return neg(o.errno);
   if (o.file.flags & O_PATH) return neg('EBADF');
@@ -80,12 +85,8 @@ function ioctl(h: HostCore, fd: number, req: number, argp: number): number {
   switch (req) {
     case FIOCLEX:
     case FIONCLEX:
-      return h.outcome(h.model({ sys: 'ioctl', fd, request: req }));
-    case FIONBIO: {
-      const v = mem.readI32(argp);
-      if (typeof v !== 'number') return neg('EFAULT');
-      return h.outcome(h.model({ sys: 'ioctl', fd, request: req, value: v }));
-    }
+    case FIONBIO:
+      return undefined;
     case TIOCGWINSZ: {
       // stdout/stderr always answer: musl line-buffers stdout only on a terminal, and the guest's
       // libc returns from main without flushing a fully buffered stdout.
@@ -116,15 +117,16 @@ function ioctl(h: HostCore, fd: number, req: number, argp: number): number {
   }
 }
 
-/** close, dup, dup2, dup3, fcntl and ioctl, by syscall name. */
-export function fdCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
+/** close, dup, dup2, dup3, fcntl and ioctl, by syscall name: the model decides the fd table. */
+export function fdCalls(h: HostCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
+  const judged = (f: (e: Entry, ...a: unknown[]) => number) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
   return {
-    close: (fd) => closeLike(h, i32(fd), () => h.outcome(h.model({ sys: 'close', fd: i32(fd) }))),
-    dup: (fd) => h.outcome(h.model({ sys: 'dup', fd: i32(fd) })),
-    dup2: (fd, nfd) => closeLike(h, i32(nfd), () => h.outcome(h.model({ sys: 'dup2', fd: i32(fd), newfd: i32(nfd) }))),
-    dup3: (fd, nfd, fl) => closeLike(h, i32(nfd), () => h.outcome(h.model({ sys: 'dup3', fd: i32(fd), newfd: i32(nfd), flags: i32(fl) }))),
-    fcntl: (fd, cmd, arg) => fcntl(h, i32(fd), i32(cmd), arg),
-    ioctl: (fd, req, argp) => ioctl(h, i32(fd), i32(req) >>> 0, i32(argp) >>> 0),
+    close: judged((e, fd) => closeLike(h, i32(fd), () => h.exit(e))),
+    dup: judged((e) => h.exit(e)),
+    dup2: judged((e, _fd, nfd) => closeLike(h, i32(nfd), () => h.exit(e))),
+    dup3: judged((e, _fd, nfd) => closeLike(h, i32(nfd), () => h.exit(e))),
+    fcntl: judged((e, fd, cmd, arg) => fcntl(h, e, i32(fd), i32(cmd), arg)),
+    ioctl: judged((e, fd, req, argp) => ioctl(h, e, i32(fd), i32(req) >>> 0, i32(argp) >>> 0)),
   };
 }
 

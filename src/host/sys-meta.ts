@@ -1,22 +1,21 @@
 /**
- * Calls that look at or change an object's metadata: the stat family, access, readlink,
- * chmod, chown, utimensat, truncate. They resolve through the model (no state changes there)
- * and act on the mapped host path, or on the Node fd for fd-based and AT_EMPTY_PATH forms.
+ * Calls that look at or change an object's metadata: the stat family, access, readlink, chmod,
+ * chown, utimensat, truncate. The enforcer resolved and judged the object; the host acts on
+ * exactly it, by its name relative to its parent's anchored directory fd and never following
+ * it (the model already followed what the call follows), or on the guest fd's own host fd for
+ * the fd-based and AT_EMPTY_PATH forms.
  *
  * chown: the guest is an unprivileged user whose ids are the host process's (even when the host
  * runs as root). Like Linux for such a caller, a chown that keeps the owner and sets the group to
  * the caller's own group succeeds; anything else is EPERM.
  */
-import {
-  accessSync, chmodSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, readlinkSync,
-  truncateSync, utimesSync, type BigIntStats,
-} from 'node:fs';
-import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_PATH } from '../linux/index.js';
-import type { HostCore, HostTarget, OpenFd } from './core.js';
-import { bytes } from './mounts.js';
-import { encodeStat, encodeStatx, syntheticDir, type StatLike } from './stat.js';
+import type { Entry } from '../enforce/enforcer.js';
+import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_NOFOLLOW, O_PATH, O_WRONLY } from '../linux/index.js';
+import type { HostCore, OpenFd } from './core.js';
+import { SYNTHETIC, STALE } from './anchors.js';
+import { encodeStat, encodeStatx, identOfStat, kindOfStat, statOfBytes, syntheticDir, type StatLike } from './stat.js';
 import { syntheticIno } from './sys-dirents.js';
-import { errnoOf, i32, i64, isErr, neg, u32, type Result } from './errno.js';
+import { i32, i64, isErr, neg, u32 } from './errno.js';
 
 const AT_NO_AUTOMOUNT = 0x800;
 const AT_EACCESS = 0x200;
@@ -27,145 +26,159 @@ const UTIME_OMIT = (1 << 30) - 2;
 const NO_ID = 0xffffffff;
 const START_NS = BigInt(Date.now()) * 1_000_000n;
 
-function wrap<T>(op: () => T): Result<T> {
+/** Where the call's object is: a host fd + one name ('' = the fd itself), or synthetic, or -errno. */
+type Place = { fd: number; name: string; release(): void; embedders?: boolean } | typeof SYNTHETIC | number;
+
+const KEEP = (): void => undefined;
+
+/** The guest fd itself (fd calls, and a path of '' with AT_EMPTY_PATH). */
+function fdPlace(o: OpenFd): Place {
+  if (!o.host || o.host.nodeFd < 0) return SYNTHETIC;
+  return { fd: o.host.nodeFd, name: '', release: KEEP, embedders: !o.host.owned };
+}
+
+/** The object a judged path call resolved to. */
+function placeOf(h: HostCore, e: Entry): Place {
+  const c = e.call;
+  if (c.sys === 'lookup' && c.path === '' && c.emptyPath) {
+    const o = h.openFd(c.dirfd);
+    if (!isErr(o)) return fdPlace(o);
+  }
+  const obj = e.request?.checks[0]?.object;
+  if (!obj?.exists || obj.dentry === undefined) return neg('ENOENT');
+  return h.object(obj.dentry);
+}
+
+/** The kind and identity the model holds for the call's object (to check the host's answer against). */
+function expected(h: HostCore, e: Entry): { kind: string; ident: string | undefined; dentry: number } | undefined {
+  const d = e.request?.checks[0]?.object.dentry;
+  const n = d === undefined ? undefined : h.node(d);
+  return n && !n.dead ? { kind: n.kind, ident: n.ident, dentry: n.id } : undefined;
+}
+
+function withPlace(h: HostCore, e: Entry, p: Place, onSynthetic: () => number, op: (fd: number, name: string, embedders: boolean) => number): number {
+  if (p === SYNTHETIC) return h.exit(e, onSynthetic());
+  if (typeof p === 'number') return p === STALE ? p : h.exit(e, p);
   try {
-    return op();
-  } catch (e) {
-    return { errno: errnoOf(e) };
+    return op(p.fd, p.name, p.embedders === true);
+  } finally {
+    p.release();
   }
 }
 
-/** What an object is on the host: a path target, an fd, or synthetic. */
-interface Object_ {
-  target: HostTarget;
-  type: string | undefined;
-  dentry: number;
-}
-
-/** dirfd + path (or the dirfd itself for an empty path with AT_EMPTY_PATH), via the model. */
-function object(h: HostCore, dirfd: number, path: string, follow: boolean, emptyPath: boolean): Result<Object_> {
-  if (path === '' && emptyPath && dirfd !== AT_FDCWD) {
-    const o = h.openFd(dirfd);
-    if (isErr(o)) return o;
-    if (!o.host) return { errno: 'EBADF' };
-    return { target: fdTarget(o), type: undefined, dentry: o.file.dentry };
+/** The host's `struct stat` of a place, checked against the model: STALE (the model forgot the name) when it is another object. */
+function statAt(h: HostCore, e: Entry | undefined, fd: number, name: string, buf: Uint8Array): number {
+  const r = h.sys.fstatat(fd, name, buf, name === '' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW);
+  if (r < 0 || !e || name === '') return r;
+  const want = expected(h, e);
+  if (want && ((want.kind !== 'unknown' && kindOfStat(buf) !== want.kind) || (want.ident !== undefined && identOfStat(buf) !== want.ident))) {
+    h.kernel.forget(want.dentry);
+    return STALE;
   }
-  const r = h.resolve(dirfd, path, follow, emptyPath);
-  if (isErr(r)) return r;
-  if (!r.exists) return { errno: 'ENOENT' };
-  const t = h.target(r);
-  if (isErr(t)) return t;
-  return { target: t, type: r.type, dentry: r.dentry ?? 0 };
+  return r;
 }
 
-/** stdio's objects belong to the embedding process: the guest may use them, not change their metadata. */
-function embedders(t: HostTarget): boolean {
-  return t.at === 'fd' && !t.host.owned && t.host.nodeFd >= 0;
-}
-
-function fdTarget(o: OpenFd): HostTarget {
-  return o.host!.nodeFd < 0 ? { at: 'synthetic', guest: '' } : { at: 'fd', host: o.host! };
-}
-
-function statOf(obj: Object_): Result<StatLike> {
-  const t = obj.target;
-  if (t.at === 'synthetic') return syntheticDir(syntheticIno(obj.dentry), START_NS);
-  if (t.at === 'fd') return t.host.nodeFd < 0 ? syntheticDir(syntheticIno(obj.dentry), START_NS) : wrap(() => fstatSync(t.host.nodeFd, { bigint: true }));
-  return wrap((): BigIntStats => lstatSync(bytes(t.path), { bigint: true }));
-}
-
-function putStat(h: HostCore, obj: Result<Object_>, buf: number, x: boolean): number {
-  if (isErr(obj)) return neg(obj.errno);
-  const st = statOf(obj);
-  if (isErr(st)) return neg(st.errno);
+function putStat(h: HostCore, st: StatLike, buf: number, x: boolean): number {
   const mem = h.mem;
   if (!mem) return neg('EFAULT');
   return mem.writeBytes(buf, x ? encodeStatx(st) : encodeStat(st)) ? neg('EFAULT') : 0;
 }
 
-function pathArg(h: HostCore, ptr: number): Result<string> {
-  return h.readPath(ptr);
+/** The stat family on a judged path: lstat of the resolved object. */
+function statCall(h: HostCore, e: Entry, out: number, x: boolean): number {
+  const dentry = e.request?.checks[0]?.object.dentry ?? 0;
+  return withPlace(h, e, placeOf(h, e), () => putStat(h, syntheticDir(syntheticIno(dentry), START_NS), out, x), (fd, name) => {
+    const b = new Uint8Array(144);
+    const r = statAt(h, e, fd, name, b);
+    if (r === STALE) return r;
+    if (r < 0) return h.exit(e, r);
+    return h.exit(e, putStat(h, statOfBytes(b), out, x));
+  });
 }
 
-function fstatat(h: HostCore, dirfd: number, pathPtr: number, buf: number, flags: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) return neg('EINVAL');
-  const path = pathArg(h, pathPtr);
-  if (isErr(path)) return neg(path.errno);
-  return putStat(h, object(h, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0), buf, false);
+function fstatat(h: HostCore, e: Entry, buf: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
+  return statCall(h, e, buf, false);
 }
 
-function statx(h: HostCore, dirfd: number, pathPtr: number, flags: number, mask: number, buf: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return neg('EINVAL');
-  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || (mask >>> 0) & STATX_RESERVED) return neg('EINVAL');
-  // Since Linux 6.11 a NULL path with AT_EMPTY_PATH names the dirfd.
-  const path = pathPtr === 0 && flags & AT_EMPTY_PATH ? '' : pathArg(h, pathPtr);
-  if (isErr(path)) return neg(path.errno);
-  return putStat(h, object(h, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0), buf, true);
+function statx(h: HostCore, e: Entry, flags: number, mask: number, buf: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return h.exit(e, neg('EINVAL'));
+  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || (mask >>> 0) & STATX_RESERVED) return h.exit(e, neg('EINVAL'));
+  return statCall(h, e, buf, true);
 }
 
-function fstat(h: HostCore, fd: number, buf: number): number {
+/** fstat: the guest fd's own object. */
+function fstat(h: HostCore, e: Entry | undefined, fd: number, buf: number): number {
   const o = h.openFd(fd);
-  if (isErr(o)) return neg(o.errno);
-  if (!o.host) return neg('EBADF');
-  return putStat(h, { target: fdTarget(o), type: undefined, dentry: o.file.dentry }, buf, false);
+  if (isErr(o)) return h.exit(e, neg(o.errno));
+  const p = fdPlace(o);
+  if (p === SYNTHETIC) return h.exit(e, putStat(h, syntheticDir(syntheticIno(o.file.dentry), START_NS), buf, false));
+  const b = new Uint8Array(144);
+  const r = h.sys.fstatat((p as { fd: number }).fd, '', b, AT_EMPTY_PATH);
+  return h.exit(e, r < 0 ? r : putStat(h, statOfBytes(b), buf, false));
 }
 
-function faccessat(h: HostCore, dirfd: number, pathPtr: number, mode: number, flags: number): number {
-  if (mode & ~7) return neg('EINVAL');
-  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return neg('EINVAL');
-  const path = pathArg(h, pathPtr);
-  if (isErr(path)) return neg(path.errno);
-  const obj = object(h, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
-  if (isErr(obj)) return neg(obj.errno);
-  const t = obj.target;
-  if (t.at === 'synthetic') return mode & 2 ? neg('EROFS') : 0;
-  if (t.at === 'fd' || obj.type === 'lnk') return 0; // a symlink itself is always accessible
-  const r = wrap(() => accessSync(bytes(t.path), mode));
-  return isErr(r) ? neg(r.errno) : 0;
+function faccessat(h: HostCore, e: Entry, mode: number, flags: number): number {
+  if (mode & ~7) return h.exit(e, neg('EINVAL'));
+  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
+  const kind = e.request?.checks[0]?.object.type;
+  return withPlace(h, e, placeOf(h, e), () => (mode & 2 ? neg('EROFS') : 0), (fd, name) => {
+    if (kind === 'lnk' || name === '') return h.exit(e, 0); // a symlink itself (or an fd) is always accessible
+    // Never following: a symlink put there since is answered for, not walked.
+    return h.exit(e, h.sys.faccessat2(fd, name, mode, AT_SYMLINK_NOFOLLOW | (flags & AT_EACCESS)));
+  });
 }
 
-function readlinkat(h: HostCore, dirfd: number, pathPtr: number, buf: number, size: number): number {
-  const path = pathArg(h, pathPtr);
-  if (isErr(path)) return neg(path.errno);
-  if (size <= 0) return neg('EINVAL');
-  const obj = object(h, dirfd, path, false, false);
-  if (isErr(obj)) return neg(obj.errno);
-  const t = obj.target;
-  if (obj.type !== 'lnk' || t.at !== 'path') return neg('EINVAL');
-  const body = wrap(() => readlinkSync(bytes(t.path), { encoding: 'buffer' }));
-  if (isErr(body)) return neg(body.errno);
-  const n = Math.min(body.length, size);
-  const mem = h.mem;
-  return !mem || mem.writeBytes(buf, body.subarray(0, n)) ? neg('EFAULT') : n;
+function readlinkat(h: HostCore, e: Entry, buf: number, size: number): number {
+  if (size <= 0) return h.exit(e, neg('EINVAL'));
+  if (e.request?.checks[0]?.object.type !== 'lnk') return h.exit(e, neg('EINVAL'));
+  return withPlace(h, e, placeOf(h, e), () => neg('EINVAL'), (fd, name) => {
+    const body = new Uint8Array(Math.min(size, 65536));
+    const n = h.sys.readlinkat(fd, name, body);
+    if (n < 0) return h.exit(e, n);
+    const mem = h.mem;
+    return h.exit(e, !mem || mem.writeBytes(buf, body.subarray(0, n)) ? neg('EFAULT') : n);
+  });
 }
 
-function chmodAt(h: HostCore, dirfd: number, pathPtr: number, mode: number): number {
-  const path = pathArg(h, pathPtr);
-  if (isErr(path)) return neg(path.errno);
-  const obj = object(h, dirfd, path, true, false);
-  if (isErr(obj)) return neg(obj.errno);
-  return chmodTarget(obj.target, mode);
+/**
+ * chmod of the object itself: it is opened O_PATH without following and changed through its
+ * /proc/self/fd link (fchmodat has no way to not follow), so a symlink swapped in meanwhile is
+ * never walked.
+ */
+function chmodObject(h: HostCore, fd: number, name: string, mode: number): number {
+  if (name === '') return h.sys.fchmodat(-100, `/proc/self/fd/${fd}`, mode & 0o7777);
+  const o = h.sys.openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (o < 0) return o;
+  try {
+    const st = new Uint8Array(144);
+    if (h.sys.fstatat(o, '', st, AT_EMPTY_PATH) === 0 && kindOfStat(st) === 'lnk') return neg('EOPNOTSUPP');
+    return h.sys.fchmodat(-100, `/proc/self/fd/${o}`, mode & 0o7777);
+  } finally {
+    h.sys.close(o);
+  }
 }
 
-function chmodTarget(t: HostTarget, mode: number): number {
-  if (t.at === 'synthetic') return neg('EROFS');
-  const r = wrap(() => (t.at === 'fd' ? fchmodSync(t.host.nodeFd, mode & 0o7777) : chmodSync(bytes(t.path), mode & 0o7777)));
-  return isErr(r) ? neg(r.errno) : 0;
+function chmodAt(h: HostCore, e: Entry, mode: number): number {
+  return withPlace(h, e, placeOf(h, e), () => neg('EROFS'), (fd, name) => h.exit(e, chmodObject(h, fd, name, mode)));
 }
 
-function fchmod(h: HostCore, fd: number, mode: number): number {
+function fdCall(h: HostCore, e: Entry | undefined, fd: number, op: (p: { fd: number }, o: OpenFd) => number): number {
   const o = h.openFd(fd);
-  if (isErr(o)) return neg(o.errno);
-  if (o.file.flags & O_PATH || !o.host) return neg('EBADF');
-  const t = fdTarget(o);
-  if (embedders(t)) return neg('EPERM');
-  return chmodTarget(t, mode);
+  if (isErr(o)) return h.exit(e, neg(o.errno));
+  if (o.file.flags & O_PATH || !o.host) return h.exit(e, neg('EBADF'));
+  const p = fdPlace(o);
+  if (p === SYNTHETIC) return h.exit(e, neg('EROFS'));
+  // stdio's objects belong to the embedding process: the guest may use them, not change their metadata.
+  if (typeof p === 'object' && p.embedders) return h.exit(e, neg('EPERM'));
+  return h.exit(e, op(p as { fd: number }, o));
 }
 
-function chownTarget(t: HostTarget, obj: Object_ | null, uid: number, gid: number): number {
-  if (t.at === 'synthetic') return neg('EROFS');
-  const st = statOf(obj ?? { target: t, type: undefined, dentry: 0 });
-  if (isErr(st)) return neg(st.errno);
+function chownTo(h: HostCore, fd: number, name: string, uid: number, gid: number): number {
+  const b = new Uint8Array(144);
+  const r = h.sys.fstatat(fd, name, b, name === '' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW);
+  if (r < 0) return r;
+  const st = statOfBytes(b);
   const me = process.getuid?.() ?? 0;
   const myGroups = new Set([process.getgid?.() ?? 0, ...(process.getgroups?.() ?? [])]);
   const owner = Number(st.uid);
@@ -173,120 +186,88 @@ function chownTarget(t: HostTarget, obj: Object_ | null, uid: number, gid: numbe
   if (uid !== NO_ID && uid !== owner) return neg('EPERM');
   if (gid === NO_ID || gid === group) return 0;
   if (owner !== me || !myGroups.has(gid)) return neg('EPERM');
-  const r = wrap(() => {
-    if (t.at === 'fd') fchownSync(t.host.nodeFd, owner, gid);
-    else lchownSync(bytes(t.path), owner, gid); // the model already followed what was to be followed
+  // Never following: the model already followed what was to be followed.
+  return h.sys.fchownat(fd, name, owner, gid, name === '' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW);
+}
+
+function fchownat(h: HostCore, e: Entry, uid: number, gid: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
+  return withPlace(h, e, placeOf(h, e), () => neg('EROFS'), (fd, name, embedders) =>
+    h.exit(e, embedders ? neg('EPERM') : chownTo(h, fd, name, uid >>> 0, gid >>> 0)));
+}
+
+/** One timespec of utimensat: valid, or EINVAL. */
+function validTime(nsec: bigint): boolean {
+  return nsec === BigInt(UTIME_OMIT) || nsec === BigInt(UTIME_NOW) || (nsec >= 0n && nsec < 1_000_000_000n);
+}
+
+function utimensat(h: HostCore, e: Entry, times: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
+  let raw: Uint8Array | null = null;
+  if (times !== 0) {
+    const b = h.mem?.readBytes(times, 32);
+    if (!(b instanceof Uint8Array)) return h.exit(e, neg('EFAULT'));
+    const v = new DataView(b.buffer, b.byteOffset, 32);
+    if (!validTime(v.getBigInt64(8, true)) || !validTime(v.getBigInt64(24, true))) return h.exit(e, neg('EINVAL'));
+    if (v.getBigInt64(8, true) === BigInt(UTIME_OMIT) && v.getBigInt64(24, true) === BigInt(UTIME_OMIT)) return h.exit(e, 0);
+    raw = b;
+  }
+  // futimens: the NULL path names the fd itself.
+  const c = e.call;
+  const place = c.sys === 'usefd' ? fdPlaceOf(h, c.fd) : placeOf(h, e);
+  return withPlace(h, e, place, () => neg('EROFS'), (fd, name, embedders) => {
+    if (embedders) return h.exit(e, neg('EPERM'));
+    return h.exit(e, name === '' ? h.sys.utimensat(-100, `/proc/self/fd/${fd}`, raw, 0) : h.sys.utimensat(fd, name, raw, AT_SYMLINK_NOFOLLOW));
   });
-  return isErr(r) ? neg(r.errno) : 0;
 }
 
-function fchownat(h: HostCore, dirfd: number, pathPtr: number, uid: number, gid: number, flags: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return neg('EINVAL');
-  const path = pathArg(h, pathPtr);
-  if (isErr(path)) return neg(path.errno);
-  const obj = object(h, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
-  if (isErr(obj)) return neg(obj.errno);
-  return chownTarget(obj.target, obj, uid >>> 0, gid >>> 0);
-}
-
-function fchown(h: HostCore, fd: number, uid: number, gid: number): number {
+function fdPlaceOf(h: HostCore, fd: number): Place {
   const o = h.openFd(fd);
   if (isErr(o)) return neg(o.errno);
-  if (o.file.flags & O_PATH || !o.host) return neg('EBADF');
-  const obj: Object_ = { target: fdTarget(o), type: undefined, dentry: o.file.dentry };
-  if (embedders(obj.target)) return neg('EPERM');
-  return chownTarget(obj.target, obj, uid >>> 0, gid >>> 0);
+  if (o.file.flags & O_PATH) return neg('EBADF');
+  return fdPlace(o);
 }
 
-/** One timespec of utimensat: seconds as Node wants them, 'omit', or EINVAL. */
-function timeArg(sec: bigint, nsec: bigint): number | 'omit' | null {
-  if (nsec === BigInt(UTIME_OMIT)) return 'omit';
-  if (nsec === BigInt(UTIME_NOW)) return Date.now() / 1000;
-  if (nsec < 0n || nsec >= 1_000_000_000n) return null;
-  return Number(sec) + Number(nsec) / 1e9;
-}
-
-function utimensat(h: HostCore, dirfd: number, pathPtr: number, times: number, flags: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return neg('EINVAL');
-  const mem = h.mem;
-  if (!mem) return neg('EFAULT');
-  let at: number | 'omit' = Date.now() / 1000;
-  let mt: number | 'omit' = at;
-  if (times !== 0) {
-    const raw = mem.readBytes(times, 32);
-    if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-    const v = new DataView(raw.buffer);
-    const a = timeArg(v.getBigInt64(0, true), v.getBigInt64(8, true));
-    const m = timeArg(v.getBigInt64(16, true), v.getBigInt64(24, true));
-    if (a === null || m === null) return neg('EINVAL');
-    if (a === 'omit' && m === 'omit') return 0;
-    at = a;
-    mt = m;
-  }
-  let obj: Result<Object_>;
-  if (pathPtr === 0) {
-    // futimens: the NULL path names dirfd itself.
-    if (flags & AT_SYMLINK_NOFOLLOW) return neg('EINVAL');
-    if (dirfd === AT_FDCWD) return neg('EFAULT');
-    obj = object(h, dirfd, '', true, true);
-  } else {
-    const path = pathArg(h, pathPtr);
-    if (isErr(path)) return neg(path.errno);
-    obj = object(h, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
-  }
-  if (isErr(obj)) return neg(obj.errno);
-  const t = obj.target;
-  if (t.at === 'synthetic') return neg('EROFS');
-  if (embedders(t)) return neg('EPERM');
-  const st = statOf(obj);
-  if (isErr(st)) return neg(st.errno);
-  const a = at === 'omit' ? Number(st.atimeNs) / 1e9 : at;
-  const m = mt === 'omit' ? Number(st.mtimeNs) / 1e9 : mt;
-  const r = wrap(() => {
-    if (t.at === 'fd') futimesSync(t.host.nodeFd, a, m);
-    else if (obj.type === 'lnk') lutimesSync(bytes(t.path), a, m);
-    else utimesSync(bytes(t.path), a, m);
+/** truncate(path): opened for writing without following (the permission truncate needs), then cut. */
+function truncate(h: HostCore, e: Entry, len: number): number {
+  if (len < 0) return h.exit(e, neg('EINVAL'));
+  const type = e.request?.checks[0]?.object.type;
+  if (type === 'dir') return h.exit(e, neg('EISDIR'));
+  if (type !== 'reg') return h.exit(e, neg('EINVAL'));
+  return withPlace(h, e, placeOf(h, e), () => neg('EISDIR'), (fd, name) => {
+    const w = h.sys.openat(fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (w < 0) return h.exit(e, w);
+    const r = h.sys.ftruncate(w, len);
+    h.sys.close(w);
+    return h.exit(e, r);
   });
-  return isErr(r) ? neg(r.errno) : 0;
-}
-
-function truncate(h: HostCore, pathPtr: number, len: number): number {
-  const path = pathArg(h, pathPtr);
-  if (isErr(path)) return neg(path.errno);
-  if (len < 0) return neg('EINVAL');
-  const obj = object(h, AT_FDCWD, path, true, false);
-  if (isErr(obj)) return neg(obj.errno);
-  const t = obj.target;
-  if (t.at === 'synthetic' || obj.type === 'dir') return neg('EISDIR');
-  if (t.at !== 'path') return neg('ENOENT');
-  if (obj.type !== 'reg') return neg('EINVAL');
-  const r = wrap(() => truncateSync(bytes(t.path), len));
-  return isErr(r) ? neg(r.errno) : 0;
 }
 
 /** The stat family, access, readlink, chmod, chown, utimensat and truncate, by syscall name. */
-export function metaCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
+export function metaCalls(h: HostCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
+  type Impl = (e: Entry, ...a: unknown[]) => number;
+  const judged = (f: Impl) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
   return {
-    fstat: (fd, b) => fstat(h, i32(fd), u32(b)),
-    stat: (p, b) => fstatat(h, AT_FDCWD, u32(p), u32(b), 0),
-    lstat: (p, b) => fstatat(h, AT_FDCWD, u32(p), u32(b), AT_SYMLINK_NOFOLLOW),
-    newfstatat: (d, p, b, f) => fstatat(h, i32(d), u32(p), u32(b), i32(f)),
-    statx: (d, p, f, m, b) => statx(h, i32(d), u32(p), i32(f), i32(m), u32(b)),
-    access: (p, m) => faccessat(h, AT_FDCWD, u32(p), i32(m), 0),
+    fstat: (e, fd, b) => fstat(h, e, i32(fd), u32(b)),
+    stat: judged((e, _p, b) => fstatat(h, e, u32(b), 0)),
+    lstat: judged((e, _p, b) => fstatat(h, e, u32(b), AT_SYMLINK_NOFOLLOW)),
+    newfstatat: judged((e, _d, _p, b, f) => fstatat(h, e, u32(b), i32(f))),
+    statx: judged((e, _d, _p, f, m, b) => statx(h, e, i32(f), i32(m), u32(b))),
+    access: judged((e, _p, m) => faccessat(h, e, i32(m), 0)),
     // The faccessat syscall has no flags argument: a fourth one is ignored, as Linux does.
-    faccessat: (d, p, m) => faccessat(h, i32(d), u32(p), i32(m), 0),
-    faccessat2: (d, p, m, f) => faccessat(h, i32(d), u32(p), i32(m), i32(f)),
-    readlink: (p, b, n) => readlinkat(h, AT_FDCWD, u32(p), u32(b), i32(n)),
-    readlinkat: (d, p, b, n) => readlinkat(h, i32(d), u32(p), u32(b), i32(n)),
-    chmod: (p, m) => chmodAt(h, AT_FDCWD, u32(p), i32(m)),
-    fchmod: (fd, m) => fchmod(h, i32(fd), i32(m)),
+    faccessat: judged((e, _d, _p, m) => faccessat(h, e, i32(m), 0)),
+    faccessat2: judged((e, _d, _p, m, f) => faccessat(h, e, i32(m), i32(f))),
+    readlink: judged((e, _p, b, n) => readlinkat(h, e, u32(b), i32(n))),
+    readlinkat: judged((e, _d, _p, b, n) => readlinkat(h, e, u32(b), i32(n))),
+    chmod: judged((e, _p, m) => chmodAt(h, e, i32(m))),
+    fchmod: ((e, fd, m) => fdCall(h, e, i32(fd), (p) => h.sys.fchmodat(-100, `/proc/self/fd/${p.fd}`, i32(m) & 0o7777))),
     // Like faccessat, the fchmodat syscall takes no flags (musl handles AT_SYMLINK_NOFOLLOW itself).
-    fchmodat: (d, p, m) => chmodAt(h, i32(d), u32(p), i32(m)),
-    chown: (p, u, g) => fchownat(h, AT_FDCWD, u32(p), i32(u), i32(g), 0),
-    lchown: (p, u, g) => fchownat(h, AT_FDCWD, u32(p), i32(u), i32(g), AT_SYMLINK_NOFOLLOW),
-    fchown: (fd, u, g) => fchown(h, i32(fd), i32(u), i32(g)),
-    fchownat: (d, p, u, g, f) => fchownat(h, i32(d), u32(p), i32(u), i32(g), i32(f)),
-    utimensat: (d, p, t, f) => utimensat(h, i32(d), u32(p), u32(t), i32(f)),
-    truncate: (p, len) => truncate(h, u32(p), i64(len)),
+    fchmodat: judged((e, _d, _p, m) => chmodAt(h, e, i32(m))),
+    chown: judged((e, _p, u, g) => fchownat(h, e, i32(u), i32(g), 0)),
+    lchown: judged((e, _p, u, g) => fchownat(h, e, i32(u), i32(g), AT_SYMLINK_NOFOLLOW)),
+    fchown: ((e, fd, u, g) => fdCall(h, e, i32(fd), (p) => chownTo(h, p.fd, '', i32(u) >>> 0, i32(g) >>> 0))),
+    fchownat: judged((e, _d, _p, u, g, f) => fchownat(h, e, i32(u), i32(g), i32(f))),
+    utimensat: judged((e, _d, _p, t, f) => utimensat(h, e, u32(t), i32(f))),
+    truncate: judged((e, _p, len) => truncate(h, e, i64(len))),
   };
 }

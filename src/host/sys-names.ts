@@ -1,192 +1,130 @@
 /**
  * Calls that change names: mkdir(at), unlink(at)/rmdir, rename(at/at2), link(at), symlink(at).
- * Each resolves through the model, checks what Linux checks before touching the filesystem in
- * Linux's order (the walk, `.`/`..`, EXDEV, EROFS, existence), runs the host call on the mapped
- * path, and gives the model the real result so it tracks the change.
+ * The enforcer has already asked the model for Linux's answer in the kernel's order (including
+ * EROFS in the synthetic directories, where Linux calls mnt_want_write) and judged the objects;
+ * here the host runs the call on exactly those objects, each one name relative to its parent's
+ * anchored directory fd, and the model follows the real result. A host answer that contradicts
+ * the model (a name another process made or removed) makes the model ask the disk again.
  */
-import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
-import { fsOf } from '../state/files.js';
-import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../linux/index.js';
+import type { Entry } from '../enforce/enforcer.js';
 import type { ResolvedObject } from '../state/inspect.js';
-import type { Call } from '../state/calls.js';
-import { HostCore, hasTrailingSlash, lastComponent } from './core.js';
-import { bytes } from './mounts.js';
-import { errnoOf, i32, isErr, neg, u32, type Result } from './errno.js';
+import { O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, RENAME_WHITEOUT } from '../linux/index.js';
+import type { HostCore, HostObject } from './core.js';
+import { SYNTHETIC, STALE } from './anchors.js';
+import { neg } from './errno.js';
 
-/** Runs the host operation, then tells the model what happened. */
-function apply(h: HostCore, call: Call, op: () => void): number {
-  try {
-    op();
-  } catch (e) {
-    h.model(call, { ok: false, errno: errnoOf(e) });
-    return neg(errnoOf(e));
-  }
-  h.model(call, { ok: true, ret: 0 });
-  return 0;
+type Placed = Exclude<HostObject, number | typeof SYNTHETIC>;
+
+/** Host errnos that say the model's picture of these names was out of date. */
+const STALE_NAMES = new Set([-2, -17, -20, -21, -39]);
+
+function objects(e: Entry): ResolvedObject[] {
+  const r = e.request;
+  if (!r) return [];
+  const out = r.checks.map((c) => c.object);
+  if (r.refer && e.call.sys === 'linkat') out.unshift(r.refer.from);
+  return out;
 }
 
-function hostOf(h: HostCore, guest: string, path: string): string {
-  return h.mounts.toHost(guest)! + (hasTrailingSlash(path) ? '/' : '');
+/** Places every object the call names; a synthetic one is read-only, anything else is returned as is. */
+function placeAll(h: HostCore, os: readonly ResolvedObject[]): Placed[] | number {
+  const out: Placed[] = [];
+  for (const o of os) {
+    const p = h.place(o);
+    if (typeof p === 'object') {
+      out.push(p);
+      continue;
+    }
+    for (const q of out) q.release();
+    return p === SYNTHETIC ? neg('EROFS') : p;
+  }
+  return out;
 }
 
 /**
- * The model's answer for a names call (Linux's errno in the kernel's order), or null when the
- * call would succeed. The model does not know which directories are read-only (the synthetic
- * ones), so each call checks EROFS itself where Linux does (mnt_want_write). The resolution
- * and mount checks after a predicted success are a second guard for the host's disk: the model
- * predicts those errors too, so they answer nothing the prediction did not.
+ * Runs the host operation on the placed objects and gives the model the real result. `made`
+ * names the object a successful call created (its identity is read before the anchors go and
+ * recorded once the model holds the new name).
  */
-function predicted(h: HostCore, call: Parameters<HostCore['kernel']['predict']>[1]): string | null {
-  const p = h.kernel.predict(h.tid, call);
-  return p.ok ? null : p.errno ?? 'EIO';
-}
-
-function mkdirat(h: HostCore, dirfd: number, pathPtr: number, mode: number): number {
-  const path = h.readPath(pathPtr);
-  if (typeof path !== 'string') return neg(path.errno);
-  const call: Call = { sys: 'mkdirat', dirfd, path, mode };
-  // filename_create: the walk, EEXIST, then the read-only mount.
-  const e = predicted(h, call);
-  if (e) return neg(e);
-  const r = h.resolve(dirfd, path, false);
-  if (isErr(r)) return neg(r.errno);
-  if (h.readOnlyParent(r.path!)) return neg('EROFS');
-  const want = mode & 0o1777 & ~fsOf(h.kernel.s, h.task).umask;
-  const host = h.mounts.toHost(r.path!)!;
-  return apply(h, call, () => {
-    mkdirSync(bytes(host), want);
-    chmodSync(bytes(host), want); // the host process's umask applied too
-  });
-}
-
-/** Errors a last component of `.`, `..` or `/` gives before anything is looked up. */
-function dotsErrno(path: string, rmdir: boolean): string | null {
-  const last = lastComponent(path);
-  if (last === '') return rmdir ? 'EBUSY' : 'EISDIR';
-  if (last === '.') return rmdir ? 'EINVAL' : 'EISDIR';
-  if (last === '..') return rmdir ? 'ENOTEMPTY' : 'EISDIR';
-  return null;
-}
-
-function unlinkat(h: HostCore, dirfd: number, pathPtr: number, flags: number): number {
-  if (flags & ~AT_REMOVEDIR) return neg('EINVAL');
-  const path = h.readPath(pathPtr);
-  if (typeof path !== 'string') return neg(path.errno);
-  const rmdir = (flags & AT_REMOVEDIR) !== 0;
-  const call: Call = { sys: 'unlinkat', dirfd, path, flags };
-  const e = predicted(h, call);
-  // do_unlinkat: the walk and `.`/`..` first, then the read-only mount, then the lookup.
-  const r = h.resolve(dirfd, path, false);
-  if (!isErr(r) && path !== '' && !dotsErrno(path, rmdir) && h.readOnlyParent(r.path ?? '/')) return neg('EROFS');
-  if (e) return neg(e);
-  if (isErr(r)) return neg(r.errno);
-  if (rmdir && h.mounts.isMountPoint(r.path!)) return neg('EBUSY');
-  const host = h.mounts.toHost(r.path!)!;
-  return apply(h, call, () => (rmdir ? rmdirSync : unlinkSync)(bytes(host)));
-}
-
-function renameat2(h: HostCore, odfd: number, oldPtr: number, ndfd: number, newPtr: number, flags: number): number {
-  const f = flags >>> 0;
-  if (f & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return neg('EINVAL');
-  if (f & (RENAME_NOREPLACE | RENAME_WHITEOUT) && f & RENAME_EXCHANGE) return neg('EINVAL');
-  // Node has no renameat2: an exchange cannot be made atomic, and a whiteout needs CAP_MKNOD.
-  if (f & RENAME_EXCHANGE) return neg('EINVAL');
-  if (f & RENAME_WHITEOUT) return neg('EPERM');
-  const oldPath = h.readPath(oldPtr);
-  if (typeof oldPath !== 'string') return neg(oldPath.errno);
-  const newPath = h.readPath(newPtr);
-  if (typeof newPath !== 'string') return neg(newPath.errno);
-  const call: Call = { sys: 'renameat2', olddirfd: odfd, oldpath: oldPath, newdirfd: ndfd, newpath: newPath, flags: f };
-  const e = predicted(h, call);
-  // do_renameat2: both walks, EXDEV, `.`/`..`, then the read-only mount, then the lookups.
-  const o = h.resolve(odfd, oldPath, false);
-  const n = h.resolve(ndfd, newPath, false);
-  if (!isErr(o) && !isErr(n) && !dotsErrno(oldPath, true) && !dotsErrno(newPath, true)) {
-    const sameMount = h.mounts.mountOf(HostCore.parentOf(o.path!)) === h.mounts.mountOf(HostCore.parentOf(n.path!));
-    if (sameMount && (h.readOnlyParent(o.path!) || h.readOnlyParent(n.path!))) return neg('EROFS');
+function run(h: HostCore, e: Entry, op: (at: Placed[]) => number, made?: { object: ResolvedObject; index: number }): number {
+  const os = objects(e);
+  const at = placeAll(h, os);
+  if (typeof at === 'number') return at === STALE ? at : h.exit(e, at);
+  let r: number;
+  let ident: string | undefined;
+  try {
+    r = op(at);
+    if (r >= 0 && made) ident = h.identAt(at[made.index]!);
+  } finally {
+    for (const p of at) p.release();
   }
-  if (e) return neg(e);
-  if (isErr(o)) return neg(o.errno);
-  if (isErr(n)) return neg(n.errno);
-  if (h.mounts.isMountPoint(o.path!) || (n.exists && h.mounts.isMountPoint(n.path!))) return neg('EBUSY');
-  const from = hostOf(h, o.path!, oldPath);
-  const to = hostOf(h, n.path!, newPath);
-  const ret = apply(h, call, () => {
-    if (!(f & RENAME_NOREPLACE)) renameSync(bytes(from), bytes(to));
-    else noReplace(from, to, o);
-  });
+  if (r < 0 && STALE_NAMES.has(r)) for (const o of os) forgetObject(h, o);
+  const ret = h.exit(e, r < 0 ? r : 0);
+  if (ident && made) {
+    const o = made.object;
+    const id = o.parent !== undefined && o.name !== undefined ? h.kernel.childOf(o.parent, o.name) : 0;
+    if (id) h.kernel.setIdent(id, ident);
+  }
   return ret;
 }
 
-/**
- * RENAME_NOREPLACE without renameat2: link + unlink is atomic for non-directories (link fails
- * EEXIST); a directory is checked then renamed, which races with other host processes.
- */
-function noReplace(from: string, to: string, o: ResolvedObject): void {
-  if (o.type !== 'dir') {
-    linkSync(bytes(from), bytes(to));
-    unlinkSync(bytes(from));
-    return;
-  }
-  if (lstatSync(bytes(to), { throwIfNoEntry: false })) throw Object.assign(new Error('EEXIST'), { code: 'EEXIST' });
-  renameSync(bytes(from), bytes(to));
+function forgetObject(h: HostCore, o: ResolvedObject): void {
+  if (o.exists && o.dentry !== undefined) h.kernel.forget(o.dentry);
+  else if (o.parent !== undefined && o.name !== undefined) h.kernel.forgetName(o.parent, o.name);
 }
 
-function linkat(h: HostCore, odfd: number, oldPtr: number, ndfd: number, newPtr: number, flags: number): number {
-  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return neg('EINVAL');
-  const oldPath = h.readPath(oldPtr);
-  if (typeof oldPath !== 'string') return neg(oldPath.errno);
-  // AT_EMPTY_PATH links an fd, which needs CAP_DAC_READ_SEARCH: an unprivileged caller gets ENOENT.
-  if (oldPath === '') return neg('ENOENT');
-  const newPath = h.readPath(newPtr);
-  if (typeof newPath !== 'string') return neg(newPath.errno);
-  const call: Call = { sys: 'linkat', olddirfd: odfd, oldpath: oldPath, newdirfd: ndfd, newpath: newPath, flags };
-  const e = predicted(h, call);
-  // do_linkat: the old name's lookup, filename_create for the new one (EEXIST, then the
-  // read-only mount), then EXDEV and what vfs_link refuses.
-  const o = h.resolve(odfd, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0);
-  const n = h.resolve(ndfd, newPath, false);
-  if (!isErr(o) && o.exists && !isErr(n) && !n.exists && !hasTrailingSlash(newPath) && h.readOnlyParent(n.path!)) return neg('EROFS');
-  if (e) return neg(e);
-  if (isErr(o)) return neg(o.errno);
-  if (isErr(n)) return neg(n.errno);
-  if (h.mounts.mountOf(o.path!) !== h.mounts.mountOf(HostCore.parentOf(n.path!))) return neg('EXDEV');
-  const from = h.mounts.toHost(o.path!)!;
-  const to = hostOf(h, n.path!, newPath);
-  return apply(h, call, () => linkSync(bytes(from), bytes(to)));
+function mkdirat(h: HostCore, e: Entry): number {
+  const mode = ((e.call as { mode: number }).mode & 0o1777) & ~h.kernel.umaskOf(h.tid);
+  const o = objects(e)[0]!;
+  return run(h, e, ([at]) => {
+    const r = h.sys.mkdirat(at!.fd, at!.name, mode);
+    if (r < 0) return r;
+    // The host process's umask applied too: set exactly the guest's mode, on the new directory
+    // itself (opened without following, so nothing else can be reached).
+    const fd = h.sys.openat(at!.fd, at!.name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd >= 0) {
+      h.sys.fchmodat(-100, `/proc/self/fd/${fd}`, mode);
+      h.sys.close(fd);
+    }
+    return 0;
+  }, { object: o, index: 0 });
 }
 
-function symlinkat(h: HostCore, targetPtr: number, ndfd: number, pathPtr: number): number {
-  const target = h.readPath(targetPtr);
-  if (typeof target !== 'string') return neg(target.errno);
-  const path = h.readPath(pathPtr);
-  if (typeof path !== 'string') return neg(path.errno);
-  const call: Call = { sys: 'symlinkat', target, newdirfd: ndfd, linkpath: path };
-  // filename_create: the walk, EEXIST, then the read-only mount.
-  const e = predicted(h, call);
-  if (e) return neg(e);
-  const r = h.resolve(ndfd, path, false);
-  if (isErr(r)) return neg(r.errno);
-  if (h.readOnlyParent(r.path!)) return neg('EROFS');
-  const host = hostOf(h, r.path!, path);
+function unlinkat(h: HostCore, e: Entry): number {
+  const flags = (e.call as { flags: number }).flags;
+  return run(h, e, ([at]) => h.sys.unlinkat(at!.fd, at!.name, flags));
+}
+
+function renameat2(h: HostCore, e: Entry): number {
+  const flags = (e.call as { flags: number }).flags >>> 0;
+  // A whiteout needs CAP_MKNOD, which the guest does not have.
+  if (flags & RENAME_WHITEOUT) return h.exit(e, neg('EPERM'));
+  return run(h, e, ([from, to]) => h.sys.renameat2(from!.fd, from!.name, to!.fd, to!.name, flags));
+}
+
+function linkat(h: HostCore, e: Entry): number {
+  const from = objects(e)[0];
+  // A link to an fd's object (AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH: an unprivileged caller gets ENOENT.
+  if (!from || (e.call as { oldpath: string }).oldpath === '') return h.exit(e, neg('ENOENT'));
+  // The model followed what AT_SYMLINK_FOLLOW asked: the host links the object it names, unfollowed.
+  return run(h, e, ([old, to]) => (old!.name === '' ? neg('ENOENT') : h.sys.linkat(old!.fd, old!.name, to!.fd, to!.name, 0)));
+}
+
+function symlinkat(h: HostCore, e: Entry): number {
+  const target = (e.call as { target: string }).target;
+  const o = objects(e)[0]!;
   // The body is stored verbatim; the model interprets it inside the guest namespace.
-  return apply(h, call, () => symlinkSync(bytes(target), bytes(host)));
+  return run(h, e, ([at]) => h.sys.symlinkat(target, at!.fd, at!.name), { object: o, index: 0 });
 }
 
 /** mkdir, unlink, rmdir, rename, link and symlink with their *at forms, by syscall name. */
-export function nameCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
+export function nameCalls(h: HostCore): Record<string, (e: Entry | undefined) => number> {
+  const judged = (f: (h: HostCore, e: Entry) => number) => (e: Entry | undefined): number => (e ? f(h, e) : neg('EINVAL'));
   return {
-    mkdir: (p, m) => mkdirat(h, AT_FDCWD, u32(p), i32(m)),
-    mkdirat: (d, p, m) => mkdirat(h, i32(d), u32(p), i32(m)),
-    unlink: (p) => unlinkat(h, AT_FDCWD, u32(p), 0),
-    rmdir: (p) => unlinkat(h, AT_FDCWD, u32(p), AT_REMOVEDIR),
-    unlinkat: (d, p, f) => unlinkat(h, i32(d), u32(p), i32(f)),
-    rename: (a, b) => renameat2(h, AT_FDCWD, u32(a), AT_FDCWD, u32(b), 0),
-    renameat: (d1, a, d2, b) => renameat2(h, i32(d1), u32(a), i32(d2), u32(b), 0),
-    renameat2: (d1, a, d2, b, f) => renameat2(h, i32(d1), u32(a), i32(d2), u32(b), i32(f)),
-    link: (a, b) => linkat(h, AT_FDCWD, u32(a), AT_FDCWD, u32(b), 0),
-    linkat: (d1, a, d2, b, f) => linkat(h, i32(d1), u32(a), i32(d2), u32(b), i32(f)),
-    symlink: (t, p) => symlinkat(h, u32(t), AT_FDCWD, u32(p)),
-    symlinkat: (t, d, p) => symlinkat(h, u32(t), i32(d), u32(p)),
+    mkdir: judged(mkdirat), mkdirat: judged(mkdirat),
+    unlink: judged(unlinkat), rmdir: judged(unlinkat), unlinkat: judged(unlinkat),
+    rename: judged(renameat2), renameat: judged(renameat2), renameat2: judged(renameat2),
+    link: judged(linkat), linkat: judged(linkat),
+    symlink: judged(symlinkat), symlinkat: judged(symlinkat),
   };
 }

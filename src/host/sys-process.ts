@@ -4,7 +4,9 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { release } from 'node:os';
-import type { HostCore } from './core.js';
+import { plainCalls, type HostCore } from './core.js';
+import type { Entry } from '../enforce/enforcer.js';
+import { STALE } from './anchors.js';
 import { i32, neg, u32 } from './errno.js';
 
 /** Thrown by exit, exit_group and __proc_exit; `code` is the exit status (0-255). */
@@ -22,9 +24,9 @@ const NSIG = 64;
 const SIGKILL = 9;
 const SIGSTOP = 19;
 
-function getcwd(h: HostCore, buf: number, size: number): number {
-  const out = h.model({ sys: 'getcwd' });
-  if (!out.ok) return h.outcome(out);
+function getcwd(h: HostCore, e: Entry, buf: number, size: number): number {
+  const r = h.exit(e);
+  if (r < 0) return r;
   const label = h.kernel.describeCwd(h.tid);
   if (label === 'unknown' || label.kind !== 'path') return neg('ENOENT');
   const bytes = Buffer.from(label.path + '\0', 'latin1');
@@ -33,10 +35,18 @@ function getcwd(h: HostCore, buf: number, size: number): number {
   return !mem || mem.writeBytes(buf, bytes) ? neg('EFAULT') : bytes.length;
 }
 
-function chdir(h: HostCore, pathPtr: number): number {
-  const path = h.readPath(pathPtr);
-  if (typeof path !== 'string') return neg(path.errno);
-  return h.outcome(h.model({ sys: 'chdir', path }));
+/**
+ * chdir/fchdir: the model holds the cwd. The directory is anchored first, so a directory that
+ * another process replaced is found stale before the guest moves into it.
+ */
+function chdir(h: HostCore, e: Entry): number {
+  const target = e.request?.checks[0]?.object.dentry;
+  if (target !== undefined) {
+    const a = h.dir(target);
+    if (a === STALE) return a;
+    if (typeof a === 'object') a.release();
+  }
+  return h.exit(e);
 }
 
 /** struct timespec {i64 sec; i64 nsec} from nanoseconds. */
@@ -134,62 +144,65 @@ function nanosleep(h: HostCore, req: number): number {
 }
 
 /** fs-context, identity, clock, signal, uname, getrandom and exit calls, by syscall name. */
-export function processCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
+export function processCalls(h: HostCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
+  const judged = (f: (e: Entry, ...a: unknown[]) => number) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
   const acts = new Map<number, Uint8Array>();
   const mask = { value: 0n };
   const uid = (): number => process.getuid?.() ?? 0;
   const gid = (): number => process.getgid?.() ?? 0;
   return {
-    chdir: (p) => chdir(h, u32(p)),
-    fchdir: (fd) => h.outcome(h.model({ sys: 'fchdir', fd: i32(fd) })),
-    getcwd: (b, n) => getcwd(h, u32(b), u32(n)),
-    umask: (m) => h.outcome(h.model({ sys: 'umask', mask: i32(m) })),
-    getpid: () => h.tid,
-    gettid: () => h.tid,
-    getppid: () => 0,
-    getuid: uid,
-    geteuid: () => process.geteuid?.() ?? uid(),
-    getgid: gid,
-    getegid: () => process.getegid?.() ?? gid(),
-    set_tid_address: () => h.tid,
-    clock_gettime: (clk, tp) => {
-      const ns = clockNs(i32(clk));
-      return ns === null ? neg('EINVAL') : putTimespec(h, u32(tp), ns);
-    },
-    clock_getres: (clk, tp) => {
-      if (clockNs(i32(clk)) === null) return neg('EINVAL');
-      return u32(tp) === 0 ? 0 : putTimespec(h, u32(tp), 1n);
-    },
-    gettimeofday: (tv, tz) => {
-      if (u32(tv) !== 0 && putTimespec(h, u32(tv), realtimeNs(), true)) return neg('EFAULT');
-      if (u32(tz) !== 0 && h.mem?.writeBytes(u32(tz), new Uint8Array(8)) !== undefined) return neg('EFAULT');
-      return 0;
-    },
-    time: (tloc) => {
-      const sec = Math.floor(Date.now() / 1000);
-      if (u32(tloc) !== 0 && (!h.mem || h.mem.writeI64(u32(tloc), BigInt(sec)))) return neg('EFAULT');
-      return sec;
-    },
-    nanosleep: (req) => nanosleep(h, u32(req)),
-    clock_nanosleep: (clk, flags, req) => (clockNs(i32(clk)) === null ? neg('EINVAL') : i32(flags) & 1 ? 0 : nanosleep(h, u32(req))),
-    rt_sigaction: (s, a, o, n) => rtSigaction(h, acts, i32(s), u32(a), u32(o), u32(n)),
-    rt_sigprocmask: (how, s, o, n) => rtSigprocmask(h, mask, i32(how), u32(s), u32(o), u32(n)),
-    sigaltstack: (_ss, old) => {
-      // stack_t on wasm32: {void *ss_sp; int ss_flags; size_t ss_size}; report SS_DISABLE.
-      if (u32(old) === 0) return 0;
-      const b = new Uint8Array(12);
-      b[4] = 2;
-      return !h.mem || h.mem.writeBytes(u32(old), b) ? neg('EFAULT') : 0;
-    },
-    uname: (b) => uname(h, u32(b)),
-    getrandom: (b, n, f) => getrandom(h, u32(b), u32(n), i32(f)),
-    sched_yield: () => 0,
-    exit: (code) => {
-      throw new WaliExit(i32(code));
-    },
-    exit_group: (code) => {
-      throw new WaliExit(i32(code));
-    },
+    chdir: judged((e) => chdir(h, e)),
+    fchdir: judged((e) => chdir(h, e)),
+    getcwd: judged((e, b, n) => getcwd(h, e, u32(b), u32(n))),
+    umask: judged((e) => h.exit(e)),
+    ...plainCalls({
+      getpid: () => h.tid,
+      gettid: () => h.tid,
+      getppid: () => 0,
+      getuid: uid,
+      geteuid: () => process.geteuid?.() ?? uid(),
+      getgid: gid,
+      getegid: () => process.getegid?.() ?? gid(),
+      set_tid_address: () => h.tid,
+      clock_gettime: (clk, tp) => {
+        const ns = clockNs(i32(clk));
+        return ns === null ? neg('EINVAL') : putTimespec(h, u32(tp), ns);
+      },
+      clock_getres: (clk, tp) => {
+        if (clockNs(i32(clk)) === null) return neg('EINVAL');
+        return u32(tp) === 0 ? 0 : putTimespec(h, u32(tp), 1n);
+      },
+      gettimeofday: (tv, tz) => {
+        if (u32(tv) !== 0 && putTimespec(h, u32(tv), realtimeNs(), true)) return neg('EFAULT');
+        if (u32(tz) !== 0 && h.mem?.writeBytes(u32(tz), new Uint8Array(8)) !== undefined) return neg('EFAULT');
+        return 0;
+      },
+      time: (tloc) => {
+        const sec = Math.floor(Date.now() / 1000);
+        if (u32(tloc) !== 0 && (!h.mem || h.mem.writeI64(u32(tloc), BigInt(sec)))) return neg('EFAULT');
+        return sec;
+      },
+      nanosleep: (req) => nanosleep(h, u32(req)),
+      clock_nanosleep: (clk, flags, req) => (clockNs(i32(clk)) === null ? neg('EINVAL') : i32(flags) & 1 ? 0 : nanosleep(h, u32(req))),
+      rt_sigaction: (s, a, o, n) => rtSigaction(h, acts, i32(s), u32(a), u32(o), u32(n)),
+      rt_sigprocmask: (how, s, o, n) => rtSigprocmask(h, mask, i32(how), u32(s), u32(o), u32(n)),
+      sigaltstack: (_ss, old) => {
+        // stack_t on wasm32: {void *ss_sp; int ss_flags; size_t ss_size}; report SS_DISABLE.
+        if (u32(old) === 0) return 0;
+        const b = new Uint8Array(12);
+        b[4] = 2;
+        return !h.mem || h.mem.writeBytes(u32(old), b) ? neg('EFAULT') : 0;
+      },
+      uname: (b) => uname(h, u32(b)),
+      getrandom: (b, n, f) => getrandom(h, u32(b), u32(n), i32(f)),
+      sched_yield: () => 0,
+      exit: (code) => {
+        throw new WaliExit(i32(code));
+      },
+      exit_group: (code) => {
+        throw new WaliExit(i32(code));
+      },
+    }),
   };
 }
 

@@ -12,7 +12,6 @@ import type { Arg } from '../strace/args.js';
 import type { Kernel } from '../state/kernel.js';
 import type { Task } from '../state/types.js';
 import { requestFor } from '../rules/requests.js';
-import { fdUseRequest } from '../rules/auditor.js';
 import { procSelf } from '../rules/judge.js';
 import { bit, rightsIn, type Right } from '../rules/rights.js';
 
@@ -124,13 +123,18 @@ export function collectTrace(t: TraceInput, into: Collected = emptyCollected()):
     opened = mkdir = undefined;
     const task = replay.kernel.task(c.tid);
     if (!task) return;
-    const req = c.call ? requestFor(replay.kernel, task, c.call) : fdUseRequest(replay.kernel, task, c.name, c.args);
+    const req = c.call ? requestFor(replay.kernel, task, c.call) : null;
     if (!req) return;
     into.calls++;
     const errno = c.observed && !c.observed.ok ? c.observed.errno : undefined;
     for (const ch of req.checks) {
       const o = ch.object;
       if (o.anonymous) continue;
+      if (ch.role === 'outside') {
+        // Beyond the guest: no rule of the language allows it, so nothing to learn.
+        into.unlearnable.push({ trace: t.name, lineNo: c.lineNo, syscall: c.name, reason: `reaches ${ch.outside?.what ?? 'beyond the guest'}` });
+        continue;
+      }
       if (o.path === undefined && o.unknown !== undefined) {
         // Decided by the policy's `unknown` setting, which stays deny: no grant can allow it.
         into.unlearnable.push({ trace: t.name, lineNo: c.lineNo, syscall: c.name, reason: o.unknown });

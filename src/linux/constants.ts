@@ -103,6 +103,8 @@ export const NR_OPEN = 1024 * 1024;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_SHARED_VALIDATE = 0x03;
+/** The mapping type bits (shared, private, shared-validate). */
+export const MAP_TYPE = 0x0f;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
 export const PROT_READ = 0x1;

@@ -4,13 +4,11 @@
  * happened); denials are reported as what enforcement would have refused, with their verdicts.
  */
 import { Replay, type ReplayOptions } from '../strace/replay.js';
-import type { Arg } from '../strace/args.js';
-import type { Call, Observed } from '../state/calls.js';
-import type { Kernel } from '../state/kernel.js';
 import type { Task } from '../state/types.js';
-import { FD_RIGHTS, fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from './requests.js';
-import { judge, procSelf, type Engine, type Verdict } from './judge.js';
-import { bit, rightsIn } from './rights.js';
+import type { Engine, Verdict } from './judge.js';
+import { rightsIn } from './rights.js';
+import { Enforcer, type Entry } from '../enforce/enforcer.js';
+import { grantInherited } from '../enforce/grants.js';
 
 export interface Judged {
   lineNo: number;
@@ -40,48 +38,33 @@ export interface AuditReport {
   diagnostics: { lineNo: number; message: string }[];
 }
 
-const num = (a: Arg | undefined): number => (typeof a?.value === 'number' ? a.value : -1);
-
-/** Requests of logged calls the model does not decode: fd-based reads, writes, truncates, file mmaps ... */
-export function fdUseRequest(k: Kernel, task: Task, name: string, args: readonly Arg[]): Request | null {
-  if (name === 'mmap') {
-    const fd = num(args[4]);
-    if (fd < 0) return null;
-    const shared = args[3]?.valueText.includes('MAP_SHARED') ?? false;
-    const writes = args[2]?.valueText.includes('PROT_WRITE') ?? false;
-    return fdRequest(k, task, name, fd, bit(shared && writes ? 'write' : 'read'));
-  }
-  if ((name === 'utimensat' || name === 'futimesat') && args[1]?.valueText === 'NULL') {
-    return fdRequest(k, task, name, num(args[0]), bit('utime'));
-  }
-  const right = FD_RIGHTS[name];
-  if (!right) return null;
-  const fd = num(args[0]);
-  return fdRequest(k, task, name, fd, fdCallRights(right, fileFlagsOf(k, task, fd)));
-}
-
 export function audit(lines: readonly string[], engine: Engine, opts: ReplayOptions): AuditReport {
   const replay = new Replay(opts);
+  // The recording is the truth here: the enforcer judges, the replay applies what happened.
+  const enforcer = new Enforcer(replay.kernel, engine);
   const summary: AuditSummary = { syscalls: 0, allowed: 0, denied: 0, deniedButFailedAnyway: 0, unknown: 0 };
   const denials: Judged[] = [];
   const judged = new Map<number, Judged>();
   const perRight: AuditReport['perRight'] = {};
-  let opened: { path: string; type?: string } | undefined;
+  let entry: Entry | undefined;
 
-  replay.onEnter = (c: { lineNo: number; tid: number; name: string; call: Call | null; observed: Observed | undefined; args: readonly Arg[] }) => {
-    opened = undefined;
+  replay.onEnter = (c) => {
+    entry = undefined;
     const task = replay.kernel.task(c.tid);
-    if (!task) return;
-    const req = c.call ? requestFor(replay.kernel, task, c.call) : fdUseRequest(replay.kernel, task, c.name, c.args);
-    if (!req) return;
-    const verdict = judge(engine, req);
+    if (!task || !c.call) return;
+    const e = enforcer.judged(task, c.call);
+    entry = e;
+    const verdict = e.verdict;
+    if (!verdict) return;
     summary.syscalls++;
-    if (verdict.allowed) summary.allowed++;
-    else summary.denied++;
+    // A path the kernel cannot resolve fails before any policy check: not a denial.
+    const denied = !verdict.allowed && verdict.cause !== 'kernel';
+    if (denied) summary.denied++;
+    else summary.allowed++;
     if (verdict.checks.some((ch) => ch.unknown !== undefined)) summary.unknown++;
     const j: Judged = { lineNo: c.lineNo, tid: c.tid, syscall: c.name, verdict };
     judged.set(c.lineNo, j);
-    if (!verdict.allowed) {
+    if (denied) {
       if (c.observed && !c.observed.ok) {
         j.recordedErrno = c.observed.errno;
         summary.deniedButFailedAnyway++;
@@ -99,24 +82,12 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
         }
       }
     }
-    const obj = req.checks[0]?.object;
-    if (c.call?.sys === 'openat' && obj?.path !== undefined) opened = { path: procSelf(obj.path, task), ...(obj.type ? { type: obj.type } : {}) };
   };
-  replay.onStart = (task) => {
-    // Inherited fds obtained their rights when the program started: whatever the policy allows there.
-    for (const [fd, e] of replay.kernel.s.tables.get(task.files)?.fds ?? []) {
-      const f = replay.kernel.s.files.get(e.file);
-      const label = replay.kernel.describeFd(task.tid, fd);
-      if (f && label && label !== 'unknown' && label.kind === 'path') f.granted = engine.allowedMask(procSelf(label.path, task));
-    }
-  };
+  // Inherited fds obtained their rights when the program started: whatever the policy allows there.
+  replay.onStart = (task) => grantInherited(replay.kernel, engine, task);
+  // What a new fd obtained: every right the policy allows on its object.
   replay.onCall = (c) => {
-    // What the new fd obtained: every right the policy allows on its object.
-    if (c.call?.sys !== 'openat' || !opened || !c.observed?.ok || c.observed.ret === undefined) return;
-    const task = replay.kernel.task(c.tid);
-    const e = task && replay.kernel.s.tables.get(task.files)?.fds.get(c.observed.ret);
-    const f = e && replay.kernel.s.files.get(e.file);
-    if (f) f.granted = engine.allowedMask(opened.path, opened.type);
+    if (entry && c.observed?.ok) enforcer.granted(entry, c.observed.ret, c.observed.fds);
   };
   for (let i = 0; i < lines.length; i++) replay.feed(lines[i]!, i + 1);
   return { summary, judged, denials, perRight, diagnostics: replay.diagnostics };

@@ -23,6 +23,8 @@ export interface CheckExplanation {
   type?: string;
   steps: string[];
   unknown?: string;
+  /** Refused before any rule: beyond the guest (`outside: ...`) or by the kernel itself. */
+  refused?: string;
   rights: string[];
   perRight: RightExplanation[];
 }
@@ -32,7 +34,10 @@ export interface Explanation {
   allowed: boolean;
   errno?: string;
   checks: CheckExplanation[];
+  /** The suffix where the new name gains rights ('' for the object itself). */
   escalation?: string;
+  /** Set when the rename/link was refused undecided: the no-escalation check reached its work bound. */
+  escalationReason?: string;
   /** For a denial: a rule that would allow exactly this (narrowest: this path, these rights). */
   fix?: string;
 }
@@ -57,22 +62,32 @@ export function explain(policy: IrPolicy, v: Verdict): Explanation {
         matched: d.matched.map((id) => policy.rules[id]).filter((r): r is IrRule => !!r).map(ruleRef),
       };
     });
+    const refused = cv.cause === 'outside' ? `outside the guest: ${cv.check.outside?.what ?? 'this call'} (${cv.errno})`
+      : cv.cause === 'kernel' ? `the kernel refuses it before any policy check (${cv.errno}): the path does not resolve` : undefined;
     return {
       role: cv.check.role, path: o.path, exists: o.exists, ...(o.type ? { type: o.type } : {}), steps: o.steps,
-      ...(cv.unknown !== undefined ? { unknown: cv.unknown } : {}), rights: rightsIn(cv.check.rights, policy.abi), perRight,
+      ...(cv.unknown !== undefined ? { unknown: cv.unknown } : {}), ...(refused ? { refused } : {}),
+      rights: rightsIn(cv.check.rights, policy.abi), perRight,
     };
   });
   const out: Explanation = { syscall: v.request.syscall, allowed: v.allowed, checks };
   if (v.errno !== undefined) out.errno = v.errno;
   if (v.escalation) out.escalation = v.escalation.witness;
+  if (v.escalation?.reason !== undefined) out.escalationReason = v.escalation.reason;
   if (!v.allowed) out.fix = fixFor(checks, v);
   return out;
 }
 
 function fixFor(checks: CheckExplanation[], v: Verdict): string {
+  if (v.escalation?.reason !== undefined) {
+    return 'a policy whose patterns keep this check within its bound: patterns that count segments below a `**` (such as `/**/x/*/*/*`) multiply the states it compares';
+  }
   if (v.escalation) return `the rights at the new name must not exceed those at the old one (witness suffix '${v.escalation.witness}'): grant the same rights at both, or none extra at the destination`;
   const denied = checks.find((c) => c.perRight.some((r) => r.effect === 'deny'));
-  if (!denied) return '';
+  if (!denied) {
+    const outside = checks.find((c) => c.refused?.startsWith('outside'));
+    return outside ? 'no rule of this policy language allows it (calls that reach beyond the guest are refused)' : '';
+  }
   if (denied.unknown !== undefined) return `unknown allow   # the model could not resolve the object: ${denied.unknown}`;
   const rights = denied.perRight.filter((r) => r.effect === 'deny').map((r) => r.right);
   const path = denied.path ?? '?';
@@ -95,6 +110,7 @@ export function renderExplanation(e: Explanation, source?: (s: Span) => string |
     lines.push(`  ${c.role} ${c.path ?? '(unknown)'}${c.exists ? '' : ' (does not exist yet)'}${c.type ? ` [${c.type}]` : ''}`);
     for (const s of c.steps) lines.push(`    resolved: ${s}`);
     if (c.unknown !== undefined) lines.push(`    unknown: ${c.unknown}`);
+    if (c.refused !== undefined) lines.push(`    refused: ${c.refused}`);
     lines.push(`    needs: ${c.rights.join(', ') || '(nothing)'}`);
     for (const r of c.perRight) {
       const by = typeof r.decidedBy === 'string'
@@ -111,7 +127,8 @@ export function renderExplanation(e: Explanation, source?: (s: Span) => string |
       }
     }
   }
-  if (e.escalation !== undefined) lines.push(`  escalation: rights at the destination exceed the source's at suffix '${e.escalation}' → EXDEV`);
+  if (e.escalationReason !== undefined) lines.push(`  escalation: undecided, ${e.escalationReason} → EXDEV (refused, not guessed)`);
+  else if (e.escalation !== undefined) lines.push(`  escalation: rights at the destination exceed the source's at suffix '${e.escalation}' → EXDEV`);
   if (e.fix) lines.push(`  would allow it: ${e.fix}`);
   return lines.join('\n');
 }

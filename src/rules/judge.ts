@@ -17,14 +17,27 @@ export interface Engine {
   allowedMask(path: string, type?: string): number;
   /** Optional fast path: the rights unconditional rules allow on a path, -1 when conditions apply there. */
   plainMask?(path: string): number;
-  /** Rename/link no-escalation: rights(to + X) ⊆ rights(from + X) for every suffix X (only X = '' when !subtree). */
-  refer(from: string, to: string, subtree: boolean): { ok: boolean; witness?: string };
+  /**
+   * Rename/link no-escalation: rights(to + X) ⊆ rights(from + X) for every suffix X (only X = '' when !subtree).
+   * `reason` says why a refusal is not a real escalation (the check reached its work bound).
+   */
+  refer(from: string, to: string, subtree: boolean): { ok: boolean; witness?: string; reason?: string };
 }
+
+/**
+ * Why a check or request was refused: a rule or the default (`policy`), the kernel itself
+ * before any policy check (the path does not resolve: `kernel`), an object the model cannot
+ * resolve (`unknown`), a call that reaches beyond the guest (`outside`), or a rename/link that
+ * would gain rights (`escalation`).
+ */
+export type Cause = 'policy' | 'kernel' | 'unknown' | 'outside' | 'escalation';
 
 export interface CheckVerdict {
   check: Check;
   allowed: boolean;
   errno?: Errno;
+  /** Set when refused. */
+  cause?: Cause;
   decisions: RightDecision[];
   /** Why the object was decided as unknown. */
   unknown?: string;
@@ -34,9 +47,11 @@ export interface Verdict {
   request: Request;
   allowed: boolean;
   errno?: Errno;
+  /** Set when refused: why (see `Cause`). */
+  cause?: Cause;
   checks: CheckVerdict[];
-  /** Set when the rename/link escalation check failed. */
-  escalation?: { witness: string };
+  /** Set when the rename/link escalation check failed; `reason` when it was refused undecided. */
+  escalation?: { witness: string; reason?: string };
 }
 
 const APPEND = bit('append');
@@ -64,16 +79,17 @@ function judgeCheck(e: Engine, c: Check, caller: Request['caller']): CheckVerdic
   const p = e.policy;
   const o = c.object.path === undefined ? c.object : { ...c.object, path: procSelf(c.object.path, caller) };
   c = o === c.object ? c : { ...c, object: o };
+  if (c.role === 'outside') return { check: c, allowed: false, errno: c.outside?.errno ?? p.default.errno, cause: 'outside', decisions: [] };
   if (o.anonymous) return { check: c, allowed: true, decisions: [] }; // pipes, sockets: no filesystem right
   if (o.path === undefined && o.unknown !== undefined) {
     const decisions = unknownDecisions(p, c.rights);
     const allowed = p.unknown.effect === 'allow';
-    return { check: c, allowed, ...(allowed ? {} : { errno: p.unknown.errno }), decisions, unknown: o.unknown };
+    return { check: c, allowed, ...(allowed ? {} : { errno: p.unknown.errno, cause: 'unknown' as const }), decisions, unknown: o.unknown };
   }
   if (c.role === 'fd') {
     if (c.granted === undefined) {
       const allowed = p.unknown.effect === 'allow';
-      return { check: c, allowed, ...(allowed ? {} : { errno: p.unknown.errno }), decisions: unknownDecisions(p, c.rights), unknown: `fd ${c.fd} was not opened under this policy` };
+      return { check: c, allowed, ...(allowed ? {} : { errno: p.unknown.errno, cause: 'unknown' as const }), decisions: unknownDecisions(p, c.rights), unknown: `fd ${c.fd} was not opened under this policy` };
     }
     let missing = c.rights & ~c.granted;
     if (missing & APPEND && c.granted & WRITE) missing &= ~APPEND;
@@ -81,11 +97,12 @@ function judgeCheck(e: Engine, c: Check, caller: Request['caller']): CheckVerdic
     for (let b = 1; b !== 0 && b <= c.rights; b <<= 1) {
       if (c.rights & b) decisions.push({ right: b, effect: missing & b ? 'deny' : 'allow', matched: [], ...(missing & b ? { errno: p.default.errno } : {}) });
     }
-    return { check: c, allowed: missing === 0, ...(missing ? { errno: p.default.errno } : {}), decisions };
+    return { check: c, allowed: missing === 0, ...(missing ? { errno: p.default.errno, cause: 'policy' as const } : {}), decisions };
   }
   if (o.path === undefined) {
-    // Resolution fails in the kernel too (EBADF, ENOENT on a missing parent ...): nothing to grant.
-    return { check: c, allowed: true, decisions: [] };
+    // The kernel refuses before any policy check (ENOENT on a missing parent, ENOTDIR ...):
+    // fail closed, nothing was resolved to grant anything on.
+    return { check: c, allowed: false, errno: o.errno ?? 'ENOENT', cause: 'kernel', decisions: [] };
   }
   let decisions = e.decide({ path: o.path, rights: c.rights, type: o.type, flags: c.flags });
   if (c.appendOrWrite) {
@@ -96,19 +113,23 @@ function judgeCheck(e: Engine, c: Check, caller: Request['caller']): CheckVerdic
     }
   }
   const denied = decisions.find((d) => d.effect === 'deny');
-  return { check: c, allowed: !denied, ...(denied?.errno ? { errno: denied.errno } : {}), decisions };
+  return { check: c, allowed: !denied, ...(denied ? { errno: denied.errno ?? p.default.errno, cause: 'policy' as const } : {}), decisions };
 }
 
 /** The verdict on a request: allowed only when every check allows every right it needs. */
 export function judge(e: Engine, req: Request): Verdict {
   const checks = req.checks.map((c) => judgeCheck(e, c, req.caller));
-  const denied = checks.find((c) => !c.allowed);
-  if (denied) return { request: req, allowed: false, errno: denied.errno ?? e.policy.default.errno, checks };
+  // The kernel's own refusal comes first: it happens before any policy hook runs.
+  const denied = checks.find((c) => c.cause === 'kernel') ?? checks.find((c) => !c.allowed);
+  if (denied) return { request: req, allowed: false, errno: denied.errno ?? e.policy.default.errno, cause: denied.cause ?? 'policy', checks };
   const r = req.refer;
   // Across mounts the kernel refuses with EXDEV by itself: nothing can escalate there.
   if (r && r.from.path !== undefined && r.to.path !== undefined && r.from.mount === r.to.mount) {
     const inc = e.refer(r.from.path, r.to.path, r.subtree);
-    if (!inc.ok) return { request: req, allowed: false, errno: 'EXDEV', checks, escalation: { witness: inc.witness ?? '' } };
+    if (!inc.ok) {
+      const escalation = { witness: inc.witness ?? '', ...(inc.reason !== undefined ? { reason: inc.reason } : {}) };
+      return { request: req, allowed: false, errno: 'EXDEV', cause: 'escalation', checks, escalation };
+    }
   }
   return { request: req, allowed: true, checks };
 }

@@ -7,14 +7,16 @@ import type { Kernel } from '../state/kernel.js';
 import type { Call } from '../state/calls.js';
 import type { Task } from '../state/types.js';
 import { fdObject, resolveObject, withMount, type ResolvedObject } from '../state/inspect.js';
+import { openFlagsOf } from '../state/sys/open.js';
 import { bit, type Right } from './rights.js';
 import {
-  AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_ACCMODE, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
-  O_PATH, O_TRUNC, RENAME_EXCHANGE, RENAME_NOREPLACE, __O_TMPFILE,
+  AF_UNIX, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_APPEND, O_CREAT,
+  O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_TRUNC, PROT_WRITE, RENAME_EXCHANGE, RENAME_NOREPLACE, __O_TMPFILE, type Errno,
 } from '../linux/index.js';
+import { ioctlReach } from './ioctls.js';
 
 export interface Check {
-  role: 'object' | 'source' | 'destination' | 'fd';
+  role: 'object' | 'source' | 'destination' | 'fd' | 'outside';
   object: ResolvedObject;
   /** Rights needed on the object (a mask). */
   rights: number;
@@ -25,6 +27,8 @@ export interface Check {
   /** For fd checks: the fd, and the rights it obtained at open (undefined: unknown). */
   fd?: number;
   granted?: number | undefined;
+  /** For an `outside` check: what the call reaches beyond the guest, and the errno refusing it. */
+  outside?: { what: string; errno: Errno };
 }
 
 export interface Request {
@@ -74,20 +78,15 @@ export function openRights(flags: number, obj: ResolvedObject): { rights: number
 type At = (dirfd: number, path: string, follow: boolean, emptyPath?: boolean) => ResolvedObject;
 interface How {
   steps: boolean;
-  remember: boolean;
 }
 const resolver = (k: Kernel, task: Task, h: How): At => (dirfd, path, follow, emptyPath = false) =>
-  resolveObject(k, task, dirfd, path, { follow, emptyPath, steps: h.steps, remember: h.remember });
-const STEPS: How = { steps: true, remember: false };
-const NO_STEPS: How = { steps: false, remember: false };
-const NO_STEPS_REMEMBER: How = { steps: false, remember: true };
+  resolveObject(k, task, dirfd, path, { follow, emptyPath, steps: h.steps });
+const STEPS: How = { steps: true };
+const NO_STEPS: How = { steps: false };
 
-/**
- * The request a decoded call makes, or null when it needs no filesystem right. `remember` keeps
- * the (last) resolution on the kernel for a host about to run the call on the same model.
- */
-export function requestFor(k: Kernel, task: Task, c: Call, opts: { steps?: boolean; remember?: boolean } = {}): Request | null {
-  const r = requestOf(k, task, c, (opts.steps ?? true) ? STEPS : opts.remember ? NO_STEPS_REMEMBER : NO_STEPS);
+/** The request a decoded call makes, or null when it needs no right. */
+export function requestFor(k: Kernel, task: Task, c: Call, opts: { steps?: boolean } = {}): Request | null {
+  const r = requestOf(k, task, c, (opts.steps ?? true) ? STEPS : NO_STEPS);
   if (r) r.caller = { tid: task.tid, tgid: task.tgid };
   return r;
 }
@@ -125,17 +124,85 @@ function requestOf(k: Kernel, task: Task, c: Call, how: How): Request | null {
     case 'chroot': return one('chroot', at(-100, c.path, true), R('chdir'));
     case 'fchdir': return fdRequest(k, task, 'fchdir', c.fd, R('chdir'));
     case 'execve': return one('execve', at(c.dirfd, c.path, true, (c.flags & AT_EMPTY_PATH) !== 0), R('exec'));
+    case 'usefd': {
+      const right = FD_RIGHTS[c.name];
+      return right ? fdRequest(k, task, c.name, c.fd, fdCallRights(right, fileFlagsOf(k, task, c.fd))) : null;
+    }
+    // A file mapping reads the file; a shared writable one writes it (msync/munmap write back).
+    case 'mmap': {
+      const shared = (c.flags & MAP_TYPE) === MAP_SHARED || (c.flags & MAP_TYPE) === 3;
+      return fdRequest(k, task, 'mmap', c.fd, shared && c.prot & PROT_WRITE ? fdCallRights('write', fileFlagsOf(k, task, c.fd)) : R('read'));
+    }
+    case 'bind': case 'connect': case 'sendto': return socketRequest(at, c);
+    case 'kill': return ownProcess(k, c.pid) ? null : outside('kill', `a signal to ${c.pid === 0 ? 'the process group' : c.pid === -1 ? 'every process' : `process ${c.pid}`}`, 'EPERM');
+    case 'tkill': return ownThread(k, c.tid, c.tgid) ? null : outside(c.tgid === undefined ? 'tkill' : 'tgkill', `a signal to thread ${c.tid}`, 'EPERM');
+    case 'prlimit': return ownProcess(k, c.pid) ? null : outside('prlimit64', `the resource limits of process ${c.pid}`, 'EPERM');
+    case 'ioctl': {
+      const reach = ioctlReach(c.request);
+      if (reach === 'fd') return null; // the descriptor's own flags and sizes
+      if (reach === 'outside') return outside('ioctl', `ioctl ${hex(c.request)} (it acts on what else shares the terminal)`, 'EPERM');
+      const req = fdRequest(k, task, 'ioctl', c.fd, reach === 'writes' ? fdCallRights('write', fileFlagsOf(k, task, c.fd)) : R('ioctl'));
+      // A terminal or pipe the guest started with: its own settings only (termios, window size).
+      if (req === null && reach === 'terminal') return null;
+      return req ?? outside('ioctl', `ioctl ${hex(c.request)} on a descriptor outside the filesystem`, 'EPERM');
+    }
     default: return null;
   }
 }
 
-/** openat/openat2: the rights by access mode and flags, on the object the open will reach. */
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+
+/** A check no rule of this abi can allow: the call reaches beyond the guest. */
+function outside(syscall: string, what: string, errno: Errno): Request {
+  const object: ResolvedObject = { path: undefined, exists: false, steps: [] };
+  return { syscall, checks: [{ role: 'outside', object, rights: 0, outside: { what, errno } }] };
+}
+
+/** The guest's own process (its thread group, as the model knows it). */
+function ownProcess(k: Kernel, pid: number): boolean {
+  const t = pid > 0 ? k.task(pid) : undefined;
+  return t !== undefined && !t.exited && t.tgid === pid;
+}
+
+function ownThread(k: Kernel, tid: number, tgid: number | undefined): boolean {
+  const t = tid > 0 ? k.task(tid) : undefined;
+  return t !== undefined && !t.exited && (tgid === undefined || t.tgid === tgid);
+}
+
+/**
+ * A socket address: an AF_UNIX name is a path (binding creates a socket node there: `mknod`;
+ * connecting or sending needs write access to it, as Linux checks); any other address (inet,
+ * the abstract namespace) reaches beyond the filesystem.
+ */
+function socketRequest(at: At, c: Extract<Call, { sys: 'bind' | 'connect' | 'sendto' }>): Request | null {
+  const a = c.addr;
+  if (!a) return null;
+  if (a.family === AF_UNIX && a.path !== undefined && a.path !== '') {
+    const bind = c.sys === 'bind';
+    // bind creates the name (the last component is not followed); connect opens what it names.
+    return one(c.sys, at(AT_FDCWD, a.path, !bind), bind ? R('mknod') : R('write'));
+  }
+  const where = a.family === AF_UNIX ? (a.abstract ? `the abstract socket ${a.label ?? ''}`.trimEnd() : 'an unnamed socket') : `a network address (family ${a.family})`;
+  return outside(c.sys, where, 'EACCES');
+}
+
+/**
+ * openat/openat2: the rights by access mode and flags, on the object the open will reach. The
+ * flags are what build_open_flags leaves (O_PATH keeps only O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC),
+ * so the object judged is the one the kernel opens.
+ */
 function openRequest(k: Kernel, task: Task, c: Extract<Call, { sys: 'openat' }>, how: How): Request {
-  const tmp = (c.flags & __O_TMPFILE) !== 0;
-  const follow = !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
-  const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0, steps: how.steps, remember: how.remember });
-  const { rights, appendOrWrite } = openRights(c.flags, tmp ? { ...obj, type: 'reg' } : obj);
-  const ch = check('object', obj, rights, c.flags);
+  const flags = openFlagsOf(c);
+  const follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+  const obj = resolveObject(k, task, c.dirfd, c.path, { follow, resolve: c.resolve ?? 0, steps: how.steps });
+  return openRequestOn(c, flags, obj);
+}
+
+/** The request of an open whose object is known (`flags` as build_open_flags left them). */
+export function openRequestOn(c: Extract<Call, { sys: 'openat' }>, flags: number, obj: ResolvedObject): Request {
+  const tmp = (flags & __O_TMPFILE) !== 0;
+  const { rights, appendOrWrite } = openRights(flags, tmp ? { ...obj, type: 'reg' } : obj);
+  const ch = check('object', obj, rights, flags);
   if (appendOrWrite) ch.appendOrWrite = true;
   return { syscall: c.openat2 ? 'openat2' : 'openat', checks: [ch] };
 }
@@ -163,7 +230,7 @@ export const FD_RIGHTS: Readonly<Record<string, Right>> = {
   read: 'read', pread64: 'read', readv: 'read', preadv: 'read', preadv2: 'read',
   write: 'write', pwrite64: 'write', writev: 'write', pwritev: 'write', pwritev2: 'write',
   ftruncate: 'truncate', fallocate: 'write', fchmod: 'chmod', fchown: 'chown',
-  getdents: 'list', getdents64: 'list', fstat: 'stat', fstatfs: 'stat',
+  getdents: 'list', getdents64: 'list', fstat: 'stat', fstatfs: 'stat', futimens: 'utime',
   fgetxattr: 'stat', flistxattr: 'stat', fsetxattr: 'xattr', fremovexattr: 'xattr',
 };
 

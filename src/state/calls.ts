@@ -4,6 +4,7 @@
  * paths are byte strings (one char per byte).
  */
 import type { AnonKind, Errno } from '../linux/index.js';
+import type { SockAddr } from '../syscalls/reader.js';
 
 export type Call =
   | { sys: 'openat'; dirfd: number; path: string; flags: number; mode: number; resolve?: number; openat2?: boolean }
@@ -13,8 +14,11 @@ export type Call =
   | { sys: 'renameat2'; olddirfd: number; oldpath: string; newdirfd: number; newpath: string; flags: number }
   | { sys: 'linkat'; olddirfd: number; oldpath: string; newdirfd: number; newpath: string; flags: number }
   | { sys: 'symlinkat'; target: string; newdirfd: number; linkpath: string }
-  /** Lookup-only calls (stat family, access, readlink, chmod, utimens ...): no state change. */
-  | { sys: 'lookup'; name: string; dirfd: number; path: string; follow: boolean; emptyPath: boolean }
+  /**
+   * Lookup-only calls (stat family, access, readlink, chmod, utimens ...): no state change.
+   * `argErr`: the errno Linux gives for the call's other arguments before it looks anything up.
+   */
+  | { sys: 'lookup'; name: string; dirfd: number; path: string; follow: boolean; emptyPath: boolean; argErr?: Errno }
   | { sys: 'close'; fd: number }
   | { sys: 'close_range'; first: number; last: number; flags: number }
   | { sys: 'dup'; fd: number }
@@ -33,7 +37,8 @@ export type Call =
   | { sys: 'socket'; domain: number; type: number; protocol: number }
   | { sys: 'socketpair'; domain: number; type: number; protocol: number }
   | { sys: 'accept4'; fd: number; flags: number }
-  | { sys: 'bind' | 'connect'; fd: number; unixPath?: string }
+  /** A socket named by an address (`sendto`: a datagram sent to one); `unixPath` is how strace printed it. */
+  | { sys: 'bind' | 'connect' | 'sendto'; fd: number; addr?: SockAddr; unixPath?: string }
   /** eventfd, epoll, signalfd, timerfd, inotify, fanotify, pidfd, memfd, userfaultfd ... */
   | { sys: 'anon'; kind: AnonKind; cloexec: boolean; nonblock: boolean; name?: string }
   /** fds sent with SCM_RIGHTS on socket `fd`: their descriptions travel to the peer socket. */
@@ -43,8 +48,16 @@ export type Call =
   | { sys: 'clone'; flags: number }
   | { sys: 'execve'; dirfd: number; path: string; flags: number }
   | { sys: 'exit'; group: boolean }
-  /** fd-only calls (read, write, fstat, mmap ...): checked for a valid fd, nothing changes. */
-  | { sys: 'usefd'; name: string; fd: number };
+  /** fd-only calls (read, write, fstat, futimens ...): checked for a valid fd, nothing changes. */
+  /** `argErr`: the errno Linux gives for the other arguments before it looks at the fd (a negative offset ...). */
+  | { sys: 'usefd'; name: string; fd: number; argErr?: Errno }
+  /** A file mapping (not MAP_ANONYMOUS): reads the file, or writes it when shared and writable. */
+  | { sys: 'mmap'; fd: number; prot: number; flags: number }
+  /** Signals: kill(pid) (0: the caller's group, -1: everyone, < -1: a group), tkill/tgkill(tid). */
+  | { sys: 'kill'; pid: number; sig: number }
+  | { sys: 'tkill'; tgid?: number; tid: number; sig: number }
+  /** prlimit64 on another process (pid != 0). */
+  | { sys: 'prlimit'; pid: number };
 
 export type CallName = Call['sys'];
 

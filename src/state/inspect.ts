@@ -22,8 +22,9 @@ export interface ResolvedObject {
   unknown?: string;
   /** A pipe, socket or other object outside the filesystem: it has no path and needs no right. */
   anonymous?: boolean;
-  /** For a name to be created: the directory it would go in. */
+  /** For a name to be created: the directory it would go in, and the name. */
   parent?: number;
+  name?: string;
   /** The mount the object (or, for a name to be created, its directory) is on: set by `withMount` (rename/link need it). */
   mount?: number;
   /** Linux's errno when resolution itself fails (the call will fail too). */
@@ -38,19 +39,6 @@ export interface ResolveHow {
   steps?: boolean;
   emptyPath?: boolean;
   resolve?: number;
-  /** Keep this resolution on the kernel (`Kernel.remembered`) for the call about to run. */
-  remember?: boolean;
-}
-
-/** A resolution kept for reuse while the model is unchanged (see `Kernel.remembered`). */
-export interface RememberedResolution {
-  readonly task: Task;
-  readonly dirfd: number;
-  readonly path: string;
-  readonly follow: boolean;
-  readonly emptyPath: boolean;
-  readonly resolve: number;
-  readonly object: ResolvedObject;
 }
 
 /** The steps of a resolution that recorded none (shared: nothing adds to a resolved object's steps). */
@@ -62,14 +50,7 @@ function join(dir: string, name: string): string {
 
 /** Resolves dirfd + path as the call will (following the last component or not). */
 export function resolveObject(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow): ResolvedObject {
-  const emptyPath = how.emptyPath ?? false;
-  const resolve = how.resolve ?? 0;
-  const m = k.remembered;
-  // Same question on an unchanged model: the same answer (without steps, which are not kept).
-  if (m !== undefined && how.steps === false && m.task === task && m.dirfd === dirfd && m.path === path && m.follow === how.follow && m.emptyPath === emptyPath && m.resolve === resolve) return m.object;
-  const object = resolveFresh(k, task, dirfd, path, how, emptyPath, resolve);
-  if (how.remember) k.remembered = { task, dirfd, path, follow: how.follow, emptyPath, resolve, object };
-  return object;
+  return resolveFresh(k, task, dirfd, path, how, how.emptyPath ?? false, how.resolve ?? 0);
 }
 
 function resolveFresh(k: Kernel, task: Task, dirfd: number, path: string, how: ResolveHow, emptyPath: boolean, resolve: number): ResolvedObject {
@@ -86,7 +67,7 @@ function resolveFresh(k: Kernel, task: Task, dirfd: number, path: string, how: R
     // component was a dangling symlink being followed, that is its target (O_CREAT creates it).
     const dir = nd.cur;
     if (dentry(k.s, dir).dead) return failed({ errno: 'ENOENT' }, nd.steps ?? NONE);
-    return { path: join(pathOf(k.s, dir), nd.last), exists: false, parent: dir, steps: nd.steps ?? NONE };
+    return newName(k, dir, nd.last, nd.steps ?? NONE);
   }
   return failed(r, nd.steps ?? NONE);
 }
@@ -103,6 +84,16 @@ export function fdObject(k: Kernel, task: Task, fd: number): ResolvedObject {
   if (typeof d !== 'number') return { path: undefined, exists: true, unknown: d.unknown ?? d.errno, steps: [] };
   if (d === 0) return { path: undefined, exists: false, errno: 'EBADF', steps: [] };
   return existing(k, d, [`fd ${fd}`]);
+}
+
+/** A name that does not exist yet, in directory `dir`: what a creating call would make. */
+export function newName(k: Kernel, dir: number, name: string, steps: string[] = NONE): ResolvedObject {
+  return { path: join(pathOf(k.s, dir), name), exists: false, parent: dir, name, steps };
+}
+
+/** The object a dentry is, as a call resolving to it sees it. */
+export function objectOf(k: Kernel, id: number, steps: string[] = NONE): ResolvedObject {
+  return existing(k, id, steps);
 }
 
 function existing(k: Kernel, id: number, steps: string[]): ResolvedObject {

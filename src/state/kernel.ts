@@ -6,13 +6,16 @@
  */
 import type { Dentry, InodeKind, State, Task } from './types.js';
 import { emptyView, type View } from './view.js';
-import { E, unknownErr, type Err } from './errors.js';
-import { anonDentry, canLookup, create, dentry, inodeOf, newState, pathOf } from './namespace.js';
+import { E, isErr, unknownErr, type Err } from './errors.js';
+
+const PREDICTED_OK: Outcome = Object.freeze({ ok: true, ret: 0 });
+import { anonDentry, canLookup, create, dentry, forget, inodeOf, lookupChild, newState, pathOf } from './namespace.js';
 import { fdEntry, fsOf, install, newFile, newTable, tableOf } from './files.js';
-import { resolvePath, type ResolveEnv } from './resolve.js';
-import type { Call, Observed, Outcome } from './calls.js';
+import { resolvePath, type ResolveEnv, type Veil } from './resolve.js';
+import type { Call, Failed, Observed, Outcome } from './calls.js';
+import { planOpen, type PlannedOpen } from './sys/open.js';
+import { failure } from './sys/run.js';
 import type { LifecycleEvent } from './lifecycle.js';
-import type { RememberedResolution } from './inspect.js';
 import { dispatch } from './sys/dispatch.js';
 import { O_LARGEFILE, O_RDWR } from '../linux/index.js';
 
@@ -44,6 +47,21 @@ export interface SpawnOptions {
   umask?: number;
 }
 
+/** A dentry as a host sees it (Kernel.node). */
+export interface NodeInfo {
+  readonly id: number;
+  readonly parent: number;
+  readonly name: string;
+  readonly kind: InodeKind;
+  /** Unlinked, removed or forgotten: no longer reachable by name. */
+  readonly dead: boolean;
+  readonly mount: boolean;
+  readonly anonymous: boolean;
+  /** The model's root (its own parent). */
+  readonly root: boolean;
+  readonly ident: string | undefined;
+}
+
 /** What an fd names, as /proc/PID/fd/N would. */
 export type FdLabel =
   | { kind: 'path'; path: string; deleted: boolean; dev?: string }
@@ -60,11 +78,10 @@ export class Kernel implements ResolveEnv {
   readonly procfs: boolean;
 
   /**
-   * The last resolution asked to be remembered (`ResolveHow.remember`), valid while the model is
-   * unchanged: a policy layer resolves a call's names at entry and the host running the call on
-   * this same model reuses them, so what runs is what was judged. Any syscall applied forgets it.
+   * Names hidden from the guest (an enforcing driver sets it from its policy): every walk sees
+   * them as absent, so a hidden name is indistinguishable from one that does not exist.
    */
-  remembered: RememberedResolution | undefined;
+  veil: Veil | undefined;
 
   constructor(opts: KernelOptions = {}) {
     this.s = opts.state ?? newState();
@@ -110,7 +127,6 @@ export class Kernel implements ResolveEnv {
 
   /** Creates a task that did not come from a clone the model saw (the first traced process). */
   spawn(o: SpawnOptions): Task {
-    this.remembered = undefined;
     const s = this.s;
     const table = newTable(s, o.partialFds ?? false);
     const cwd = o.cwd === undefined ? 0 : this.learnDir(o.cwd);
@@ -126,7 +142,6 @@ export class Kernel implements ResolveEnv {
 
   /** Declares an fd the task already has (opened before the model saw it). */
   inherit(task: Task, inh: InheritedFd): void {
-    this.remembered = undefined;
     const r = resolvePath(this, task, -100, inh.path, { follow: true, learn: true });
     let d: number;
     if (typeof r === 'number') d = r;
@@ -140,7 +155,6 @@ export class Kernel implements ResolveEnv {
 
   /** The dentry of an absolute directory path, creating missing parts as learned directories. */
   learnDir(path: string): number {
-    this.remembered = undefined;
     const probe: Task = { tid: 0, tgid: 0, files: 0, fs: -1, exited: false };
     const fs = { id: -1, cwd: this.s.rootDentry, root: this.s.rootDentry, umask: 0, refs: 1 };
     this.s.fsContexts.set(-1, fs);
@@ -203,18 +217,77 @@ export class Kernel implements ResolveEnv {
     return canLookup(this.s, id);
   }
 
+  // ---- what a host needs of the model's objects (it never reads the raw maps) ----
+  /** A dentry as a host sees it: its name in its parent, its kind, whether it is still named. */
+  node(id: number): NodeInfo | undefined {
+    const d = this.s.dentries.get(id);
+    if (!d) return undefined;
+    const inode = this.s.inodes.get(d.inode);
+    return { id, parent: d.parent, name: d.name, kind: inode?.kind ?? 'unknown', dead: d.dead, mount: d.mount === true, anonymous: d.anonymous === true, root: d.parent === d.id, ident: inode?.ident };
+  }
+
+  /** The dentry named `name` in directory `dir` as the model holds it (hidden names included), or 0. */
+  childOf(dir: number, name: string): number {
+    const d = this.s.dentries.get(dir);
+    return d ? lookupChild(this.s, this.view, d, name) : 0;
+  }
+
+  /** Records where an object lives on the host (`dev:ino`), learned when the host made it. */
+  setIdent(id: number, ident: string): void {
+    const d = this.s.dentries.get(id);
+    const inode = d && this.s.inodes.get(d.inode);
+    if (inode) inode.ident = ident;
+  }
+
+  /** The disk no longer matches this name (another process changed it): forget it (see namespace.forget). */
+  forget(id: number): void {
+    const d = this.s.dentries.get(id);
+    if (d && d.parent !== d.id) forget(this.s, d);
+  }
+
+  /** Mounts the filesystem of a mount root (or the model's root) read-only: creations there fail EROFS. */
+  markReadonly(id: number): void {
+    const d = this.s.dentries.get(id);
+    if (d) d.readonly = true;
+  }
+
+  /** What the model holds of name `name` in `dir` is stale: the view is asked again next time. */
+  forgetName(dir: number, name: string): void {
+    const d = this.s.dentries.get(dir);
+    const id = d?.children.get(name);
+    if (id === undefined || !d) return;
+    if (id === 0) d.children.delete(name);
+    else this.forget(id);
+  }
+
+  /** The umask of a task's fs context. */
+  umaskOf(tid: number): number {
+    const t = this.s.tasks.get(tid);
+    return t ? fsOf(this.s, t).umask : 0o022;
+  }
+
+  /** Makes a directory dentry the root of a mounted filesystem (links and renames do not cross it). */
+  markMount(id: number): void {
+    const d = this.s.dentries.get(id);
+    if (!d) return;
+    d.mount = true;
+    d.complete = false; // its names are what the mounted directory holds
+  }
+
   /** Set while `predict` runs (see sys/run.ts). */
   predicting = false;
 
   /**
-   * What Linux would answer to a call that changes names (mkdirat, mknodat, symlinkat, linkat,
-   * unlinkat, renameat2) or only looks one up, without applying it: its errno in the kernel's
-   * order of checks, or `ok` (the return value is not computed). A host asks before touching
-   * its filesystem, so a call fails for the reason Linux would give.
+   * What Linux would answer to a call, without applying it: its errno in the kernel's order of
+   * checks, or `ok` (the return value is not computed). An enforcer asks before a host runs the
+   * call, so a call the model knows will fail never reaches the host and fails for the reason
+   * Linux would give.
    */
-  predict(tid: number, call: Extract<Call, { sys: 'mkdirat' | 'mknodat' | 'symlinkat' | 'linkat' | 'unlinkat' | 'renameat2' | 'lookup' }>): Outcome {
+  predict(tid: number, call: Call): Outcome {
     const task = this.s.tasks.get(tid);
-    if (!task) return { ok: false, unknown: `no task ${tid}` };
+    if (!task || task.exited) return { ok: false, unknown: `no task ${tid}` };
+    // These apply their effect without a plan: nothing to check before they run.
+    if (call.sys === 'umask' || call.sys === 'nofile' || call.sys === 'sendfds' || call.sys === 'recvfds' || call.sys === 'exit') return PREDICTED_OK;
     this.predicting = true;
     try {
       return dispatch(this, task, call, undefined);
@@ -224,13 +297,24 @@ export class Kernel implements ResolveEnv {
   }
 
   /**
+   * What an open will do (the fd, F_GETFL of the new description, the validated flags and the
+   * object it lands on: an existing dentry, a name it creates, an O_TMPFILE's directory), or
+   * Linux's errno, without changing the model. A host opens exactly this target.
+   */
+  predictOpen(tid: number, call: Extract<Call, { sys: 'openat' }>): PlannedOpen | Failed {
+    const task = this.s.tasks.get(tid);
+    if (!task || task.exited) return { ok: false, unknown: `no task ${tid}` };
+    const p = planOpen(this, task, call, false, false);
+    return isErr(p) ? failure(p) : p;
+  }
+
+  /**
    * Applies one syscall of task `tid`. Without `observed` the model computes the result as
    * Linux would; with it (replay, interposition) the model follows what really happened.
    */
   syscall(tid: number, call: Call, observed?: Observed): Outcome {
     const task = this.s.tasks.get(tid);
     if (!task) return { ok: false, unknown: `no task ${tid}` };
-    this.remembered = undefined;
     const out = dispatch(this, task, call, observed);
     if (this.lifecycle && !out.ok && out.unknown) this.lifecycle({ type: 'unknown', tid, why: out.unknown });
     return out;

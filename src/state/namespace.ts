@@ -5,7 +5,7 @@
  * reads its children from their real host location).
  */
 import type { Dentry, Inode, InodeKind, State, AnonLabel } from './types.js';
-import type { View } from './view.js';
+import type { View, ViewEntry } from './view.js';
 
 export function newState(): State {
   const s: State = {
@@ -80,6 +80,11 @@ export function mountOf(s: State, id: number): number {
   return d.id;
 }
 
+/** Whether the filesystem a dentry lives on is mounted read-only (mnt_want_write's EROFS). */
+export function readonlyAt(s: State, id: number): boolean {
+  return dentry(s, mountOf(s, id)).readonly === true;
+}
+
 /** True when `anc` is `id` or one of its ancestors. */
 export function isAncestor(s: State, anc: number, id: number): boolean {
   let d = dentry(s, id);
@@ -95,9 +100,15 @@ export function isAncestor(s: State, anc: number, id: number): boolean {
 export function lookupChild(s: State, view: View, dir: Dentry, name: string): number {
   const known = dir.children.get(name);
   if (known !== undefined) return known;
-  if (dir.complete || dir.dead || dir.viewPath === undefined) return 0;
-  const hostPath = dir.viewPath === '/' ? `/${name}` : `${dir.viewPath}/${name}`;
-  const entry = view.lookup(hostPath);
+  if (dir.complete || dir.dead) return 0;
+  let entry: ViewEntry | null;
+  let hostPath: string | undefined;
+  if (view.child) entry = view.child(dir.id, name);
+  else {
+    if (dir.viewPath === undefined) return 0;
+    hostPath = dir.viewPath === '/' ? `/${name}` : `${dir.viewPath}/${name}`;
+    entry = view.lookup(hostPath);
+  }
   if (!entry) {
     dir.children.set(name, 0);
     return 0;
@@ -105,11 +116,27 @@ export function lookupChild(s: State, view: View, dir: Dentry, name: string): nu
   const inode = newInode(s, entry.kind);
   if (entry.target !== undefined) inode.target = entry.target;
   if (entry.rdev !== undefined) inode.rdev = entry.rdev;
+  if (entry.ident !== undefined) inode.ident = entry.ident;
   const child = attach(s, dir, name, inode, false);
   if (entry.mount) child.mount = true;
-  if (entry.kind === 'dir') child.viewPath = hostPath;
-  else child.complete = true;
+  if (entry.kind !== 'dir') child.complete = true;
+  else if (hostPath !== undefined) child.viewPath = hostPath;
   return child.id;
+}
+
+/**
+ * The disk no longer matches what the model holds for this name (another process replaced or
+ * moved it): the name is asked of the view again, and the dentry becomes unreachable, as a
+ * removed name is (fds and cwds on it read `(deleted)`; walks through it find nothing).
+ */
+export function forget(s: State, d: Dentry): void {
+  s.nameGen++;
+  const parent = dentry(s, d.parent);
+  if (parent.children.get(d.name) === d.id) parent.children.delete(d.name);
+  d.dead = true;
+  d.complete = true;
+  d.children.clear();
+  delete d.viewPath;
 }
 
 /** Links `inode` into `dir` under `name`. `complete` says the model knows all its children. */
@@ -153,24 +180,6 @@ export function move(s: State, d: Dentry, dir: Dentry, name: string): void {
   dir.children.set(name, d.id);
 }
 
-/**
- * After a rename, for a view that is the very disk the calls change (View.tracksChanges): the
- * moved directory's contents not yet loaded are now found under its new path.
- */
-export function followMovedContents(s: State, d: Dentry): void {
-  const from = d.viewPath;
-  if (from === undefined) return;
-  const to = pathOf(s, d.id);
-  if (from === to) return;
-  const stack = [d];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
-    const vp = x.viewPath;
-    if (vp !== undefined && (vp === from || vp.startsWith(from + '/'))) x.viewPath = to + vp.slice(from.length);
-    for (const id of x.children.values()) if (id !== 0) stack.push(dentry(s, id));
-  }
-}
-
 /** Swaps the names of two dentries (d_exchange). */
 export function exchange(s: State, a: Dentry, b: Dentry): void {
   s.nameGen++;
@@ -188,7 +197,12 @@ export function exchange(s: State, a: Dentry, b: Dentry): void {
 /** Whether a directory has entries; null when the model cannot tell. */
 export function isEmptyDir(s: State, view: View, d: Dentry): boolean | null {
   for (const id of d.children.values()) if (id !== 0) return false;
-  if (d.complete || d.viewPath === undefined) return true;
+  if (d.complete) return true;
+  if (view.names) {
+    const names = view.names(d.id);
+    return names === null ? null : names.every((n) => d.children.get(n) === 0);
+  }
+  if (d.viewPath === undefined) return true;
   const names = view.list(d.viewPath);
   if (names === null) return null;
   return names.every((n) => d.children.get(n) === 0);

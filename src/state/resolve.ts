@@ -32,7 +32,15 @@ export interface ResolveEnv extends ProcTasks {
   rootOf(task: Task): number;
   /** Whether /proc is the synthetic procfs (default); false when the namespace has none (a WALI guest). */
   readonly procfs?: boolean;
+  /**
+   * Names a policy hides (see `Veil`): the walk sees them as absent, except that a hidden
+   * directory can be walked through to what is visible below it.
+   */
+  readonly veil?: Veil | undefined;
 }
+
+/** Whether a dentry is hidden from the guest (a policy that answers ENOENT for it). */
+export type Veil = (dentry: number) => boolean;
 
 /** nameidata: the state of one walk. */
 export interface Nd {
@@ -131,6 +139,8 @@ type Step = null | Err | string;
 
 /** `..` (follow_dotdot): physical parent, clamped at the root, EXDEV when it would leave a scoped root. */
 function dotdot(nd: Nd): Step {
+  // Out of a hidden directory: it could not have been named, so there is nothing to climb out of.
+  if (!nd.learn && nd.env.veil?.(nd.cur)) return E('ENOENT');
   if (nd.cur === nd.root) {
     if (nd.resolve & RESOLVE_BENEATH) return E('EXDEV');
     nd.steps?.push(`.. stays at the root ${pathLabel(nd.env.s, nd.cur)}`);
@@ -164,6 +174,8 @@ function walkComponent(nd: Nd, name: string, followLink: boolean, more: boolean)
   const d = dentry(s, id);
   if (d.mount && nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
   const inode = inodeOf(s, d);
+  // A hidden name in the middle of a path: absent, unless it is a directory leading to visible names.
+  if (!nd.learn && nd.env.veil?.(id) && !canLookup(s, id)) return E('ENOENT');
   if (inode.kind !== 'lnk' || !followLink) {
     nd.cur = id;
     return null;
@@ -288,11 +300,14 @@ export function stepLast(nd: Nd): number | Err | string {
   if (nd.lastType === LAST_ROOT) return nd.cur;
   if (nd.lastType !== LAST_NORM) {
     const r = walkComponent(nd, nd.last, false, false);
+    // `.` or `..` ending on a hidden directory: the path names a hidden object.
+    if (r === null && !nd.learn && nd.env.veil?.(nd.cur)) return E('ENOENT');
     return r === null ? nd.cur : r;
   }
   const s = nd.env.s;
   const id = child(nd, dentry(s, nd.cur), nd.last);
   if (typeof id !== 'number' || id === 0) return id;
+  if (!nd.learn && nd.env.veil?.(id)) return 0; // a hidden last name is absent (what the model learns is not hidden)
   const d = dentry(s, id);
   if (d.mount && nd.resolve & RESOLVE_NO_XDEV) return E('EXDEV');
   const inode = inodeOf(s, d);

@@ -24,6 +24,8 @@ export interface Inode {
   linkable?: boolean;
   /** For anonymous objects: how /proc/PID/fd/N names them (`pipe`, `anon_inode:[eventfd]`, ...). */
   anon?: AnonLabel;
+  /** Where the object lives, when a host told (`dev:ino`): what the host checks before acting on it. */
+  ident?: string;
 }
 
 export interface AnonLabel {
@@ -68,6 +70,8 @@ export interface Dentry {
   viewPath?: string;
   /** The root of a mounted filesystem (crossing it is what RESOLVE_NO_XDEV and EXDEV are about). */
   mount?: boolean;
+  /** On a mount root (or the model's root): the filesystem is mounted read-only (EROFS where Linux calls mnt_want_write). */
+  readonly?: boolean;
   /** Not in any directory: stands for an anonymous object's inode. */
   anonymous?: boolean;
   proc?: ProcRole;

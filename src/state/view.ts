@@ -15,20 +15,25 @@ export interface ViewEntry {
   rdev?: string;
   /** A mount point: another filesystem starts here. */
   mount?: boolean;
+  /** The object's identity where it lives (a host's `dev:ino`), for hosts that check the model against their disk. */
+  ident?: string;
 }
 
 export interface View {
   readonly name: string;
-  /**
-   * True when the view is the disk the modelled calls really change (a host running the guest),
-   * so that a renamed directory's unloaded contents are then found at its new path. False (the
-   * default) for a fixed picture: a snapshot, or this host while replaying another machine's log.
-   */
-  readonly tracksChanges?: boolean;
   /** What is at this absolute path, without following a final symlink; null when nothing. */
   lookup(path: string): ViewEntry | null;
   /** Names inside a directory; null when the view cannot say. */
   list(path: string): string[] | null;
+  /**
+   * For a view that is the disk the modelled calls really change (a host running the guest):
+   * the child of a directory dentry, asked of the directory as an object rather than by the
+   * path it was first seen at, so that renames (the guest's or anyone's) can never send the
+   * question elsewhere. When present, `lookup` and `list` are not used for directories.
+   */
+  child?(dir: number, name: string): ViewEntry | null;
+  /** Names inside a directory dentry (with `child`). */
+  names?(dir: number): string[] | null;
 }
 
 export const emptyView: View = {

@@ -14,7 +14,7 @@ import { stripAnnotations } from './annotations.js';
 import { parseStraceLine, type CallLine, type ExitLine, type ResumedLine, type Result, type UnfinishedLine } from './line.js';
 import { parseArgPieces, parseArgs, type Arg, type ArgsPiece } from './args.js';
 import { condsHold, fdSpec, forEachFd, type SyscallFdSpec } from './fd-args.js';
-import { decodeCall, decodes } from './decode.js';
+import { changesState, decodeCall, decodes } from './decode.js';
 import { isErrno } from '../linux/index.js';
 import { cwdAnnotation, fdAnnotation } from './labels.js';
 
@@ -69,8 +69,8 @@ export class Replay {
   onCall: ((c: AppliedCall) => void) | undefined;
   /** Called once the first task exists, with its inherited fds. */
   onStart: ((task: Task) => void) | undefined;
-  /** Called before the model applies a call (with its parsed arguments), for policy decisions. */
-  onEnter: ((c: AppliedCall & { args: readonly Arg[] }) => void) | undefined;
+  /** Called before the model applies a call, for policy decisions. */
+  onEnter: ((c: AppliedCall) => void) | undefined;
 
   constructor(opts: ReplayOptions) {
     this.opts = opts;
@@ -205,12 +205,14 @@ export class Replay {
   }
 
   private apply(task: Task, name: string, args: readonly Arg[], result: Result, lineNo: number): void {
-    const decoded = decodeCall(name, args) ?? decodeFdPassing(name, args);
-    if (!decoded && !this.onEnter) return; // annotating only: nothing to apply
+    // Annotating only: calls that change nothing the model holds need no decoding at all.
+    if (!this.onEnter && !decodes(name) && !FD_PASSING.has(name)) return;
+    const decoded = decodeFdPassing(name, args) ?? decodeCall(name, args);
+    if (!decoded && !this.onEnter) return;
     const observed = observe(name, args, result);
-    // Observers see every call with its arguments, before the model applies it (a policy decides here).
-    this.onEnter?.({ lineNo, tid: task.tid, name, call: decoded, observed, args });
-    if (!decoded) return;
+    // Observers see every call, before the model applies it (a policy decides here).
+    this.onEnter?.({ lineNo, tid: task.tid, name, call: decoded, observed });
+    if (!decoded || !changesState(decoded)) return;
     if (observed || decoded.sys === 'exit') this.kernel.syscall(task.tid, decoded, observed);
     if (decoded.sys === 'clone' && decoded.flags & CLONE_PIDFD && observed?.ok) this.pidfd(task, name, args, observed.ret);
     this.onCall?.({ lineNo, tid: task.tid, name, call: decoded, observed });
@@ -315,8 +317,10 @@ function observe(name: string, args: readonly Arg[], r: Result): Observed | unde
 }
 
 /** fds passed with SCM_RIGHTS in sendmsg/recvmsg. */
+const FD_PASSING = new Set(['recvmsg', 'sendmsg']);
+
 function decodeFdPassing(name: string, args: readonly Arg[]): Call | null {
-  if (name !== 'recvmsg' && name !== 'sendmsg') return null;
+  if (!FD_PASSING.has(name)) return null;
   const fds: number[] = [];
   for (const c of args[1]?.field('msg_control')?.items ?? []) {
     if (c.field('cmsg_type')?.valueText !== 'SCM_RIGHTS') continue;

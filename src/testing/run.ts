@@ -4,15 +4,16 @@
  * applied to the model when allowed. An fd obtains, when opened, every right the policy allows
  * on its object, as the auditor records it.
  */
-import type { Errno } from '../linux/index.js';
 import { Kernel } from '../state/kernel.js';
 import { snapshotView } from '../state/view.js';
 import type { Call, Outcome } from '../state/calls.js';
 import type { Task } from '../state/types.js';
 import type { Engine, Verdict } from '../rules/judge.js';
-import { judge, procSelf } from '../rules/judge.js';
-import { FD_RIGHTS, fdCallRights, fdRequest, fileFlagsOf, requestFor, type Request } from '../rules/requests.js';
-import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_ACCMODE, O_PATH, O_RDONLY, O_WRONLY } from '../linux/index.js';
+import { judge } from '../rules/judge.js';
+import { requestFor, type Request } from '../rules/requests.js';
+import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW } from '../linux/index.js';
+import { Enforcer } from '../enforce/enforcer.js';
+import { grantInherited } from '../enforce/grants.js';
 import type { DirRef, FdRef, Op } from './arbitraries.js';
 import { formatLine } from './strace.js';
 import type { World } from './world.js';
@@ -76,16 +77,13 @@ export function callFor(op: Op, fds: readonly number[]): Call | undefined {
 }
 
 /**
- * The request a call makes (fd-based calls by the rights of FD_RIGHTS).
+ * The request a call makes.
  *
  * @example
  * requestOf(kernel, kernel.task(1)!, { sys: 'usefd', name: 'read', fd: 3 })?.checks[0]?.rights; // bit('read')
  */
 export function requestOf(k: Kernel, task: Task, call: Call): Request | null {
-  if (call.sys !== 'usefd') return requestFor(k, task, call);
-  const right = FD_RIGHTS[call.name];
-  if (!right) return null;
-  return fdRequest(k, task, call.name, call.fd, fdCallRights(right, fileFlagsOf(k, task, call.fd)));
+  return requestFor(k, task, call);
 }
 
 /**
@@ -111,54 +109,27 @@ export function worldKernel(w: World): Kernel {
  */
 export function runProgram(engine: Engine, w: World, ops: readonly Op[], stopAt?: (s: Step) => boolean): RunResult {
   const k = worldKernel(w);
+  const enforcer = new Enforcer(k, engine, { veil: true });
+  grantInherited(k, engine, k.task(PID)!);
   const fds: number[] = [];
   const steps: Step[] = [];
   for (const op of ops) {
     const task = k.task(PID)!;
     const call = callFor(op, fds);
     if (!call) continue;
-    const bad = modeError(k, task, call);
-    if (bad) {
-      steps.push({ call, request: null, outcome: { ok: false, errno: bad }, line: formatLine(call, { ok: false, errno: bad }) });
-      continue;
-    }
-    const request = requestOf(k, task, call);
-    const verdict = request ? judge(engine, request) : undefined;
+    // Steps are recorded: a failing step is explained with how its paths resolved.
+    const e = enforcer.enter(task, call, true);
     let outcome: Outcome;
-    if (verdict && !verdict.allowed) outcome = { ok: false, errno: verdict.errno ?? 'EACCES' };
+    if (e.refused) outcome = { ok: false, errno: e.refused.errno };
     else {
-      outcome = k.syscall(PID, call);
-      if (outcome.ok) afterSuccess(k, engine, task, call, request, outcome.ret, fds);
+      outcome = enforcer.exit(e);
+      if (outcome.ok && (call.sys === 'openat' || call.sys === 'dup')) fds.push(outcome.ret);
     }
-    const step: Step = { call, request, ...(verdict ? { verdict } : {}), outcome, line: formatLine(call, outcome, !!verdict && !verdict.allowed) };
+    const byPolicy = e.refused !== undefined && e.refused.cause !== 'kernel';
+    const verdict = e.verdict ?? (e.request ? judge(engine, e.request) : undefined);
+    const step: Step = { call, request: e.request, ...(verdict ? { verdict } : {}), outcome, line: formatLine(call, outcome, byPolicy) };
     steps.push(step);
     if (stopAt?.(step)) return { steps, stoppedAt: steps.length - 1 };
   }
   return { steps };
-}
-
-/**
- * The kernel refuses reads and writes through a description opened without that access (and
- * anything but fstat through O_PATH) before any security hook runs: the policy is not asked.
- */
-function modeError(k: Kernel, task: Task, call: Call): Errno | undefined {
-  if (call.sys !== 'usefd' || call.name === 'fstat' || k.hasFd(task.tid, call.fd) !== true) return undefined;
-  const flags = fileFlagsOf(k, task, call.fd);
-  if (flags & O_PATH) return 'EBADF';
-  const acc = flags & O_ACCMODE;
-  if (call.name === 'read' && acc === O_WRONLY) return 'EBADF';
-  if (call.name === 'write' && acc === O_RDONLY) return 'EBADF';
-  if (call.name === 'ftruncate' && acc === O_RDONLY) return 'EINVAL';
-  return undefined;
-}
-
-/** Records a new fd (and the rights it obtained at open) so later slots can name it. */
-function afterSuccess(k: Kernel, engine: Engine, task: Task, call: Call, req: Request | null, ret: number, fds: number[]): void {
-  if (call.sys !== 'openat' && call.sys !== 'dup') return;
-  fds.push(ret);
-  if (call.sys !== 'openat') return;
-  const obj = req?.checks[0]?.object;
-  const e = k.s.tables.get(task.files)?.fds.get(ret);
-  const f = e && k.s.files.get(e.file);
-  if (f && obj?.path !== undefined) f.granted = engine.allowedMask(procSelf(obj.path, task), obj.type);
 }

@@ -1,17 +1,18 @@
 /**
  * The WALI interposer: wraps any JS WALI host's import object so that every `SYS_*` call is
- * decided by a compiled policy against the state model before the host sees it.
+ * decided by a policy against the state model before the host sees it.
  *
- * Per call: decode the arguments (paths read from guest memory with bounds checks), resolve the
- * objects in the model as the kernel will, judge the rights they need, and either return the
- * deciding rule's `-errno` (the host never runs) or call the host and update the model from
- * the host's real result. fd-based calls (read, write, fstat ...) check the rights their fd
- * obtained at open: a table lookup, no path work.
+ * Per call: decode the arguments (the one decoding every adapter shares, paths read from guest
+ * memory with bounds checks), let the enforcer resolve and judge them (src/enforce), and either
+ * return the refusal's `-errno` (the host never runs) or call the host and make the model follow
+ * its real result. fd-based calls (read, write, fstat ...) check the rights their fd obtained at
+ * open: a table lookup, no path work.
  *
  * The model is the guest's view: the interposer's own Kernel follows every fd the guest opens,
  * closes, dups or receives through calls it sees. It must see all of them, so the guest's fds
  * are only those it declares at start (`fds`, stdio) plus what its calls create; an fd the model
- * does not know is -EBADF, never passed through.
+ * does not know is -EBADF, never passed through, and so is anything else the model knows the
+ * kernel refuses.
  */
 import { Kernel, type InheritedFd } from '../state/kernel.js';
 import type { Call, Observed } from '../state/calls.js';
@@ -20,15 +21,16 @@ import { liveView, type View } from '../state/view.js';
 import { ERRNO, errnoOfNumber, type Errno } from '../linux/index.js';
 import { engineFor } from '../rules/engine.js';
 import type { IrPolicy } from '../rules/ir.js';
-import { judge, procSelf, quickGrant, type Engine, type Verdict } from '../rules/judge.js';
-import { FD_RIGHTS, fdCallRights, fdRequest, grantCovers, requestFor, type Request } from '../rules/requests.js';
-import { explain, type Explanation } from '../rules/explain.js';
-import { allRights } from '../rules/rights.js';
-import { GuestMemory, type GuestWord } from './memory.js';
-import { decodable, decodeWali, type Decoded, type FdRight } from './decode.js';
+import type { Engine } from '../rules/judge.js';
+import { FD_RIGHTS, fdCallRights, grantCovers } from '../rules/requests.js';
+import { Enforcer, type Entry } from '../enforce/enforcer.js';
+import { entryDecision, plainDecision, type DecisionEvent } from '../enforce/decisions.js';
+import { grantInherited } from '../enforce/grants.js';
+import { GuestMemory, toU32, type GuestWord } from './memory.js';
+import { decodable, decodeWali, type Decoded } from './decode.js';
+import { filterDirents } from './dirents.js';
 import { syscallInfo, WALI_MODULE, WALI_SYSCALL_PREFIX } from './table.js';
 import { WA, WaliModuleError, type Imports, type ImportValue, type WasmInstance, type WasmModule } from './wasm.js';
-import type { ResolvedObject } from '../state/inspect.js';
 
 export interface InterposerOptions {
   /** The policy: a compiled engine (engineFor) or a lowered policy. */
@@ -53,36 +55,13 @@ export interface InterposerOptions {
    * interposer can decode and passes the rest through.
    */
   unknownSyscalls?: 'deny' | 'allow';
-  /**
-   * A host whose own state model is the guest's kernel state (the Node host keeps its fd table
-   * in one): the interposer judges on that model and leaves applying results to the host, so
-   * nothing is resolved or applied twice. `view`, `procfs`, `cwd`, `fds`, `stdio` and `tid`
-   * then come from the host's model.
-   */
-  sharedModel?: { kernel: Kernel; tid: number };
   /** Hears decisions (an audit log). Unset costs nothing. */
   onDecision?: (e: DecisionEvent) => void;
   /** Which decisions onDecision hears: `all` (default) or only `denials` (keeps the fd fast path). */
   decisions?: 'all' | 'denials';
 }
 
-/** One decision of the interposer. */
-export interface DecisionEvent {
-  /** The syscall name without `SYS_`. */
-  syscall: string;
-  /** The raw wasm arguments. */
-  args: readonly GuestWord[];
-  allowed: boolean;
-  /** The errno returned without calling the host. */
-  errno?: Errno;
-  /** Why: the policy decided, a guest pointer faulted, the name is unknown, the fd is not open. */
-  reason: 'policy' | 'fault' | 'unknown-syscall' | 'ebadf';
-  /** The decoded call and the policy's verdict, when the policy decided. */
-  call?: Call;
-  verdict?: Verdict;
-  /** The full explanation (computed on demand). */
-  explain(): Explanation | undefined;
-}
+export type { DecisionEvent };
 
 /** The wrapped import object: the host's shape, plus `attach` (and the interposer behind it). */
 export type WrappedImports = Imports & {
@@ -93,33 +72,20 @@ export type WrappedImports = Imports & {
 
 type HostFn = (...args: GuestWord[]) => unknown;
 
-const ALL = allRights();
-const NEW_ANON = new Set(['pipe2', 'socket', 'socketpair', 'accept4', 'anon']);
-/**
- * fd-table calls that need no right and make no new description (a dup shares its grant): with a
- * shared model the host applies them itself, so they go straight to it.
- */
-const TABLE_ONLY = new Set(['close', 'dup', 'dup2', 'dup3', 'fcntl', 'umask', 'getcwd']);
 const neg = (errno: Errno): bigint => BigInt(-ERRNO[errno]);
-const NO_EXPLANATION = (): undefined => undefined;
-const NO_STEPS = { steps: false };
-/** With a shared model, the host reuses the entry resolution (Kernel.remembered): it runs what was judged. */
-const NO_STEPS_REMEMBER = { steps: false, remember: true };
-/** An fd argument as the C int it is (an i64 from an older toolchain is truncated as C would). */
-const fdNumber = (x: GuestWord | undefined): number => (typeof x === 'bigint' ? Number(BigInt.asIntN(32, x)) : typeof x === 'number' ? x | 0 : -1);
+const asNumber = (ret: unknown): number | undefined => (typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : undefined);
 
 /** Interposes a policy between a WALI guest and any JS WALI host. */
 export class WaliInterposer {
   readonly kernel: Kernel;
   readonly engine: Engine;
+  readonly enforcer: Enforcer;
   readonly tid: number;
   /** The wrapped import object (give it to WebAssembly.instantiate). */
   readonly imports: WrappedImports;
   private readonly task: Task;
   private readonly opts: InterposerOptions;
   private mem: GuestMemory | undefined;
-  /** Whether this interposer applies host results to its model (false when the host's model is shared). */
-  private readonly applies: boolean;
   /** Whether allowed calls are reported too (then every call takes the explained path). */
   private readonly hearAllowed: boolean;
 
@@ -127,24 +93,15 @@ export class WaliInterposer {
     this.opts = opts;
     this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
     this.engine = 'decide' in opts.policy ? opts.policy : engineFor(opts.policy);
-    const shared = opts.sharedModel;
-    this.applies = shared === undefined;
-    if (shared) {
-      this.kernel = shared.kernel;
-      this.tid = shared.tid;
-      const task = this.kernel.task(this.tid);
-      if (!task) throw new Error(`sharedModel: the host's model has no task ${this.tid}`);
-      this.task = task;
-    } else {
-      this.kernel = new Kernel({ view: opts.view ?? liveView(), procfs: opts.procfs ?? true });
-      this.tid = opts.tid ?? 1;
-      this.task = this.kernel.spawn({ tid: this.tid, cwd: opts.cwd ?? process.cwd(), fds: [] });
-      if (opts.stdio ?? true) {
-        for (const fd of [0, 1, 2]) this.kernel.syscall(this.tid, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
-      }
-      for (const inh of opts.fds ?? []) this.kernel.inherit(this.task, inh);
+    this.kernel = new Kernel({ view: opts.view ?? liveView(), procfs: opts.procfs ?? true });
+    this.enforcer = new Enforcer(this.kernel, this.engine, { veil: true });
+    this.tid = opts.tid ?? 1;
+    this.task = this.kernel.spawn({ tid: this.tid, cwd: opts.cwd ?? process.cwd(), fds: [] });
+    if (opts.stdio ?? true) {
+      for (const fd of [0, 1, 2]) this.kernel.syscall(this.tid, { sys: 'anon', kind: 'stdio', cloexec: false, nonblock: false }, { ok: true, ret: fd });
     }
-    for (const [fd] of this.table().fds) this.grant(fd, undefined);
+    for (const inh of opts.fds ?? []) this.kernel.inherit(this.task, inh);
+    grantInherited(this.kernel, this.engine, this.task);
     this.imports = this.build(host);
   }
 
@@ -189,34 +146,35 @@ export class WaliInterposer {
   }
 
   private wrapOne(name: string, host: HostFn): ImportValue {
-    const info = syscallInfo(name);
-    const known = info?.implemented === true;
-    if (!known && (this.opts.unknownSyscalls ?? 'deny') === 'deny') return this.refuse(name, 'ENOSYS', 'unknown-syscall');
-    const fdRight = FD_RIGHTS[name];
-    if (fdRight) return this.fdFast(name, fdRight, host);
-    if (!decodable(name)) return host; // no fd, no path: clock_gettime, getpid, lseek ...
-    if (!this.applies && TABLE_ONLY.has(name)) return host;
+    const known = syscallInfo(name)?.implemented === true;
+    const allowUnknown = (this.opts.unknownSyscalls ?? 'deny') === 'allow';
+    if (!known && !allowUnknown) return this.refuse(name, 'ENOSYS', 'unknown-syscall');
+    // Calls nobody classified never pass unjudged: fail closed.
+    if (!decodable(name)) return allowUnknown && !known ? host : this.refuse(name, 'ENOSYS', 'unknown-syscall');
+    if (name === 'getdents64') return (...args: GuestWord[]) => this.listing(host, args);
+    if (FD_RIGHTS[name]) return this.fdFast(name, host);
     return (...args: GuestWord[]) => this.call(name, host, args);
   }
 
   private refuse(name: string, errno: Errno, reason: DecisionEvent['reason']): HostFn {
     const ret = neg(errno);
     return (...args: GuestWord[]) => {
-      this.emit({ syscall: name, args, allowed: false, errno, reason, explain: NO_EXPLANATION });
+      this.opts.onDecision?.(plainDecision(name, args, errno, reason));
       return ret;
     };
   }
 
   // ---- fd-based calls: the rights the fd obtained at open ----
-  private fdFast(name: string, right: FdRight, host: HostFn): HostFn {
+  private fdFast(name: string, host: HostFn): HostFn {
     const s = this.kernel.s;
+    const right = FD_RIGHTS[name]!;
     const covered = (fd: GuestWord): boolean => {
       if (this.hearAllowed) return false;
       const e = s.tables.get(this.task.files)?.fds.get(fd as number);
       const f = e && s.files.get(e.file);
       return f !== undefined && f.granted !== undefined && grantCovers(f.granted, fdCallRights(right, f.flags));
     };
-    const slow = (args: GuestWord[]) => this.fdSlow(name, right, host, args, fdNumber(args[0]));
+    const slow = (args: GuestWord[]) => this.call(name, host, args);
     // Exact arities: no rest-array allocation on the per-read path.
     switch (syscallInfo(name)?.args.length) {
       case 2: return (a, b) => (covered(a!) ? host(a!, b!) : slow([a!, b!]));
@@ -226,136 +184,86 @@ export class WaliInterposer {
     }
   }
 
-  private fdSlow(name: string, right: FdRight, host: HostFn, args: GuestWord[], fd: number): unknown {
-    const d: Decoded = { kind: 'fd', fd, right };
-    return this.decided(name, d, host, args);
-  }
-
   // ---- every other call ----
   private call(name: string, host: HostFn, args: GuestWord[]): unknown {
-    const d = decodeWali(name, args, this.memory());
-    return this.decided(name, d, host, args);
-  }
-
-  private decided(name: string, d: Decoded, host: HostFn, args: GuestWord[]): unknown {
+    const d = decodeWali(name, args, this.mem);
     switch (d.kind) {
-      case 'pass':
+      case 'local':
         return host(...args);
+      case 'unknown':
+        return this.refuse(name, 'ENOSYS', 'unknown-syscall')(...args);
       case 'fault':
-        this.emit({ syscall: name, args, allowed: false, errno: d.errno, reason: 'fault', explain: NO_EXPLANATION });
+        this.opts.onDecision?.(plainDecision(name, args, d.errno, 'fault'));
         return neg(d.errno);
-      case 'fd': {
-        const e = this.table().fds.get(d.fd);
-        // Not open in a shared model is not open in the host either: nothing can be reached
-        // through it, and the host's answer keeps Linux's order (pread64 checks the offset first).
-        if (e === undefined && !this.applies) return host(...args);
-        if (e === undefined) {
-          this.emit({ syscall: name, args, allowed: false, errno: 'EBADF', reason: 'ebadf', explain: NO_EXPLANATION });
-          return neg('EBADF');
-        }
-        const flags = this.kernel.s.files.get(e.file)?.flags ?? 0;
-        const req = fdRequest(this.kernel, this.task, name, d.fd, fdCallRights(d.right, flags));
-        return this.judged(name, args, req, undefined, host);
-      }
-      case 'path': {
-        const req = requestFor(this.kernel, this.task, d.call, this.applies ? NO_STEPS : NO_STEPS_REMEMBER);
-        // Allowed by unconditional rules (the common case): no verdict to build, and the mask
-        // the check used is what a new fd obtains.
-        const mask = req && !this.hearAllowed ? quickGrant(this.engine, req) : -1;
-        if (mask >= 0) return this.applies ? this.run(d, host, args, req, mask) : this.runShared(d.call, host, args, mask);
-        return this.judged(name, args, req, d, host);
-      }
-      case 'model':
-        return this.run(d, host, args, null);
+      case 'call':
+        return this.enforced(name, d, host, args);
     }
   }
 
-  private judged(name: string, args: GuestWord[], req: Request | null, d: Extract<Decoded, { kind: 'path' }> | undefined, host: HostFn): unknown {
-    let verdict = req ? judge(this.engine, req) : undefined;
-    if (this.opts.onDecision && (this.hearAllowed || (verdict && !verdict.allowed))) {
-      // A denial changes nothing, so it can be judged again with the resolution steps recorded.
-      if (verdict && !verdict.allowed && d) verdict = judge(this.engine, requestFor(this.kernel, this.task, d.call)!);
-      const v = verdict;
-      const e: DecisionEvent = { syscall: name, args, allowed: v?.allowed ?? true, reason: 'policy', explain: () => (v ? explain(this.engine.policy, v) : undefined) };
-      if (v && !v.allowed) e.errno = v.errno ?? this.engine.policy.default.errno;
-      if (d) e.call = d.call;
-      if (v) e.verdict = v;
-      this.opts.onDecision(e);
+  private enforced(name: string, d: Extract<Decoded, { kind: 'call' }>, host: HostFn, args: GuestWord[]): unknown {
+    const e = this.enforcer.enter(this.task, d.call);
+    if (e.refused) {
+      this.report(name, args, d.call, e);
+      return neg(e.refused.errno);
     }
-    if (verdict && !verdict.allowed) return neg(verdict.errno ?? this.engine.policy.default.errno);
-    return d ? this.run(d, host, args, req) : host(...args);
-  }
-
-  /** Calls the host and makes the model follow its real result. */
-  private run(d: Extract<Decoded, { kind: 'path' | 'model' }>, host: HostFn, args: GuestWord[], req: Request | null, mask = -1): unknown {
-    const ret = this.callHost(host, args);
-    const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : undefined;
-    let observed: Observed | undefined;
-    if (r === undefined) observed = undefined;
-    else if (r < 0 && r >= -4095) observed = { ok: false, errno: errnoOfNumber(-r) ?? 'EIO' };
-    else observed = d.after ? d.after(r, this.memory()) : { ok: true, ret: r };
-    if (!observed) return ret;
-    if (this.applies) this.kernel.syscall(this.tid, d.call, observed);
-    if (observed.ok && r !== undefined) this.afterSuccess(d.call, r, observed, req, mask);
+    if (this.hearAllowed) this.report(name, args, d.call, e);
+    const ret = host(...args);
+    const observed = this.observed(ret, d);
+    if (observed) this.enforcer.exit(e, observed);
     return ret;
   }
 
-  /** An allowed path call on a shared model: the host applies the result; a new fd gets `mask`. */
-  private runShared(call: Call, host: HostFn, args: GuestWord[], mask: number): unknown {
-    const ret = this.callHost(host, args);
-    if (call.sys === 'openat') {
-      const r = typeof ret === 'bigint' ? Number(ret) : typeof ret === 'number' ? ret : -1;
-      if (r >= 0) this.grant(r, undefined, mask);
+  /** getdents64: judged like any fd call, and names the policy hides are cut out of what the host lists. */
+  private listing(host: HostFn, args: GuestWord[]): unknown {
+    const d = decodeWali('getdents64', args, this.mem);
+    if (d.kind !== 'call') return this.call('getdents64', host, args);
+    const e = this.enforcer.enter(this.task, d.call);
+    if (e.refused) {
+      this.report('getdents64', args, d.call, e);
+      return neg(e.refused.errno);
     }
-    return ret;
+    if (this.hearAllowed) this.report('getdents64', args, d.call, e);
+    const dir = this.dirOf(d.call);
+    for (;;) {
+      const ret = host(...args);
+      const n = asNumber(ret);
+      if (n === undefined || n <= 0 || !this.kernel.veil || dir === undefined) return ret;
+      const kept = this.filtered(toU32(args[1] ?? 0), n, dir);
+      // A batch of nothing but hidden names is not the end of the directory: read on.
+      if (kept > 0) return typeof ret === 'bigint' ? BigInt(kept) : kept;
+    }
   }
 
-  /** The host's answer; the entry resolution kept for it is dropped after (only this call may use it). */
-  private callHost(host: HostFn, args: GuestWord[]): unknown {
-    try {
-      return host(...args);
-    } finally {
-      this.kernel.remembered = undefined;
-    }
+  private dirOf(c: Call): number | undefined {
+    if (c.sys !== 'usefd') return undefined;
+    const e = this.kernel.s.tables.get(this.task.files)?.fds.get(c.fd);
+    return e ? this.kernel.s.files.get(e.file)?.dentry : undefined;
   }
 
-  /** What a new fd obtained: every right the policy allows on its object, fixed at open. */
-  private afterSuccess(call: Call, ret: number, observed: Observed, req: Request | null, mask: number): void {
-    if (call.sys === 'openat') this.grant(ret, req?.checks[0]?.object, mask);
-    else if (NEW_ANON.has(call.sys)) for (const fd of observed.ok && observed.fds ? observed.fds : [ret]) this.grant(fd, undefined);
+  private filtered(ptr: number, n: number, dir: number): number {
+    const mem = this.memory();
+    const buf = mem.readBytes(ptr, n);
+    if (!(buf instanceof Uint8Array)) return n;
+    const kept = filterDirents(buf, n, (name) => this.enforcer.visible(dir, name));
+    if (kept !== n) mem.writeBytes(ptr, buf.subarray(0, kept));
+    return kept;
   }
 
-  /** `mask`: the object's rights when the judge's fast path already computed them (else -1). */
-  private grant(fd: number, obj: ResolvedObject | undefined, mask = -1): void {
-    const e = this.table().fds.get(fd);
-    const f = e && this.kernel.s.files.get(e.file);
-    if (!f) return;
-    if (mask >= 0) {
-      f.granted = mask;
-      return;
-    }
-    if (obj?.path !== undefined) {
-      // The object the open resolved at entry (a new file is a regular one).
-      f.granted = this.engine.allowedMask(procSelf(obj.path, this.task), obj.type ?? 'reg');
-      return;
-    }
-    const label = this.kernel.describeFd(this.tid, fd);
-    if (label === null || label === 'unknown') return;
-    if (label.kind === 'anon') f.granted = ALL; // pipes, sockets, stdio: no filesystem right
-    else f.granted = this.engine.allowedMask(procSelf(label.path, this.task));
+  /** What the host's answer means for the model: a failure's errno, a result, or pipe's two fds. */
+  private observed(ret: unknown, d: Extract<Decoded, { kind: 'call' }>): Observed | undefined {
+    const r = asNumber(ret);
+    if (r === undefined) return undefined;
+    if (r < 0 && r >= -4095) return { ok: false, errno: errnoOfNumber(-r) ?? 'EIO' };
+    return d.after ? d.after(r, this.memory()) : { ok: true, ret: r };
   }
 
-  private table() {
-    return this.kernel.s.tables.get(this.task.files)!;
+  private report(name: string, args: readonly GuestWord[], _call: Call, e: Entry): void {
+    this.opts.onDecision?.(entryDecision(this.enforcer, name, args, e));
   }
 
   private memory(): GuestMemory {
     if (!this.mem) throw new Error('WALI interposer: attach(instance) must be called after instantiation, before the guest runs');
     return this.mem;
-  }
-
-  private emit(e: DecisionEvent): void {
-    this.opts.onDecision?.(e);
   }
 }
 

@@ -99,7 +99,7 @@ void _start(void) {
       mkdir: '0', mkdir_again: String(-E.EEXIST), rename: '0', rename_missing: String(-E.ENOENT), noreplace: String(-E.EEXIST),
       mkdir_e: '0', rename_dir: '0', open_moved: '1', rmdir_nonempty: String(-E.ENOTEMPTY), unlink_dir: String(-E.EISDIR),
       rmdir_dot: String(-E.EINVAL), unlink: '0', rmdir: '0', exdev: String(-E.EXDEV), erofs: String(-E.EROFS),
-      erofs_unlink: String(-E.EROFS), eexist_root: String(-E.EEXIST), exchange: String(-E.EINVAL), rmdir_mount: String(-E.EROFS),
+      erofs_unlink: String(-E.EROFS), eexist_root: String(-E.EEXIST), exchange: String(-E.ENOENT), rmdir_mount: String(-E.EROFS),
     });
     expect(existsSync(join(work.path, 'a'))).toBe(false);
     expect(existsSync(join(work.path, 'e'))).toBe(true);

@@ -59,8 +59,10 @@ function learnAndCheck(ts: TraceInput[]) {
   expect(r.compiled.diagnostics).toEqual([]);
   expect(r.compiled.policy.default).toMatchObject({ effect: 'deny', errno: 'EACCES' });
   expect(r.compiled.policy.unknown).toMatchObject({ effect: 'deny', errno: 'EACCES' });
+  // What reaches beyond the guest (an abstract socket) cannot be learned: it is the only thing denied, and listed.
+  const unlearnable = r.collected.unlearnable.map((u) => `${u.trace}:${u.lineNo} ${u.syscall}`);
   for (const v of verifyLearned(ts, r.compiled)) {
-    expect(v.denials.map((d) => `${v.trace}:${d.lineNo} ${d.syscall}`)).toEqual([]);
+    expect(v.denials.map((d) => `${v.trace}:${d.lineNo} ${d.syscall}`)).toEqual(unlearnable.filter((u) => u.startsWith(`${v.trace}:`)));
     expect(v.syscalls).toBeGreaterThan(50);
   }
   expectDeniesOutside(r.compiled);
@@ -73,9 +75,10 @@ function learnAndCheck(ts: TraceInput[]) {
 
 describe('learn on the project recordings', () => {
   for (const t of traces(FIXTURES)) {
-    it(`${t.name}: audit of the recording under the learned policy denies nothing`, () => {
+    it(`${t.name}: audit of the recording under the learned policy denies nothing it could learn`, () => {
       const r = learnAndCheck([t]);
-      expect(r.collected.unlearnable).toEqual([]);
+      const beyond = t.name === 'pipes-sockets' ? [{ trace: t.name, lineNo: 435, syscall: 'bind', reason: 'reaches the abstract socket @"fdw-abstract"' }] : [];
+      expect(r.collected.unlearnable).toEqual(beyond);
     });
   }
 

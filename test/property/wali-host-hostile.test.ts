@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { NodeWaliHost, WaliExit } from '../../src/host/index.js';
-import { wrap } from '../../src/wali/interposer.js';
 import { WALI_SYSCALLS } from '../../src/wali/table.js';
 import { WA, type WasmModule } from '../../src/wali/wasm.js';
 import { funcImport, functype, importSection, module_, typeSection } from '../unit/wali/encode.js';
@@ -78,16 +77,14 @@ describe('hostile WALI guest on the Node host', () => {
             writeFileSync(join(root, 'outside', 'secret'), 'secret');
             symlinkSync('../outside', join(root, 'w', 'esc'));
             const before = picture(join(root, 'outside'));
-            const host = new NodeWaliHost({ args: ['hostile'], env: { K: 'v' }, dirs: [{ host: join(root, 'w'), guest: '/w' }], cwd: '/w', stdio: [devnull, devnull, devnull] });
+            const host = new NodeWaliHost({
+              args: ['hostile'], env: { K: 'v' }, dirs: [{ host: join(root, 'w'), guest: '/w' }], cwd: '/w', stdio: [devnull, devnull, devnull],
+              ...(interposed ? { policy: POLICY } : {}),
+            });
             try {
               const memory = newMemory(false, 2, 64);
               const instance = { exports: { memory } };
-              let imports = host.getImportObject(module);
-              if (interposed) {
-                const w = wrap(imports, { policy: POLICY, sharedModel: { kernel: host.kernel, tid: host.tid } });
-                w.attach(instance);
-                imports = w;
-              }
+              const imports = host.getImportObject(module);
               host.attach(instance);
               // Valid paths sit at the start of memory so that small pointers often hit them.
               const u8 = new Uint8Array(memory.buffer);

@@ -123,7 +123,7 @@ export function accept4(k: Kernel, task: Task, c: { fd: number; flags: number },
   }, () => ok(0));
 }
 
-export function bindConnect(k: Kernel, task: Task, c: { sys: 'bind' | 'connect'; fd: number; unixPath?: string }, obs: Observed | undefined): Outcome {
+export function bindConnect(k: Kernel, task: Task, c: { sys: 'bind' | 'connect' | 'sendto'; fd: number; unixPath?: string }, obs: Observed | undefined): Outcome {
   return run(k, obs, () => () => {
     const inode = socketInode(k, task, c.fd);
     if (inode && c.sys === 'bind' && c.unixPath !== undefined) inode.anon!.addr = c.unixPath;

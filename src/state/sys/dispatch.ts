@@ -36,13 +36,19 @@ export function dispatch(k: Kernel, task: Task, c: Call, obs: Observed | undefin
     case 'socketpair': return socketpair(k, task, c, obs);
     case 'accept4': return accept4(k, task, c, obs);
     case 'bind':
-    case 'connect': return bindConnect(k, task, c, obs);
+    case 'connect':
+    case 'sendto': return bindConnect(k, task, c, obs);
     case 'anon': return anonFd(k, task, c, obs);
     case 'sendfds': return sendFds(k, task, c, obs);
     case 'recvfds': return recvFds(k, task, c);
     case 'clone': return clone(k, task, c, obs);
     case 'execve': return execve(k, task, c, obs);
     case 'exit': return exit(k, task, c);
-    case 'usefd': return useFd(k, task, c, obs);
+    case 'usefd':
+    case 'mmap': return useFd(k, task, c, obs);
+    // Signals and other processes' limits change nothing the model holds.
+    case 'kill':
+    case 'tkill':
+    case 'prlimit': return obs && !obs.ok ? { ok: false, errno: obs.errno } : { ok: true, ret: 0 };
   }
 }

@@ -12,7 +12,8 @@ import { kindOf } from '../namespace.js';
 import { failure, ok, run, type Plan } from './run.js';
 import {
   CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, FASYNC, FD_CLOEXEC, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX,
-  F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_PATH, SETFL_MASK,
+  F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, O_ACCMODE, O_APPEND,
+  O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_PATH, PROT_WRITE, SETFL_MASK, type Errno,
 } from '../../linux/index.js';
 
 const u32 = (n: number): number => n >>> 0;
@@ -222,11 +223,50 @@ export function setNofile(k: Kernel, task: Task, c: { soft: number }, obs: Obser
   return ok(0);
 }
 
-/** fd-only calls: EBADF for a closed fd, otherwise no change. */
-export function useFd(k: Kernel, task: Task, c: { fd: number }, obs: Observed | undefined): Outcome {
+/**
+ * What an fd call needs of its description before any security hook runs: `raw` calls work on
+ * O_PATH descriptors (fdget_raw), the others get EBADF there; `read`/`write` name the errno
+ * when the access mode lacks it (vfs_read/vfs_write: EBADF; do_sys_ftruncate: EINVAL).
+ */
+const FD_ACCESS: Readonly<Record<string, { raw?: true; read?: Errno; write?: Errno }>> = {
+  read: { read: 'EBADF' }, pread64: { read: 'EBADF' }, readv: { read: 'EBADF' }, preadv: { read: 'EBADF' }, preadv2: { read: 'EBADF' },
+  write: { write: 'EBADF' }, pwrite64: { write: 'EBADF' }, writev: { write: 'EBADF' }, pwritev: { write: 'EBADF' },
+  pwritev2: { write: 'EBADF' }, fallocate: { write: 'EBADF' }, ftruncate: { write: 'EINVAL' },
+  fstat: { raw: true }, fstatfs: { raw: true },
+};
+
+/** OPEN_FMODE: access mode 0 reads, 1 writes, 2 both, 3 neither. */
+const canRead = (flags: number): boolean => ((flags + 1) & 1) !== 0;
+const canWrite = (flags: number): boolean => ((flags + 1) & 2) !== 0;
+
+/** The errno an fd call gets from its description's mode (O_PATH, access mode), or null. */
+function accessErr(name: string, f: OpenFile): Err | null {
+  const need = FD_ACCESS[name] ?? {};
+  if (f.flags & O_PATH) return need.raw ? null : E('EBADF');
+  if (need.read && !canRead(f.flags & O_ACCMODE)) return E(need.read);
+  if (need.write && !canWrite(f.flags & O_ACCMODE)) return E(need.write);
+  return null;
+}
+
+/** A file mapping: do_mmap refuses a description that cannot read, or write for a shared writable map. */
+function mmapErr(c: { prot: number; flags: number }, f: OpenFile): Err | null {
+  if (f.flags & O_PATH) return E('EBADF');
+  if (!canRead(f.flags & O_ACCMODE)) return E('EACCES');
+  const shared = (c.flags & MAP_TYPE) === MAP_SHARED || (c.flags & MAP_TYPE) === MAP_SHARED_VALIDATE;
+  if (shared && c.prot & PROT_WRITE && (!canWrite(f.flags & O_ACCMODE) || f.flags & O_APPEND)) return E('EACCES');
+  return null;
+}
+
+/** fd-only calls: EBADF for a closed fd, the description's mode checked, otherwise no change. */
+export function useFd(k: Kernel, task: Task, c: Extract<Call, { sys: 'usefd' | 'mmap' }>, obs: Observed | undefined): Outcome {
   return run(k, obs, () => {
+    if (c.sys === 'usefd' && c.argErr !== undefined) return E(c.argErr);
     const f = fileAt(k, task, c.fd);
     if (f === undefined) return E('EBADF');
+    if (!isErr(f)) {
+      const e = c.sys === 'mmap' ? mmapErr(c, f) : accessErr(c.name, f);
+      if (e) return e;
+    }
     return () => ok(0);
   }, () => ok(0));
 }

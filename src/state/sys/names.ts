@@ -9,7 +9,7 @@ import type { Call, Observed, Outcome } from '../calls.js';
 import type { Dentry, InodeKind, Task } from '../types.js';
 import { E, isErr, type Err } from '../errors.js';
 import {
-  attach, canLookup, create, dentry, followMovedContents, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, mountOf, move, newInode,
+  attach, canLookup, create, dentry, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, mountOf, move, newInode, readonlyAt,
 } from '../namespace.js';
 import { LAST_DOT, LAST_DOTDOT, LAST_NORM, LAST_ROOT, resolvePath, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { ok, run, type Plan } from './run.js';
@@ -46,6 +46,8 @@ function createAt(k: Kernel, task: Task, dirfd: number, path: string, wantDir: b
   if (nd.trailing && !wantDir) return E('ENOENT');
   const dir = dentry(k.s, dirId);
   if (dir.dead) return E('ENOENT');
+  // mnt_want_write's error is reported after the lookup's (filename_create).
+  if (readonlyAt(k.s, dirId) && !learn) return E('EROFS');
   return { dir, name: nd.last };
 }
 
@@ -132,6 +134,7 @@ export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string
       if (nd.lastType === LAST_DOT) return E('EINVAL');
       if (nd.lastType === LAST_ROOT) return E('EBUSY');
     } else if (nd.lastType !== LAST_NORM) return E('EISDIR');
+    if (readonlyAt(k.s, nd.cur) && !learn) return E('EROFS'); // do_unlinkat/do_rmdir: before the lookup
     const id = lastChild(nd);
     if (typeof id !== 'number') return id;
     if (id === 0) return learn ? none : E('ENOENT');
@@ -173,6 +176,7 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
   if (crossMount(k, oldDir, newDir)) return E('EXDEV');
   if (o.lastType !== LAST_NORM) return E('EBUSY');
   if (n.lastType !== LAST_NORM) return f & RENAME_NOREPLACE ? E('EEXIST') : E('EBUSY');
+  if (readonlyAt(s, oldDir) && !learn) return E('EROFS'); // do_renameat2: before the lookups
   // lock_rename's trap: the child of one parent that is an ancestor of the other parent.
   const trap = renameTrap(k, oldDir, newDir);
   const src = lastChild(o);
@@ -211,7 +215,6 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
     const nd = dentry(s, newDir);
     if (f & RENAME_EXCHANGE) {
       exchange(s, sd, dentry(s, dst));
-      if (k.view.tracksChanges) followMovedContents(s, dentry(s, dst));
     } else {
       const oldParent = dentry(s, sd.parent);
       const oldName = sd.name;
@@ -219,7 +222,6 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
       move(s, sd, nd, n.last);
       if (f & RENAME_WHITEOUT) create(s, oldParent, oldName, 'chr', { rdev: '0:0' });
     }
-    if (k.view.tracksChanges) followMovedContents(s, sd);
     return ok(0);
   };
 }
@@ -240,6 +242,7 @@ function renameTrap(k: Kernel, oldDir: number, newDir: number): number {
 /** stat family, access, readlink, chmod, utimens, xattrs, statfs ...: resolution only. */
 export function lookup(k: Kernel, task: Task, c: Extract<Call, { sys: 'lookup' }>, obs: Observed | undefined): Outcome {
   return run(k, obs, (learn) => {
+    if (c.argErr !== undefined) return E(c.argErr);
     if (c.path === '' && !c.emptyPath) return E('ENOENT');
     const r = resolvePath(k, task, c.dirfd, c.path, { follow: c.follow, emptyPath: c.emptyPath, learn });
     if (typeof r !== 'number') return r;

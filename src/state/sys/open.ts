@@ -7,7 +7,7 @@ import type { Kernel } from '../kernel.js';
 import type { Call, Observed, Outcome } from '../calls.js';
 import type { Task } from '../types.js';
 import { E, isErr, type Err } from '../errors.js';
-import { attach, canLookup, create, dentry, inodeOf, kill, kindOf, newInode } from '../namespace.js';
+import { attach, canLookup, create, dentry, inodeOf, kill, kindOf, newInode, readonlyAt } from '../namespace.js';
 import { install, newFile, reserveFd } from '../files.js';
 import { LAST_NORM, enterBody, lookupLast, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { run, type Plan } from './run.js';
@@ -64,23 +64,39 @@ function buildFlags(c: OpenCall): OpenFlags | Err {
   return { flags, write, follow: !(flags & O_NOFOLLOW) && !excl, mustDir: (flags & O_DIRECTORY) !== 0, cloexec };
 }
 
+/**
+ * The flags an open acts on: build_open_flags' result (open/openat drop unknown bits and O_PATH
+ * keeps only O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC), or the raw flags when the kernel refuses them.
+ */
+export function openFlagsOf(c: OpenCall): number {
+  const of = buildFlags(c);
+  return isErr(of) ? c.flags >>> 0 : of.flags | (of.cloexec ? O_CLOEXEC : 0);
+}
+
 /** F_GETFL's view of a new file: the open flags less those that only act at open time. */
 function fileFlags(flags: number): number {
   if (flags & O_PATH) return flags & ~O_CLOEXEC;
   return flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | FASYNC);
 }
 
+/** Where an open lands: an existing dentry, a name it creates, or an O_TMPFILE in a directory. */
+export type OpenTarget =
+  | { readonly kind: 'existing'; readonly dentry: number }
+  | { readonly kind: 'create'; readonly dir: number; readonly name: string }
+  | { readonly kind: 'tmpfile'; readonly dir: number };
+
 /**
- * open_last_lookups: the last component of an open, creating it for O_CREAT. Returns the final
- * dentry and whether this call created it. `learn` materialises what a recorded success implies.
+ * open_last_lookups: the last component of an open. Returns the existing dentry, or the name
+ * O_CREAT will make (created at commit, so that planning changes nothing). `learn` materialises
+ * what a recorded success implies.
  */
-function openLast(nd: Nd, of: OpenFlags, learn: boolean): { id: number; created: boolean } | Err {
+function openLast(nd: Nd, of: OpenFlags, learn: boolean): OpenTarget | Err {
   const s = nd.env.s;
   const creat = (of.flags & O_CREAT) !== 0;
   for (;;) {
     if (nd.lastType !== LAST_NORM) {
       const r = lookupLast(nd);
-      return typeof r === 'number' ? { id: r, created: false } : r;
+      return typeof r === 'number' ? { kind: 'existing', dentry: r } : r;
     }
     if (!creat) {
       if (nd.trailing) {
@@ -93,11 +109,13 @@ function openLast(nd: Nd, of: OpenFlags, learn: boolean): { id: number; created:
       const dir = dentry(s, nd.cur);
       if (!creat && !learn) return E('ENOENT');
       if (dir.dead) return E('ENOENT');
-      const kind = creat ? 'reg' : nd.mustDir ? 'dir' : 'unknown';
-      const made = create(s, dir, nd.last, kind);
-      if (!creat) made.learned = true;
+      if (creat && readonlyAt(s, dir.id) && !learn) return E('EROFS'); // lookup_open without write access
+      if (creat) return { kind: 'create', dir: dir.id, name: nd.last };
+      // A recorded success on a name the view lacks: it existed (a directory when asked for one).
+      const made = create(s, dir, nd.last, nd.mustDir ? 'dir' : 'unknown');
+      made.learned = true;
       nd.cur = made.id;
-      return { id: made.id, created: creat };
+      return { kind: 'existing', dentry: made.id };
     }
     if (typeof r === 'string') {
       const e = enterBody(nd, r);
@@ -111,14 +129,15 @@ function openLast(nd: Nd, of: OpenFlags, learn: boolean): { id: number; created:
       nd.cur = dentry(s, r).parent;
       continue;
     }
-    return { id: r, created: false };
+    return { kind: 'existing', dentry: r };
   }
 }
 
-function doOpen(nd: Nd, of: OpenFlags, id: number, created: boolean): Err | null {
+/** do_open + may_open on an existing object (a name O_CREAT makes is a new regular file: nothing to refuse). */
+function doOpen(nd: Nd, of: OpenFlags, id: number): Err | null {
   const s = nd.env.s;
   if (of.flags & O_CREAT) {
-    if (of.flags & O_EXCL && !created) return E('EEXIST');
+    if (of.flags & O_EXCL) return E('EEXIST');
     if (kindOf(s, id) === 'dir') return E('EISDIR');
   }
   if ((nd.mustDir || of.mustDir) && !canLookup(s, id)) return E('ENOTDIR');
@@ -144,7 +163,19 @@ export function openat(k: Kernel, task: Task, c: OpenCall, obs: Observed | undef
   });
 }
 
-function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: boolean): Plan {
+/** What an open will do, decided in the kernel's order: the fd, the f_flags and where it lands. */
+export interface PlannedOpen {
+  readonly fd: number;
+  /** F_GETFL of the new description. */
+  readonly fileFlags: number;
+  readonly cloexec: boolean;
+  /** The validated open flags (build_open_flags): what the host passes on. */
+  readonly flags: number;
+  readonly target: OpenTarget;
+}
+
+/** Plans an open without changing the model (unless `learn` materialises a recorded success). */
+export function planOpen(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: boolean): PlannedOpen | Err {
   const of = buildFlags(c);
   if (isErr(of)) return of;
   if (c.path.length >= PATH_MAX) return E('ENAMETOOLONG');
@@ -157,54 +188,50 @@ function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: bo
   if (isErr(nd)) return nd;
   const walked = walkToLast(nd, c.path);
   if (walked) return walked;
-  const s = k.s;
-  let target: number;
-  let created = false;
+  let target: OpenTarget;
   if (of.flags & __O_TMPFILE) {
     nd.follow = of.follow;
     nd.mustDir = true;
     const dir = lookupLast(nd);
     if (typeof dir !== 'number') return dir;
-    target = -dir; // created at commit time: an O_TMPFILE has no name until linkat
+    if (readonlyAt(k.s, dir) && !learn) return E('EROFS'); // do_tmpfile: mnt_want_write
+    target = { kind: 'tmpfile', dir }; // created at commit time: an O_TMPFILE has no name until linkat
   } else if (of.flags & O_PATH) {
     const r = lookupLast(nd);
     if (typeof r !== 'number') return r;
-    target = r;
+    target = { kind: 'existing', dentry: r };
   } else {
     const r = openLast(nd, of, learn);
     if (isErr(r)) return r;
-    const e = learn ? null : doOpen(nd, of, r.id, r.created);
-    if (e) {
-      if (r.created) undoCreate(k, r.id);
-      return e;
-    }
-    target = r.id;
-    created = r.created;
+    const e = learn || r.kind !== 'existing' ? null : doOpen(nd, of, r.dentry);
+    if (e) return e;
+    target = r;
   }
-  void created;
+  return { fd, fileFlags: fileFlags(of.flags), cloexec: of.cloexec, flags: of.flags, target };
+}
+
+function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: boolean): Plan {
+  const p = planOpen(k, task, c, learn, replay);
+  if (isErr(p)) return p;
+  const s = k.s;
   return (ret) => {
-    const num = ret ?? fd;
-    let id = target;
-    if (id < 0) {
-      const dir = dentry(s, -id);
+    const num = ret ?? p.fd;
+    const t = p.target;
+    let id: number;
+    if (t.kind === 'existing') id = t.dentry;
+    else if (t.kind === 'create') id = create(s, dentry(s, t.dir), t.name, 'reg').id;
+    else {
+      const dir = dentry(s, t.dir);
       const inode = newInode(s, 'reg');
-      if (!(of.flags & O_EXCL)) inode.linkable = true; // O_TMPFILE|O_EXCL can never be linked
+      if (!(p.flags & O_EXCL)) inode.linkable = true; // O_TMPFILE|O_EXCL can never be linked
       const d = attach(s, dir, `#${inode.id}`, inode, true);
       dir.children.delete(d.name);
       d.dead = true;
       inode.nlink = 0;
       id = d.id;
     }
-    const f = newFile(s, id, inodeOf(s, dentry(s, id)).id, fileFlags(of.flags));
-    install(s, task, num, f.id, of.cloexec);
+    const f = newFile(s, id, inodeOf(s, dentry(s, id)).id, p.fileFlags);
+    install(s, task, num, f.id, p.cloexec);
     return { ok: true, ret: num };
   };
-}
-
-/** A failed open after creating (do_open's EEXIST/EISDIR cannot follow a creation; kept for safety). */
-function undoCreate(k: Kernel, id: number): void {
-  const d = dentry(k.s, id);
-  const p = dentry(k.s, d.parent);
-  p.children.delete(d.name);
-  k.s.dentries.delete(id);
 }

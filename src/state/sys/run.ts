@@ -6,7 +6,7 @@
  * that succeeded where the model expected failure is replayed with `learn` (missing names are
  * created as learned), then, if still unexplained, through the handler's unknown fallback.
  */
-import type { Observed, Outcome } from '../calls.js';
+import type { Failed, Observed, Outcome } from '../calls.js';
 import type { Err } from '../errors.js';
 
 /** Who hears about a recorded result the model did not predict (diagnostics, tests). */
@@ -48,7 +48,7 @@ export function run(
 const PREDICTED_OK: Outcome = Object.freeze({ ok: true, ret: 0 });
 
 /** A plan's failure as an outcome. */
-export function failure(p: Err): Outcome {
+export function failure(p: Err): Failed {
   return p.unknown !== undefined ? { ok: false, unknown: p.unknown } : { ok: false, errno: p.errno };
 }
 

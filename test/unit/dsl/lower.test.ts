@@ -183,8 +183,10 @@ describe('warnings', () => {
     expect(where(r.diagnostics)).toEqual(['FW601@2:1']);
   });
 
-  test('a deny with an except, or a narrower condition, shadows nothing', () => {
-    expect(compile(`${HEADER}deny write /a/** except /a/x\nallow write /a/b\n`).diagnostics).toEqual([]);
+  test('a deny whose except carves the rule out, or with a narrower condition, shadows nothing', () => {
+    expect(compile(`${HEADER}deny write /a/** except /a/b\nallow write /a/b\n`).diagnostics).toEqual([]);
+    // An except elsewhere leaves the rule covered (the automaton sees it; the text check did not).
+    expect(where(compile(`${HEADER}deny write /a/** except /a/x\nallow write /a/b\n`).diagnostics)).toEqual(['FW601@3:1']);
     expect(compile(`${HEADER}deny write /a/** when type dir\nallow write /a/b\n`).diagnostics).toEqual([]);
     expect(where(compile(`${HEADER}deny write /a/** when type dir\nallow write /a/b when type dir\n`).diagnostics)).toEqual(['FW601@3:1']);
   });

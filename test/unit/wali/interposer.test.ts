@@ -23,7 +23,7 @@ allow * under /srv
 deny write,truncate,delete,rename-from,rename-to under /srv/.git errno ENOENT
 `);
 
-const NAMES = ['openat', 'open', 'close', 'read', 'write', 'unlinkat', 'renameat2', 'dup', 'dup2', 'fcntl', 'pipe2', 'chdir', 'fchdir', 'getdents64', 'mkdirat', 'newfstatat', 'SYS_truncate'.slice(4), 'fork', 'getpid'];
+const NAMES = ['openat', 'open', 'close', 'read', 'write', 'unlinkat', 'renameat2', 'dup', 'dup2', 'fcntl', 'pipe2', 'chdir', 'fchdir', 'getdents64', 'mkdirat', 'newfstatat', 'SYS_truncate'.slice(4), 'fork', 'getpid', 'fchmod'];
 
 function setup(opts: { onDecision?: (e: DecisionEvent) => void; unknownSyscalls?: 'deny' | 'allow' } = {}) {
   const g = new Guest();
@@ -69,8 +69,11 @@ describe('WALI interposer', () => {
     expect(sys('write', rw, buf, 1)).toBe(0);
     expect(sys('renameat2', -100, g.str('a.txt'), -100, g.str('out/a.txt'), 0)).toBe(0);
     expect(sys('write', rw, buf, 1)).toBe(0);
-    // Linux would say EBADF for a write on a read-only fd; the policy never granted write on /etc.
-    expect(sys('write', ro, buf, 1)).toBe(-13);
+    // A write on a read-only fd is EBADF before any policy check, as in Linux (vfs_write checks
+    // FMODE_WRITE before the security hook), even though the policy never granted write there.
+    expect(sys('write', ro, buf, 1)).toBe(-9);
+    // fchmod needs no access mode: the rights the fd obtained at open (no chmod on /etc) decide.
+    expect(sys('fchmod', ro, 0o777)).toBe(-13);
   });
 
   test('fds the model does not know are EBADF without reaching the host; dup shares the grant', () => {

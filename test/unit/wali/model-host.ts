@@ -60,13 +60,13 @@ export class ModelHost {
     const d = decodeWali(name, args, mem);
     switch (d.kind) {
       case 'fault': return neg(d.errno);
-      case 'pass': return 0n;
-      case 'fd': {
-        const out = this.kernel.syscall(1, { sys: 'usefd', name, fd: d.fd });
-        return out.ok ? 0n : neg(out.errno ?? 'EIO');
-      }
+      case 'local': case 'unknown': return 0n;
       default: {
         const c = d.call;
+        if (c.sys === 'usefd' || c.sys === 'mmap') {
+          const out = this.kernel.syscall(1, c);
+          return out.ok ? 0n : neg(out.errno ?? 'EIO');
+        }
         const task = this.kernel.task(1)!;
         const opened = c.sys === 'openat' && this.engine
           ? resolveObject(this.kernel, task, c.dirfd, c.path, { follow: !(c.flags & O_NOFOLLOW) && (c.flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL), steps: false })
