@@ -1,12 +1,14 @@
 // Policy matcher benchmark: decisions/s for generated policies of 10, 1,000 and 10,000 rules on one
 // request stream, and the compiled matcher against a loop of picomatch matchers over the same
-// 1,000 rules (answers checked identical). Run after a build: `node bench/rules.mjs`.
-// Timings are best-of-N; ratios between rows are what to compare across machines.
+// 1,000 rules (answers checked identical); then the cost bounds (rules-bounds.mjs: policy load,
+// rename checks and diff under a normal and an exploding policy). Run after a build:
+// `node bench/rules.mjs`. Timings are best-of-N; ratios between rows are what to compare across machines.
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { compile } from '../dist/rules/compile.js';
 import { decide, matchingRules } from '../dist/rules/decide.js';
 import { bit } from '../dist/rules/rights.js';
+import { runBoundsBench } from './rules-bounds.mjs';
 
 const SPAN = { file: 'bench', line: 1, col: 1, endLine: 1, endCol: 1 };
 const READ = bit('read');
@@ -166,4 +168,7 @@ export function runRulesBench({ requests = 20_000, log = console.log } = {}) {
   return { ratios, speedup: theirs / ours, speedupVsRegExp: theirRe / ours, mismatches };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) runRulesBench();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  runRulesBench();
+  runBoundsBench();
+}

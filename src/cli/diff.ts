@@ -1,7 +1,8 @@
 /**
- * `fdwarden diff OLD NEW [--var NAME=VALUE]... [--json] [--max-pairs N]`: what changes between two
- * policies, per right, with a shortest witness path each and a ready `fdwarden explain` line.
- * Exit 0 when they decide alike, 2 when they differ (like diff(1)), 1 on errors.
+ * `fdwarden diff OLD NEW [--var NAME=VALUE]... [--json] [--max-pairs N] [--max-work N]`: what
+ * changes between two policies, per right, with a shortest witness path each and a ready
+ * `fdwarden explain` line. Exit 0 when they decide alike, 2 when they differ (like diff(1)), 1 on
+ * errors, a comparison stopped at its bounds included (one line on stderr says which).
  */
 import { diffPolicies, describeContext, type DecisionSource, type ErrnoChange, type PolicyDiff, type RightChange } from '../rules/diff.js';
 import { probeCall, straceString } from '../rules/diff-probe.js';
@@ -9,7 +10,7 @@ import { rightsIn } from '../rules/rights.js';
 import { loadPolicy, parseVars } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
 
-export const DIFF_USAGE = `usage: fdwarden diff OLD NEW [--var NAME=VALUE]... [--json] [--max-pairs N]
+export const DIFF_USAGE = `usage: fdwarden diff OLD NEW [--var NAME=VALUE]... [--json] [--max-pairs N] [--max-work N]
   Compares two policies for every path, every right, every file type and open-flag combination
   their conditions name, and prints each right some path gains (+) or loses (-) with a shortest
   such path, how each policy decides it, and an \`fdwarden explain\` command that shows it.
@@ -17,7 +18,11 @@ export const DIFF_USAGE = `usage: fdwarden diff OLD NEW [--var NAME=VALUE]... [-
   --var NAME=VALUE   a policy variable, for both policies (repeatable)
   --json             one JSON object instead of text
   --max-pairs N      bound on explored automaton state pairs (default 200000); past it, exit 1
-Exit status: 0 when the policies decide alike, 2 when they differ, 1 on errors.`;
+  --max-work N       bound on the comparison's work in steps (default 2000000 plus 1000 per
+                     automaton node of the two policies); past it, exit 1
+Exit status: 0 when the policies decide alike, 2 when they differ, 1 on errors, including a
+comparison stopped at one of its bounds (patterns that count segments below a \`**\`, such as
+\`/**/x/*/*/*\`, can make the automata too large to compare).`;
 
 const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
 const err = (s: string): void => { if (s) process.stderr.write(s.endsWith('\n') ? s : s + '\n'); };
@@ -29,16 +34,15 @@ const err = (s: string): void => { if (s) process.stderr.write(s.endsWith('\n') 
  * await diffCommand(['v1.policy', 'v2.policy', '--var', 'WORK=/srv/job']); // 2 when they differ
  */
 export async function diffCommand(argv: readonly string[]): Promise<number> {
-  const p = parseOptions(argv, { var: { value: true, repeat: true }, json: {}, 'max-pairs': { value: true }, help: {} });
+  const p = parseOptions(argv, { var: { value: true, repeat: true }, json: {}, 'max-pairs': { value: true }, 'max-work': { value: true }, help: {} });
   if (p.flags.has('help')) {
     out(DIFF_USAGE);
     return 0;
   }
   if (p.positional.length !== 2) throw new UsageError(`diff takes two policies, OLD and NEW\n${DIFF_USAGE}`);
   const [oldFile, newFile] = p.positional as [string, string];
-  const maxText = one(p, 'max-pairs');
-  const maxPairs = maxText === undefined ? undefined : Number(maxText);
-  if (maxPairs !== undefined && !(Number.isInteger(maxPairs) && maxPairs > 0)) throw new UsageError(`--max-pairs wants a positive integer, got '${maxText}'`);
+  const maxPairs = positive(p, 'max-pairs');
+  const maxWork = positive(p, 'max-work');
   const varSpecs = p.options.get('var') ?? [];
   const vars = parseVars(varSpecs);
   const o = loadPolicy(oldFile, vars);
@@ -49,10 +53,10 @@ export async function diffCommand(argv: readonly string[]): Promise<number> {
 
   let d: PolicyDiff;
   try {
-    d = diffPolicies(o.compiled.policy, n.compiled.policy, maxPairs === undefined ? {} : { maxPairs });
+    d = diffPolicies(o.compiled.policy, n.compiled.policy, { ...(maxPairs !== undefined ? { maxPairs } : {}), ...(maxWork !== undefined ? { maxWork } : {}) });
   } catch (e) {
     if (e instanceof RangeError) {
-      err(`fdwarden diff: ${e.message}`);
+      err(`fdwarden diff: undecided: ${e.message}; the policies are too large to compare within the bound (see --max-pairs, --max-work)`);
       return 1;
     }
     throw e;
@@ -63,6 +67,14 @@ export async function diffCommand(argv: readonly string[]): Promise<number> {
   };
   out(p.flags.has('json') ? JSON.stringify(jsonOf(d, oldFile, newFile, explainLine)) : renderDiff(d, oldFile, newFile, explainLine).join('\n'));
   return differs(d) ? 2 : 0;
+}
+
+/** A `--name N` option as a positive integer, or undefined when absent. */
+function positive(p: ReturnType<typeof parseOptions>, name: string): number | undefined {
+  const text = one(p, name);
+  const n = text === undefined ? undefined : Number(text);
+  if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} wants a positive integer, got '${text}'`);
+  return n;
 }
 
 /** Whether anything differs: decisions, errnos or settings. */

@@ -4,6 +4,7 @@
  * is refused without ever building its expansion.
  */
 import { classEnd } from './classes.js';
+import type { ExpansionBudget } from './expansion-budget.js';
 import type { TextProblem } from './vars.js';
 
 /** A sequence of literal text and groups of alternative sequences. */
@@ -73,6 +74,28 @@ function count(seq: Seq, cap: number): number {
   return n;
 }
 
+/** Characters of all expansions of `seq` (with their number), without building them. */
+function size(seq: Seq): { n: number; chars: number } {
+  let n = 1;
+  let chars = 0;
+  for (const p of seq) {
+    if (typeof p === 'string') {
+      chars += p.length * n;
+      continue;
+    }
+    let an = 0;
+    let ac = 0;
+    for (const alt of p) {
+      const s = size(alt);
+      an += s.n;
+      ac += s.chars;
+    }
+    chars = chars * an + ac * n;
+    n *= an;
+  }
+  return { n, chars };
+}
+
 function generate(seq: Seq): string[] {
   let acc = [''];
   for (const p of seq) {
@@ -86,13 +109,18 @@ function generate(seq: Seq): string[] {
 }
 
 /** Every expansion of `text`, or null with a problem (unbalanced braces, too many results). */
-export function expandBraces(text: string, limit: number, problems: TextProblem[]): string[] | null {
+export function expandBraces(text: string, limit: number, problems: TextProblem[], budget?: ExpansionBudget): string[] | null {
   if (text.indexOf('{') < 0 && text.indexOf('}') < 0) return [text];
   const r = parseSeq(text, 0, 0, problems);
   if (!r) return null;
   const n = count(r.seq, limit);
   if (n > limit) {
     problems.push({ code: 'FW306', message: `braces expand this pattern to more than ${limit} patterns`, help: 'split the rule or use a wildcard', at: 0, len: text.length });
+    return null;
+  }
+  const chars = size(r.seq).chars;
+  if (budget && !budget.fits(chars)) {
+    budget.refuse(chars, 0, text.length, problems);
     return null;
   }
   return generate(r.seq);

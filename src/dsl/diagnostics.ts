@@ -47,7 +47,7 @@ export const CODES = {
   FW504: ['warning', 'duplicate property name'],
   FW505: ['error', 'empty property block'],
   FW506: ['error', 'list variable in a test call'],
-  FW601: ['warning', 'rule shadowed by a deny'],
+  FW601: ['warning', 'rule shadowed: it never decides'],
   FW602: ['warning', 'over-broad grant'],
   FW603: ['warning', 'unused variable'],
   FW604: ['warning', 'plain path after an `under` target'],

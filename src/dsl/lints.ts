@@ -1,71 +1,59 @@
 /**
- * Warnings about rules that are legal but almost certainly not what was meant. The shadowing
- * check is syntactic (equal patterns, or a `/**` that covers by literal prefix): it never
- * warns wrongly, and the exact check on automata can find more later.
+ * Warnings about rules that are legal but almost certainly not what was meant. Shadowing is
+ * decided on the policy's automaton (src/rules/shadowing.ts): a rule is reported only when it
+ * never decides, on any path, in any request. When the automaton is too large to explore within
+ * its work bound, a bounded check of the globs' text takes over (shadowing-syntactic.ts).
  */
-import type { IrPolicy, IrRule, RuleWhen } from '../rules/ir.js';
+import type { IrPolicy, IrRule } from '../rules/ir.js';
+import { GlobError } from '../rules/glob.js';
 import { bit, rightsIn } from '../rules/rights.js';
+import { shadowedRules, type ShadowFinding } from '../rules/shadowing.js';
+import { syntacticShadows } from '../rules/shadowing-syntactic.js';
 import { diag, type Diagnostic } from './diagnostics.js';
 import type { Target } from './ast.js';
 import type { Span } from '../rules/ir.js';
-
-/**
- * Whether some glob of `qs` covers `p`: `p` itself, or `X/**` for a prefix `X/` of `p` (that
- * matches everything `p` can, since `p` has at least one more segment). Linear in `p`.
- */
-function coveredBy(qs: ReadonlySet<string>, p: string): boolean {
-  if (qs.has(p)) return true;
-  for (let k = p.indexOf('/'); k >= 0 && k + 1 < p.length; k = p.indexOf('/', k + 1)) {
-    if (qs.has(`${p.slice(0, k + 1)}**`)) return true;
-  }
-  return false;
-}
-
-function sameWhen(a: RuleWhen | undefined, b: RuleWhen | undefined): boolean {
-  const key = (w: RuleWhen | undefined): string => JSON.stringify([
-    [...(w?.flagsHas ?? [])].sort(), [...(w?.flagsLacks ?? [])].sort(), w?.type ?? null,
-  ]);
-  return key(a) === key(b);
-}
-
-/**
- * Whether `d` decides wherever `r` could: no except, ⊇ rights, ⊇ paths, no narrower
- * condition. That makes `r` dead when `d` sits in a higher tier, or when `d` is a deny of
- * the same tier and `r` an allow.
- */
-function covering(d: IrRule, r: IrRule, globs: (x: IrRule) => ReadonlySet<string>): boolean {
-  if (d.id === r.id || d.except.length > 0 || r.patterns.length === 0) return false;
-  if (r.rights === 0 || (d.rights & r.rights) >>> 0 !== r.rights >>> 0) return false;
-  if (d.when !== undefined && !sameWhen(d.when, r.when)) return false;
-  const qs = globs(d);
-  return r.patterns.every((p) => coveredBy(qs, p));
-}
 
 function at(r: IrRule): string {
   return `${r.span.file}:${r.span.line}:${r.span.col}`;
 }
 
+/** The shadowed rules: on the automaton, or by text when that is too large to explore. */
+function findShadowed(policy: IrPolicy): ShadowFinding[] {
+  try {
+    return shadowedRules(policy) ?? syntacticShadows(policy);
+  } catch (e) {
+    if (e instanceof GlobError) return []; // a pattern the matcher refuses is reported by lowering
+    throw e;
+  }
+}
+
+/** The message for rule `r`, which the rules `cover` (one that suffices, or some of several) leave no decision. */
+function shadowMessage(r: IrRule, cover: readonly IrRule[], single: boolean, errno: (x: IrRule) => string): string {
+  const d = cover[0]!;
+  if (single) {
+    if (d.tier > r.tier) return `this rule never decides: the ${d.effect} at ${at(d)} in tier ${d.tier} covers the same rights on the same paths`;
+    if (r.effect === 'allow') return `this allow never takes effect: the deny at ${at(d)} denies the same rights on the same paths`;
+    return `this deny never changes a decision: the deny at ${at(d)} already denies these rights here with ${errno(d)}`;
+  }
+  const names = `${cover.map((x) => `the ${x.effect} at ${at(x)}`).join(', ')}${cover.length >= 3 ? ', ...' : ''}`;
+  if (cover.every((x) => x.tier > r.tier)) return `this rule never decides: rules of higher tiers cover the same rights on every path it matches (${names})`;
+  if (r.effect === 'allow') return `this allow never takes effect: on every path it matches, a deny of its tier or a rule of a higher tier decides first (${names})`;
+  return `this deny never changes a decision: on every path it matches, other rules decide the same (${names})`;
+}
+
 export function lintShadowed(policy: IrPolicy): Diagnostic[] {
-  const out: Diagnostic[] = [];
+  const byId = new Map(policy.rules.map((r) => [r.id, r]));
   const errno = (x: IrRule): string => x.errno ?? policy.default.errno;
-  const sets = new Map<number, ReadonlySet<string>>();
-  const globs = (x: IrRule): ReadonlySet<string> => {
-    let s = sets.get(x.id);
-    if (!s) sets.set(x.id, (s = new Set(x.patterns)));
-    return s;
-  };
-  for (const r of policy.rules) {
-    const d = policy.rules.find((x) => covering(x, r, globs) && (x.tier > r.tier ||
-      (x.tier === r.tier && x.effect === 'deny' && (r.effect === 'allow' || (x.id < r.id && errno(x) === errno(r))))));
-    if (!d) continue;
-    let msg: string;
-    if (d.tier > r.tier) msg = `this rule never decides: the ${d.effect} at ${at(d)} in tier ${d.tier} covers the same rights on the same paths`;
-    else if (r.effect === 'allow') msg = `this allow never takes effect: the deny at ${at(d)} denies the same rights on the same paths`;
-    else msg = `this deny never changes a decision: the deny at ${at(d)} already denies these rights here with ${errno(d)}`;
-    const help = r.effect === 'allow' && d.tier === r.tier
-      ? 'add an `except` to the deny, or move this rule to a higher `tier`'
+  const out: Diagnostic[] = [];
+  for (const f of findShadowed(policy)) {
+    const r = byId.get(f.rule);
+    const cover = f.by.map((id) => byId.get(id)).filter((x): x is IrRule => x !== undefined);
+    if (!r || cover.length === 0) continue;
+    const help = r.effect === 'allow' && cover.some((x) => x.tier === r.tier)
+      ? `add an \`except\` to the ${f.single ? 'deny' : 'denies'}, or move this rule to a higher \`tier\``
       : 'remove this rule';
-    out.push(diag('FW601', r.span, msg, help, [{ span: d.span, message: `the ${d.effect} that covers it` }]));
+    const related = cover.map((x) => ({ span: x.span, message: f.single ? `the ${x.effect} that covers it` : `a ${x.effect} that covers part of it` }));
+    out.push(diag('FW601', r.span, shadowMessage(r, cover, f.single, errno), help, related));
   }
   return out;
 }

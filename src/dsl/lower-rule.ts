@@ -8,6 +8,7 @@ import type { IrRule, RuleWhen, Span } from '../rules/ir.js';
 import type { Condition, Name, RuleItem, Target } from './ast.js';
 import { expandBraces } from './braces.js';
 import type { Code, Related } from './diagnostics.js';
+import type { ExpansionBudget } from './expansion-budget.js';
 import { normalizeGlob, toIrGlob } from './glob.js';
 import { ACCESS_MODES, ERRNO_NAMES, FILE_TYPES, OPEN_FLAGS, isErrno, rightMask, rightNames, type FileType } from './names.js';
 import { didYouMean } from './suggest.js';
@@ -22,6 +23,8 @@ export interface RuleContext {
   report: Reporter;
   /** A span for things that have none (machine-made ASTs). */
   fallback: Span;
+  /** The policy-wide bound on expanded characters (none: unbounded). */
+  expansion?: ExpansionBudget;
 }
 
 /** The span of `[at, at + len)` of a pattern, when its text sits verbatim in the source. */
@@ -54,7 +57,7 @@ export function lowerTargets(targets: readonly Target[], ctx: RuleContext): stri
     let budget = ctx.limit;
     for (const v of vals) {
       const bp: TextProblem[] = [];
-      const globs = expandBraces(v, budget, bp);
+      const globs = expandBraces(v, budget, bp, ctx.expansion);
       flush(bp, v);
       if (!globs) break;
       budget -= globs.length;
@@ -62,6 +65,10 @@ export function lowerTargets(targets: readonly Target[], ctx: RuleContext): stri
         for (const form of t.under ? [g, `${g}/**`] : [g]) {
           const np: TextProblem[] = [];
           const norm = normalizeGlob(form, np);
+          if (norm !== null && ctx.expansion) {
+            if (!ctx.expansion.fits(norm.length)) ctx.expansion.refuse(norm.length, 0, form.length, np);
+            ctx.expansion.take(norm.length);
+          }
           flush(np, form);
           if (norm !== null) out.add(toIrGlob(norm));
           if (norm === null) break;

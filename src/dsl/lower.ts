@@ -16,6 +16,7 @@ import { isKnownAbi, knownAbis } from './names.js';
 import { expandCallVars } from './test-vars.js';
 import { checkCall } from './syscall.js';
 import { VarEnv, isVarName, type VarDef } from './vars.js';
+import { expansionBudgetFor } from './expansion-budget.js';
 
 export interface LowerOptions {
   /** Name of the root file (for spans and for resolving includes). */
@@ -137,6 +138,20 @@ function lowerExpects(t: TestItem, ctx: RuleContext): ExpectCase[] {
   return out;
 }
 
+/** Characters of the pattern text written in the policy: its targets and variable values. */
+function sourceChars(entries: readonly Entry[], defs: ReadonlyMap<string, VarDef>): number {
+  let n = 0;
+  const rule = (r: RuleItem): void => {
+    for (const t of [...r.targets, ...r.except]) n += t.pattern.text.length;
+  };
+  for (const { item } of entries) {
+    if (item.kind === 'rule') rule(item);
+    else if (item.kind === 'tier') item.rules.forEach(rule);
+  }
+  for (const d of defs.values()) for (const v of d.values) n += v.text.length;
+  return n;
+}
+
 /** Lower a parsed policy. Never throws; check `diagnostics` for errors before using `policy`. */
 export function lower(ast: PolicyAst, opts: LowerOptions = {}): LowerResult {
   const rootFile = opts.file ?? ast.header?.span?.file ?? '<policy>';
@@ -169,8 +184,9 @@ export function lower(ast: PolicyAst, opts: LowerOptions = {}): LowerResult {
 
   const limit = opts.maxExpansions ?? 1000;
   const defs = collectVars(entries, opts, root, report);
-  const env = new VarEnv(defs, (code, span, message, help) => report(code, span ?? root, message, help), limit);
-  const ctx: RuleContext = { abi, env, limit, report, fallback: root };
+  const expansion = expansionBudgetFor(sourceChars(entries, defs));
+  const env = new VarEnv(defs, (code, span, message, help) => report(code, span ?? root, message, help), limit, expansion);
+  const ctx: RuleContext = { abi, env, limit, report, fallback: root, expansion };
 
   const rules: IrRule[] = [];
   const add = (r: RuleItem, tier: number, file: string): void => {
@@ -187,7 +203,8 @@ export function lower(ast: PolicyAst, opts: LowerOptions = {}): LowerResult {
   const properties = lowerProperties(
     entries.flatMap(({ item, file }) => (item.kind === 'property' ? [{ item, file }] : [])), ctx);
 
-  diagnostics.push(...lintShadowed(policy), ...lintOverBroad(policy));
+  // One by one: a policy can have more warnings than a spread can pass as arguments.
+  for (const d of [...lintShadowed(policy), ...lintOverBroad(policy)]) diagnostics.push(d);
   for (const { item } of entries) {
     const ruleItems = item.kind === 'rule' ? [item] : item.kind === 'tier' ? item.rules : [];
     for (const r of ruleItems) diagnostics.push(...lintUnderMix(r.targets, r.span ?? root), ...lintUnderMix(r.except, r.span ?? root));

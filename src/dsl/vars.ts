@@ -6,6 +6,7 @@
 import type { Span } from '../rules/ir.js';
 import { classEnd } from './classes.js';
 import type { Code } from './diagnostics.js';
+import type { ExpansionBudget } from './expansion-budget.js';
 import { isIdentStart, isVarChar } from './lexer.js';
 import { didYouMean } from './suggest.js';
 
@@ -36,7 +37,12 @@ export class VarEnv {
   /** Names referenced anywhere (for the unused-variable warning). */
   readonly used = new Set<string>();
 
-  constructor(private readonly defs: ReadonlyMap<string, VarDef>, private readonly report: Report, private readonly limit: number) {}
+  constructor(
+    private readonly defs: ReadonlyMap<string, VarDef>,
+    private readonly report: Report,
+    private readonly limit: number,
+    private readonly budget?: ExpansionBudget,
+  ) {}
 
   /**
    * Every value of `name`, fully expanded; null when it is undefined or broken (already
@@ -74,6 +80,8 @@ export class VarEnv {
       }
     }
     this.resolving.delete(name);
+    // Resolved values are kept for every use: they count against the policy's expansion bound.
+    if (ok) this.budget?.take(out.reduce((n, v) => n + v.length, 0));
     const result = ok ? out : null;
     this.resolved.set(name, result);
     return result;
@@ -116,6 +124,11 @@ export class VarEnv {
       problems.push({ code: 'FW306', message: `variables expand this pattern to ${count} patterns, more than ${this.limit}`, at: 0, len: text.length });
       return null;
     }
+    const chars = expandedLength(pieces, count);
+    if (this.budget && !this.budget.fits(chars)) {
+      this.budget.refuse(chars, 0, text.length, problems);
+      return null;
+    }
     let acc = [''];
     for (const p of pieces) {
       if (typeof p === 'string') acc = acc.map((a) => a + p);
@@ -123,6 +136,16 @@ export class VarEnv {
     }
     return acc;
   }
+}
+
+/** Characters of all `count` combinations of `pieces`, without building them. */
+function expandedLength(pieces: readonly Piece[], count: number): number {
+  let n = 0;
+  for (const p of pieces) {
+    if (typeof p === 'string') n += p.length * count;
+    else if (p.length > 0) n += (p.reduce((m, v) => m + v.length, 0) * count) / p.length;
+  }
+  return n;
 }
 
 /** `$NAME` or `${NAME}` at `i`: the name and the end, or (when malformed) where to resume. */

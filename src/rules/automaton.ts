@@ -7,11 +7,18 @@
  * (`/a/**` is strictly below `/a`), so it is entered by an any-segment edge instead.
  *
  * A DFA state is the epsilon-closed set of NFA nodes, interned by that set; its transitions are
- * computed on first use and cached per (state, segment string) in one flat table. States and
- * cached transitions are bounded: when either is full, both are dropped and rebuilt on demand
- * (states already handed out stay valid, just no longer shared).
+ * computed on first use and cached per (state, segment string) in one flat table. States, the
+ * NFA nodes they hold in all, and cached transitions are bounded: when one is full, everything is
+ * dropped and rebuilt on demand (states already handed out stay valid, just no longer shared).
+ *
+ * A step costs at most the NFA's size plus its wildcards' tokens times the segment's length;
+ * `work` counts what was spent (nodes, edges and tags touched), so that checks exploring the
+ * automaton (inclusion, diff, the shadowing lint) can bound their own cost.
  */
 import { compileWild, type ParsedPattern, type Wild } from './glob.js';
+import { hashSegment, TransitionCache } from './transition-cache.js';
+
+export { hashSegment } from './transition-cache.js';
 
 export interface NfaNode {
   readonly lits: Map<string, number>;
@@ -112,6 +119,8 @@ export interface DfaOptions {
   maxStates?: number;
   /** Cached transitions kept before everything is dropped. */
   maxTransitions?: number;
+  /** NFA nodes and tags held by interned states, in all, before everything is dropped. */
+  maxStateNodes?: number;
 }
 
 /** Memo slots per state: one per right bit. */
@@ -125,10 +134,17 @@ export class LazyDfa<I> {
   private nextId = 1;
   private readonly cache: TransitionCache;
   private readonly maxStates: number;
+  private readonly maxStateNodes: number;
+  private heldNodes = 0;
   start!: DState<I>;
   /** How many times states and transitions were dropped (for tests and tuning). */
   flushes = 0;
-  /** Per-state memo slots for callers (SCRATCH_STRIDE per state index), dropped with the generation. */
+  /** Work spent computing transitions and states, in NFA nodes, edges and tags touched; only grows. */
+  work = 0;
+  /**
+   * Per-state memo slots for callers (SCRATCH_STRIDE per state index), dropped with the
+   * generation; grown by `scratchFor`, so states only explored (never decided on) cost none.
+   */
   scratch: unknown[] = [];
 
   constructor(
@@ -137,6 +153,7 @@ export class LazyDfa<I> {
     opts: DfaOptions = {},
   ) {
     this.maxStates = Math.max(4, opts.maxStates ?? 50_000);
+    this.maxStateNodes = Math.max(64, opts.maxStateNodes ?? 1 << 22);
     this.cache = new TransitionCache(Math.max(4, opts.maxTransitions ?? 1 << 18));
     this.reset();
   }
@@ -145,6 +162,7 @@ export class LazyDfa<I> {
   private reset(): void {
     this.gen++;
     this.deadIndex = -1;
+    this.heldNodes = 0;
     this.table = new Map();
     this.states = [];
     this.scratch = [];
@@ -186,6 +204,13 @@ export class LazyDfa<I> {
       at = end + 1;
     }
     return i;
+  }
+
+  /** The memo slots, grown to cover state `index` of the current generation. */
+  scratchFor(index: number): unknown[] {
+    const need = (index + 1) * SCRATCH_STRIDE;
+    while (this.scratch.length < need) this.scratch.push(undefined);
+    return this.scratch;
   }
 
   /** A state of the current generation by index. */
@@ -233,6 +258,7 @@ export class LazyDfa<I> {
   }
 
   private signature(out: Outgoing, seg: string): number[] {
+    this.work += out.matchers.length * (seg.length + 1);
     const sig: number[] = [];
     for (const m of out.matchers) if (this.nfa.wilds[m]!.match(seg)) sig.push(m);
     return sig;
@@ -259,10 +285,11 @@ export class LazyDfa<I> {
         if (l) l.push(to);
         else lits.set(text, [to]);
       }
-      edges.push(...node.wilds);
+      for (const e of node.wilds) edges.push(e);
       if (node.loop) loops.push(n);
     }
     const matchers = [...new Set(edges.map((e) => e.wild))].sort((a, b) => a - b);
+    this.work += s.nodes.length + edges.length + lits.size;
     s.out = { lits, edges, matchers, loops };
     return s.out;
   }
@@ -277,21 +304,27 @@ export class LazyDfa<I> {
       const star = this.nfa.nodes[n]!.star;
       if (star >= 0) stack.push(star);
     }
+    this.work += seed.length + seen.size;
     return [...seen].sort((a, b) => a - b);
   }
 
   private intern(nodes: number[]): DState<I> {
     const key = nodes.join(',');
+    this.work += nodes.length;
     const known = this.table.get(key);
     if (known) return known;
-    if (this.table.size >= this.maxStates) {
+    const tags: number[] = [];
+    for (const n of nodes) for (const t of this.nfa.nodes[n]!.tags) tags.push(t);
+    this.work += tags.length;
+    // Large node sets cost memory per state: bound their sum as well as the number of states.
+    const weight = nodes.length + tags.length;
+    if (this.table.size >= this.maxStates || (this.table.size > 0 && this.heldNodes + weight > this.maxStateNodes)) {
       this.flushes++;
       this.reset();
       const again = this.table.get(key);
       if (again) return again;
     }
-    const tags: number[] = [];
-    for (const n of nodes) tags.push(...this.nfa.nodes[n]!.tags);
+    this.heldNodes += weight;
     const s: DState<I> = {
       id: this.nextId++,
       gen: this.gen,
@@ -303,103 +336,7 @@ export class LazyDfa<I> {
     };
     this.table.set(key, s);
     this.states.push(s);
-    for (let k = 0; k < SCRATCH_STRIDE; k++) this.scratch.push(undefined);
     if (s.dead) this.deadIndex = s.index;
     return s;
   }
 }
-
-/** Hash of (state, path[a..b)), computed in place so a walk never slices a cached segment. */
-export function hashSegment(state: number, str: string, a: number, b: number): number {
-  let h = Math.imul(state + 1, 0x9e3779b1) ^ 0x811c9dc5;
-  for (let i = a; i < b; i++) h = Math.imul(h ^ str.charCodeAt(i), 0x01000193);
-  return h ^ (h >>> 15);
-}
-
-/**
- * Cached transitions as one open-addressing table (linear probing) over typed arrays: a lookup
- * touches one 16-byte slot and the key's characters in an arena, instead of a state object, a Map
- * and its entries, which matters once a large policy's states no longer fit in the CPU caches.
- */
-class TransitionCache {
-  /** Slots of [from state, hash, to state, key offset in the arena]. */
-  private slots = new Int32Array(0);
-  /** Keys' characters, each key followed by a `/` (which no segment contains). */
-  private arena = new Uint16Array(0);
-  private arenaUsed = 0;
-  private size = 0;
-  private used = 0;
-
-  constructor(private readonly limit: number) {
-    this.clear();
-  }
-
-  clear(): void {
-    this.alloc(1024);
-    this.arena = new Uint16Array(4096);
-    this.arenaUsed = 0;
-  }
-
-  /** The target state index for segment str[a..b) from state `s`, or -1. */
-  get(s: number, h: number, str: string, a: number, b: number): number {
-    const slots = this.slots;
-    const mask = this.size - 1;
-    for (let j = h & mask; ; j = (j + 1) & mask) {
-      const f = slots[j * 4]!;
-      if (f < 0) return -1;
-      if (f === s && slots[j * 4 + 1] === h && this.keyIs(slots[j * 4 + 3]!, str, a, b)) return slots[j * 4 + 2]!;
-    }
-  }
-
-  /** Caches a transition; false when the table was full and had to be emptied first. */
-  set(s: number, h: number, key: string, to: number): boolean {
-    let kept = true;
-    if (this.used >= this.limit) {
-      this.clear();
-      kept = false;
-    } else if (this.used * 2 >= this.size) this.grow();
-    this.put(s, h, this.store(key), to);
-    return kept;
-  }
-
-  private keyIs(off: number, str: string, a: number, b: number): boolean {
-    const arena = this.arena;
-    for (let i = a; i < b; i++, off++) if (arena[off] !== str.charCodeAt(i)) return false;
-    return arena[off] === SLASH;
-  }
-
-  private store(key: string): number {
-    if (this.arenaUsed + key.length + 1 > this.arena.length) {
-      const bigger = new Uint16Array(Math.max(this.arena.length * 2, this.arenaUsed + key.length + 1));
-      bigger.set(this.arena);
-      this.arena = bigger;
-    }
-    const off = this.arenaUsed;
-    for (let i = 0; i < key.length; i++) this.arena[off + i] = key.charCodeAt(i);
-    this.arena[off + key.length] = SLASH;
-    this.arenaUsed += key.length + 1;
-    return off;
-  }
-
-  private put(s: number, h: number, off: number, to: number): void {
-    const mask = this.size - 1;
-    let j = h & mask;
-    while (this.slots[j * 4]! >= 0) j = (j + 1) & mask;
-    this.slots.set([s, h, to, off], j * 4);
-    this.used++;
-  }
-
-  private grow(): void {
-    const { slots, size } = this;
-    this.alloc(size * 2);
-    for (let j = 0; j < size; j++) if (slots[j * 4]! >= 0) this.put(slots[j * 4]!, slots[j * 4 + 1]!, slots[j * 4 + 3]!, slots[j * 4 + 2]!);
-  }
-
-  private alloc(size: number): void {
-    this.slots = new Int32Array(size * 4).fill(-1);
-    this.size = size;
-    this.used = 0;
-  }
-}
-
-const SLASH = 0x2f;

@@ -47,14 +47,18 @@ export interface CompiledPolicy {
   readonly policy: IrPolicy;
   readonly rules: readonly RuleMeta[];
   readonly dfa: LazyDfa<Accept>;
+  /** What each NFA tag stands for: a pattern or an except of rule `rule` (an index in `rules`). */
+  readonly tags: readonly Tag[];
 }
 
 const SHARED_LIMIT = 100_000;
+const SHARED_RULES_LIMIT = 1 << 22;
 
-interface Tag {
-  rule: number;
-  except: boolean;
-  spec: number;
+export interface Tag {
+  readonly rule: number;
+  readonly except: boolean;
+  /** The pattern's literal prefix length (0 for an except). */
+  readonly spec: number;
 }
 
 /** Compiles a policy. Throws GlobError on a malformed pattern. */
@@ -79,17 +83,23 @@ export function compile(policy: IrPolicy, opts: DfaOptions = {}): CompiledPolicy
     for (const p of r.except) nfa.add(parsePattern(p), tags.push({ rule, except: true, spec: 0 }) - 1);
   });
   // States that accept the same rules share one Accept, and with it the decision caches.
+  // Bounded in entries and in the rules they list, since a state can match very many rules.
   const shared = new Map<string, Accept>();
+  let held = 0;
   const annotate = (ids: readonly number[]): Accept => {
     const a = accept(ids.map((t) => tags[t]!), rules);
     const key = `${a.rules.join(',')}|${a.spec.join(',')}`;
     const known = shared.get(key);
     if (known) return known;
-    if (shared.size >= SHARED_LIMIT) shared.clear();
+    if (shared.size >= SHARED_LIMIT || held + a.rules.length > SHARED_RULES_LIMIT) {
+      shared.clear();
+      held = 0;
+    }
     shared.set(key, a);
+    held += a.rules.length;
     return a;
   };
-  return { policy, rules, dfa: new LazyDfa(nfa, annotate, opts) };
+  return { policy, rules, dfa: new LazyDfa(nfa, annotate, opts), tags };
 }
 
 function hasConditions(w: RuleWhen | undefined): boolean {

@@ -37,7 +37,7 @@ export function decide(c: CompiledPolicy, obj: Query): RightDecision[] {
   const i = dfa.walkIndex(obj.path);
   if (i < 0) return decideAt(c, dfa.walk(obj.path).info, obj);
   // The memo is per state index: a cached decision touches one slot and the decision itself.
-  const memo = dfa.scratch;
+  const memo = (i + 1) * SCRATCH_STRIDE <= dfa.scratch.length ? dfa.scratch : dfa.scratchFor(i);
   const out: RightDecision[] = [];
   for (let m = obj.rights >>> 0; m !== 0; m = (m & (m - 1)) >>> 0) {
     const bit = (m & -m) >>> 0;
@@ -55,6 +55,22 @@ export function decide(c: CompiledPolicy, obj: Query): RightDecision[] {
 
 /** Marks a memo slot whose state has conditional rules: those are decided per request. */
 const CONDITIONAL = Symbol('conditional');
+
+/**
+ * The decisions at a state already reached (the path is not walked again): what a check that
+ * explores the automaton itself asks, with the request's type and flags.
+ */
+export function decideAtState(c: CompiledPolicy, s: DState<Accept>, obj: Omit<Query, 'path'>): RightDecision[] {
+  return decideAt(c, s.info, { ...obj, path: undefined });
+}
+
+/** Every right allowed at a state already reached, conditions applied (see `allowedMask`). */
+export function allowedMaskAtState(c: CompiledPolicy, s: DState<Accept>, type: string | undefined, flags: number | undefined): number {
+  if (!s.info.conditional) return (allowedRights(c, s) & allRights(c.policy.abi)) >>> 0;
+  let m = 0;
+  for (const d of decideAtState(c, s, { rights: allRights(c.policy.abi), type, flags })) if (d.effect === 'allow') m |= d.right;
+  return m >>> 0;
+}
 
 function decideAt(c: CompiledPolicy, acc: Accept, obj: Query): RightDecision[] {
   const live = acc.conditional ? withConditions(c, acc, obj) : undefined;

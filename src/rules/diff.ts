@@ -13,28 +13,43 @@
  * can be asked. A context is compared even for a right whose syscalls never carry open flags.
  * Witnesses have the fewest segments, then the fewest characters; among equals, the first over
  * the representative alphabet (readable characters first), not always the byte-wise smallest.
- * What is bounded: explored pairs (`maxPairs`), contexts (`maxContexts`) and the search for
- * segment representatives; past a bound the diff throws a RangeError rather than guess. */
+ * What is bounded: explored pairs (`maxPairs`), contexts (`maxContexts`) and the work of the
+ * whole exploration (`maxWork`: pairs, symbols, DFA states built, contexts compared, the search
+ * for segment representatives; see budget.ts), since a policy can make the pair space
+ * exponential. Past a bound the diff throws a RangeError (WorkBoundExceeded) rather than guess.
+ */
 import type { IrPolicy, Span } from './ir.js';
 import type { DState } from './automaton.js';
 import { compile, type Accept, type CompiledPolicy } from './compile.js';
-import { allowedMask, allowedRights, bitsOf, decide } from './decide.js';
-import { segmentRepresentatives } from './inclusion.js';
+import { allowedMaskAtState, bitsOf, decide, decideAtState } from './decide.js';
 import { allRights, rightsIn } from './rights.js';
 import { PLAIN, requestContexts, type RequestContext } from './diff-contexts.js';
-import type { Wild } from './glob.js';
+import { WorkBoundExceeded, WorkBudget } from './budget.js';
+import { RepresentativeCache } from './segment-alphabet.js';
+import { StatePairs } from './state-pairs.js';
 
 export { describeContext, flagNames, type FileType, type RequestContext } from './diff-contexts.js';
 
 export interface DiffOptions {
   /** Bound on explored state pairs; beyond it the diff throws rather than guess. Default 200,000. */
   maxPairs?: number;
+  /** Bound on work (see budget.ts); beyond it the diff throws rather than guess. Default: `diffWorkBound`. */
+  maxWork?: number;
   /** Bound on request contexts (file types × open-flag words). Default 1024. */
   maxContexts?: number;
   /** Rights to compare (a mask). Default: every right of the newer abi. */
   rights?: number;
   /** Also look for paths where both deny a right with different errnos. Default true. */
   errnos?: boolean;
+}
+
+/**
+ * The default work bound, linear in the policies' size: 2,000,000 steps plus 1,000 per NFA node
+ * of the two. Comparing the bench's generated 10,000-rule policies needs about a third of it; a
+ * small policy whose pair space explodes reaches it within a fraction of a second.
+ */
+export function diffWorkBound(a: CompiledPolicy, b: CompiledPolicy): number {
+  return 2_000_000 + 1_000 * (a.dfa.nfa.nodes.length + b.dfa.nfa.nodes.length);
 }
 
 export type DiffLabel = 'narrowing' | 'widening' | 'both' | 'equivalent';
@@ -88,8 +103,8 @@ export interface PolicyDiff {
   settings: SettingChange[];
   /** Rights gained and lost on objects the model cannot resolve (the `unknown` setting). */
   unknownObjects: { gained: number; lost: number };
-  /** State pairs explored and request contexts compared per conditional pair. */
-  stats: { pairs: number; contexts: number };
+  /** State pairs explored, request contexts compared per conditional pair, work spent (budget.ts). */
+  stats: { pairs: number; contexts: number; work: number };
 }
 
 /**
@@ -106,7 +121,8 @@ export function diffPolicies(oldPolicy: IrPolicy, newPolicy: IrPolicy, opts: Dif
   const abi = Math.max(oldPolicy.abi, newPolicy.abi);
   const mask = ((opts.rights ?? allRights(abi)) & allRights(abi)) >>> 0;
   const contexts = requestContexts([oldPolicy, newPolicy], opts.maxContexts ?? 1024);
-  const found = explore(a, b, mask, contexts, opts.errnos ?? true, opts.maxPairs ?? 200_000);
+  const budget = new WorkBudget(opts.maxWork ?? diffWorkBound(a, b), 'the policy diff');
+  const found = explore(a, b, mask, contexts, opts.errnos ?? true, opts.maxPairs ?? 200_000, budget);
 
   const change = (kind: 'gained' | 'lost') => (w: Witness): RightChange => ({
     right: rightsIn(w.bit, abi).join(','), bit: w.bit, change: kind, path: w.path, context: w.context,
@@ -132,7 +148,7 @@ export function diffPolicies(oldPolicy: IrPolicy, newPolicy: IrPolicy, opts: Dif
   const gains = gained.length > 0 || unknownObjects.gained !== 0;
   const losses = lost.length > 0 || unknownObjects.lost !== 0;
   const label: DiffLabel = gains && losses ? 'both' : gains ? 'widening' : losses ? 'narrowing' : 'equivalent';
-  return { label, gained, lost, errnos, settings, unknownObjects, stats: { pairs: found.pairs, contexts: contexts.length } };
+  return { label, gained, lost, errnos, settings, unknownObjects, stats: { pairs: found.pairs, contexts: contexts.length, work: budget.used } };
 }
 
 interface Witness {
@@ -176,26 +192,35 @@ function shorter(x: string, y: string): number {
  * evaluated shortest path first, and each pair keeps the shortest path reaching it at its first
  * level, so the first witness recorded for a right is a shortest one.
  */
-function explore(a: CompiledPolicy, b: CompiledPolicy, mask: number, contexts: readonly RequestContext[], errnos: boolean, maxPairs: number): Found {
+function explore(
+  a: CompiledPolicy, b: CompiledPolicy, mask: number, contexts: readonly RequestContext[], errnos: boolean, maxPairs: number, budget: WorkBudget,
+): Found {
   const found: Found = { gained: new Map(), lost: new Map(), errnos: new Map(), pairs: 1 };
-  const seen = new Set<string>([pairKey(a.dfa.start, b.dfa.start)]);
-  const alphabet = new SymbolCache();
+  const pairs = new StatePairs('the policy diff');
+  const seen = new Set<number>([pairs.of(a.dfa.start, b.dfa.start)]);
+  const reps = new RepresentativeCache();
+  const meter = { get work(): number { return a.dfa.work + b.dfa.work; } };
+  let work = meter.work;
   let level: Node[] = [{ a: a.dfa.start, b: b.dfa.start, path: '/' }];
   const done = (): boolean =>
     found.gained.size + found.lost.size === 2 * bitsOf(mask).length && (!errnos || found.errnos.size === bitsOf(mask).length);
   while (level.length > 0 && !done()) {
     level.sort((x, y) => shorter(x.path, y.path));
-    for (const n of level) evaluate(a, b, n, mask, contexts, errnos, found);
-    const next = new Map<string, Node>();
+    for (const n of level) evaluate(a, b, n, mask, contexts, errnos, found, budget);
+    const next = new Map<number, Node>();
     for (const n of level) {
       // Both dead: no rule can match below, so nothing new can appear there.
       if (n.a.dead && n.b.dead) continue;
-      for (const seg of alphabet.symbols(a, n.a, b, n.b)) {
+      const symbols = symbolsAt(a, n.a, b, n.b, reps, budget);
+      work = budget.charge(meter, work);
+      for (const seg of symbols) {
         const na = a.dfa.step(n.a, seg);
         const nb = b.dfa.step(n.b, seg);
-        const k = pairKey(na, nb);
-        if (seen.has(k)) continue;
+        work = budget.charge(meter, work);
         const path = n.path === '/' ? `/${seg}` : `${n.path}/${seg}`;
+        budget.spend(1 + (path.length >>> 4));
+        const k = pairs.of(na, nb);
+        if (seen.has(k)) continue;
         const prev = next.get(k);
         if (!prev || shorter(path, prev.path) < 0) next.set(k, { a: na, b: nb, path });
       }
@@ -203,60 +228,49 @@ function explore(a: CompiledPolicy, b: CompiledPolicy, mask: number, contexts: r
     for (const k of next.keys()) seen.add(k);
     found.pairs = seen.size;
     if (seen.size > maxPairs) {
-      throw new RangeError(`policy diff exceeded ${maxPairs} state pairs (the policies' automata are too large to compare within the bound; raise maxPairs)`);
+      throw new WorkBoundExceeded('the policy diff', maxPairs, 'state pairs');
     }
     level = [...next.values()];
   }
   return found;
 }
 
-function pairKey(x: DState<Accept>, y: DState<Accept>): string {
-  return `${x.key}|${y.key}`;
-}
-
 /** Records the rights that differ at one pair, in every context its conditional rules distinguish. */
-function evaluate(a: CompiledPolicy, b: CompiledPolicy, n: Node, mask: number, contexts: readonly RequestContext[], errnos: boolean, found: Found): void {
+function evaluate(a: CompiledPolicy, b: CompiledPolicy, n: Node, mask: number, contexts: readonly RequestContext[], errnos: boolean, found: Found, budget: WorkBudget): void {
   const conditional = n.a.info.conditional || n.b.info.conditional;
-  for (const ctx of conditional ? contexts : [PLAIN]) {
-    const ra = allowedIn(a, n.a, n.path, ctx);
-    const rb = allowedIn(b, n.b, n.path, ctx);
+  const ctxs = conditional ? contexts : [PLAIN];
+  budget.spend(ctxs.length * (1 + (conditional ? n.a.info.rules.length + n.b.info.rules.length : 0)));
+  for (const ctx of ctxs) {
+    const ra = allowedMaskAtState(a, n.a, ctx.type, ctx.flags);
+    const rb = allowedMaskAtState(b, n.b, ctx.type, ctx.flags);
     record(found.gained, (rb & ~ra & mask) >>> 0, n.path, ctx);
     record(found.lost, (ra & ~rb & mask) >>> 0, n.path, ctx);
     if (!errnos) continue;
     let both = (~ra & ~rb & mask) >>> 0;
     for (const bit of found.errnos.keys()) both = (both & ~bit) >>> 0;
     if (both === 0) continue;
-    const q = { path: n.path, rights: both, type: ctx.type, flags: ctx.flags };
-    const da = decide(a, q);
-    const db = decide(b, q);
+    const q = { rights: both, type: ctx.type, flags: ctx.flags };
+    const da = decideAtState(a, n.a, q);
+    const db = decideAtState(b, n.b, q);
     da.forEach((d, i) => {
       if (d.errno !== db[i]!.errno && !found.errnos.has(d.right)) found.errnos.set(d.right, { bit: d.right, path: n.path, context: ctx });
     });
   }
 }
 
-function allowedIn(c: CompiledPolicy, s: DState<Accept>, path: string, ctx: RequestContext): number {
-  if (!s.info.conditional) return (allowedRights(c, s) & allRights(c.policy.abi)) >>> 0;
-  return allowedMask(c, { path, type: ctx.type, flags: ctx.flags });
-}
-
 function record(into: Map<number, Witness>, bits: number, path: string, context: RequestContext): void {
   for (const bit of bitsOf(bits)) if (!into.has(bit)) into.set(bit, { bit, path, context });
 }
 
-/** Symbolic alphabets per pair; representatives are cached by the wildcards and literals involved. */
-class SymbolCache {
-  private readonly reps = new Map<string, string[]>();
-
-  symbols(a: CompiledPolicy, sa: DState<Accept>, b: CompiledPolicy, sb: DState<Accept>): string[] {
-    const x = a.dfa.alphabet(sa);
-    const y = b.dfa.alphabet(sb);
-    const literals = [...new Set([...x.literals, ...y.literals])].sort();
-    const wilds = [...new Map<string, Wild>([...x.wilds, ...y.wilds].map((w) => [w.source, w])).values()];
-    wilds.sort((p, q) => (p.source < q.source ? -1 : p.source > q.source ? 1 : 0));
-    const key = `${wilds.map((w) => w.source).join('\0')}\0\0${literals.join('\0')}`;
-    let r = this.reps.get(key);
-    if (!r) this.reps.set(key, (r = segmentRepresentatives(wilds, literals)));
-    return [...literals, ...r];
-  }
+/**
+ * The symbolic alphabet at a pair: literals in code-unit order, then representatives, so that
+ * witnesses come out the same whatever order the automata list their edges in.
+ */
+function symbolsAt(a: CompiledPolicy, sa: DState<Accept>, b: CompiledPolicy, sb: DState<Accept>, reps: RepresentativeCache, budget: WorkBudget): string[] {
+  const x = a.dfa.alphabet(sa);
+  const y = b.dfa.alphabet(sb);
+  const literals = [...new Set([...x.literals, ...y.literals])].sort();
+  const wilds = [...new Map([...x.wilds, ...y.wilds].map((w) => [w.source, w])).values()];
+  budget.spend(literals.length + wilds.length);
+  return [...literals, ...reps.get(wilds, literals, budget)];
 }

@@ -19,12 +19,14 @@ export function engineFor(policy: IrPolicy): CompiledEngine {
     allowedMask: (path, type) => allowedMask(c, { path, type: fileTypeOf(type) }),
     plainMask: (path) => plainMask(c, path),
     refer(from, to, subtree) {
+      // Whatever cannot be decided is refused (fail closed): past the work bound, or on any error.
       try {
         const r = subtreeRightsIncluded(c, from, to, { dir: subtree });
-        return r.included ? { ok: true } : { ok: false, witness: r.witness ?? '' };
+        if (r.included) return { ok: true };
+        if (r.undecided !== undefined) return { ok: false, witness: '', reason: r.undecided };
+        return { ok: false, witness: r.witness ?? '' };
       } catch (e) {
-        // Too large to decide exactly: refuse (fail closed) rather than guess.
-        return { ok: false, witness: `(undecided: ${e instanceof Error ? e.message : String(e)})` };
+        return { ok: false, witness: '', reason: `the no-escalation check failed: ${e instanceof Error ? e.message : String(e)}` };
       }
     },
   };

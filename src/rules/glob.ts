@@ -62,7 +62,7 @@ function parseSegment(pattern: string, text: string): Segment {
   if (text === '**') return { kind: 'globstar' };
   const tokens = tokenize(pattern, text);
   if (tokens.every((t) => t.t === 'char')) {
-    return { kind: 'literal', text: String.fromCharCode(...tokens.map((t) => (t as { c: number }).c)) };
+    return { kind: 'literal', text: charsOf(tokens)! };
   }
   return { kind: 'wild', wild: wildFromTokens(text, tokens) };
 }
@@ -129,8 +129,12 @@ export function tokenAccepts(t: Token, c: number): boolean {
 }
 
 function charsOf(tokens: readonly Token[]): string | undefined {
-  if (!tokens.every((t) => t.t === 'char')) return undefined;
-  return String.fromCharCode(...tokens.map((t) => (t as { c: number }).c));
+  let out = '';
+  for (const t of tokens) {
+    if (t.t !== 'char') return undefined;
+    out += String.fromCharCode(t.c); // no spread: a segment may be longer than the call stack allows
+  }
+  return out;
 }
 
 /** Picks a fast path for the common shapes (`*`, `pre*`, `*suf`, `pre*suf`), else the NFA. */
