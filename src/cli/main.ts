@@ -22,8 +22,8 @@ commands:
       what changes between two policies: each right some path gains or loses, with a shortest witness path; exit 2 when they differ
   learn TRACE... [--cwd DIR | --index INDEX.tsv] [--inherit FD=PATH]... [--base POLICY] [--var NAME=VALUE]... [--threshold N] [--verify] [-o OUT]
       write the minimal policy that allows what recorded programs did; every generalisation is listed
-  run --policy POLICY [--dir HOST=GUEST]... [--audit] PROGRAM.wasm [ARGS...]
-      run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's (134 if it traps)
+  run --policy POLICY [--dir HOST=GUEST]... [--audit] [--timeout SECONDS] [--memory-limit SIZE] PROGRAM.wasm [ARGS...]
+      run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's (134 if it traps, 124 on timeout, 137 out of memory)
 run 'fdwarden COMMAND --help' for a command's options.`;
 
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {

@@ -5,27 +5,36 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { engineFor } from '../rules/engine.js';
-import { explain, renderExplanation } from '../rules/explain.js';
-import type { IrPolicy } from '../rules/ir.js';
-import { bit, rightsIn } from '../rules/rights.js';
-import { ENV_GUEST_DIR, HostSetupError, runWali, WaliTrap } from '../host/index.js';
-import type { DecisionEvent } from '../enforce/decisions.js';
-import { WA, WaliModuleError } from '../wali/wasm.js';
-import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
+import { loadPolicy, parseVars, type LoadedPolicy } from './load-policy.js';
 import { parseOptions, one, UsageError } from './options.js';
+import { runWithDeadline } from './run-deadline.js';
+import { EXIT, report } from './run-endings.js';
+import { parseLimits } from './run-limits.js';
+import { superviseGuest } from './run-supervisor.js';
+
+export { decisionLine } from './run-decisions.js';
 
 export const RUN_USAGE = `usage: fdwarden run --policy POLICY [--var NAME=VALUE]... [--dir HOST=GUEST]... [--cwd GUEST_DIR]
-                    [--env NAME=VALUE]... [--audit | --quiet] PROGRAM.wasm [ARGS...]
+                    [--env NAME=VALUE]... [--audit | --quiet] [--timeout SECONDS] [--memory-limit SIZE]
+                    PROGRAM.wasm [ARGS...]
   --dir HOST=GUEST   the guest sees host directory HOST at GUEST (repeatable; default: the current
                      directory at its own path). Nothing outside the mounts exists for the guest.
   --cwd GUEST_DIR    the guest's start directory (default: the first mount's guest path)
   --audit            log every decision to stderr (default: denials only; --quiet: nothing)
-The exit code is the program's.`;
+  --timeout SECONDS  stop the program after SECONDS of wall-clock time (fractions allowed), whatever it is doing
+  --memory-limit SIZE  at most SIZE of linear memory (512K, 256M, 1G ...): memory.grow past it returns -1
+                     and mmap fails with ENOMEM; the host's JS heap for the guest gets SIZE too (64M at least)
+Exit status: the program's, or one of these with the reason on stderr (one line, whatever the guest did):
+  1      fdwarden could not run it: usage, policy, mounts, not a runnable module, an internal error
+  124    --timeout ran out
+  134    it trapped: abort, unreachable, a bad memory access, stack overflow, a type mismatch at an import
+  137    the host's memory for the guest ran out
+  128+N  with --timeout: the guest's process was killed by signal N from outside`;
 
 const SPEC = {
   policy: { value: true }, var: { value: true, repeat: true }, dir: { value: true, repeat: true }, cwd: { value: true },
   env: { value: true, repeat: true }, audit: {}, quiet: {}, help: {},
+  timeout: { value: true }, 'memory-limit': { value: true },
 } as const;
 
 /** Splits fdwarden's own options from PROGRAM and its arguments (which may look like options). */
@@ -49,38 +58,6 @@ function parsePairs(list: readonly string[] | undefined, what: string): [string,
   });
 }
 
-/** One decision as an audit line: effect, call, objects with the rights they needed, deciding rules. */
-export function decisionLine(e: DecisionEvent, policy: IrPolicy): string {
-  const head = e.allowed ? 'allow' : `deny ${e.errno ?? ''}`.trimEnd();
-  if (!e.verdict) return `${head} ${e.syscall} (${e.reason})`;
-  const objs = e.verdict.checks.map((c) => {
-    const rules = [...new Set(c.decisions.map((d) => d.rule).filter((r): r is number => r !== undefined))]
-      .map((id) => policy.rules.find((r) => r.id === id)?.span).filter((s) => s !== undefined).map((s) => `${s.file}:${s.line}`);
-    const by = rules.length ? ` by ${rules.join(', ')}`
-      : c.unknown ? ` (unknown: ${c.unknown})`
-      : c.check.role === 'fd' ? ' by the rights the fd obtained at open'
-      : c.decisions.length ? ' by default' : '';
-    const target = c.check.object.path ?? (c.check.fd !== undefined ? `fd ${c.check.fd}` : '(unknown)');
-    return `${target} [${rightsIn(c.check.rights, policy.abi).join(',')}]${by}`;
-  });
-  const esc = e.verdict.escalation ? ` (would gain rights at the new name: ${e.verdict.escalation.witness})` : '';
-  return `${head} ${e.syscall} ${objs.join('; ')}${esc}`;
-}
-
-/**
- * The guest's libc reads its environment from the file the host hands it (`__get_init_envfile`),
- * a host mechanism the user's policy cannot know about: reading that one file is allowed above
- * every tier of the policy.
- */
-function withEnvFile(policy: IrPolicy, hasEnv: boolean): IrPolicy {
-  if (!hasEnv) return policy;
-  const top = Math.max(0, ...policy.rules.map((r) => r.tier)) + 1;
-  const id = Math.max(-1, ...policy.rules.map((r) => r.id)) + 1;
-  const span = { file: '(fdwarden run: the guest environment file)', line: 1, col: 1, endLine: 1, endCol: 1 };
-  const rule = { id, effect: 'allow' as const, tier: top, rights: bit('read') | bit('stat'), patterns: [`${ENV_GUEST_DIR}/env`], except: [], span };
-  return { ...policy, rules: [...policy.rules, rule] };
-}
-
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { own, program, args } = splitArgv(argv);
   const p = parseOptions(own, SPEC);
@@ -91,13 +68,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (!program) throw new UsageError(`needs a PROGRAM.wasm\n${RUN_USAGE}`);
   const policyFile = one(p, 'policy');
   if (!policyFile) throw new UsageError('needs a policy file (--policy POLICY)');
-  const loaded: LoadedPolicy = loadPolicy(policyFile, parseVars(p.options.get('var')));
-  if (loaded.report) process.stderr.write(loaded.report.endsWith('\n') ? loaded.report : loaded.report + '\n');
-  if (!loaded.compiled.ok) return 1;
   const env = Object.fromEntries(parsePairs(p.options.get('env'), '--env'));
-  const policy = withEnvFile(loaded.compiled.policy, Object.keys(env).length > 0);
-  const engine = engineFor(policy);
-
   const dirs = parsePairs(p.options.get('dir'), '--dir').map(([host, guest]) => {
     if (!guest.startsWith('/')) throw new UsageError(`--dir ${host}=${guest}: the guest path must be absolute`);
     return { host: resolvePath(host), guest };
@@ -107,68 +78,44 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (cwd !== undefined && !cwd.startsWith('/')) throw new UsageError(`--cwd ${cwd}: give the guest directory as an absolute path`);
   const audit = p.flags.has('audit');
   const quiet = p.flags.has('quiet');
+  const limits = parseLimits(one(p, 'timeout'), one(p, 'memory-limit'));
+  const stderr = (text: string): void => void process.stderr.write(text);
+  if (limits.timeoutSeconds !== undefined) {
+    // The same command without --timeout, in a process that can be killed whatever the guest does.
+    return report(await runWithDeadline([...withoutOption(own, 'timeout'), '--', program, ...args], limits.timeoutSeconds, program), stderr);
+  }
 
-  const onDecision = (e: DecisionEvent): void => {
-    if (quiet || (e.allowed && !audit)) return;
-    let line = `fdwarden: ${decisionLine(e, policy)}\n`;
-    if (!e.allowed && !audit) {
-      const ex = e.verdict ? explain(policy, e.verdict) : undefined;
-      if (ex?.fix) line += `  would be allowed by: ${ex.fix}\n`;
-    } else if (!e.allowed && e.verdict) {
-      line += renderExplanation(explain(policy, e.verdict), (s) => sourceLine(loaded.compiled, s)).replace(/^/gm, '    ') + '\n';
-    }
-    process.stderr.write(line);
-  };
-
+  const loaded: LoadedPolicy = loadPolicy(policyFile, parseVars(p.options.get('var')));
+  if (loaded.report) stderr(loaded.report.endsWith('\n') ? loaded.report : loaded.report + '\n');
+  if (!loaded.compiled.ok) return EXIT.error;
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(program);
   } catch (e) {
     throw new UsageError(`cannot read ${program}: ${(e as Error).message}`);
   }
-  const running = runWali(bytes, {
-    args: [program, ...args],
-    env,
-    dirs,
-    ...(cwd !== undefined ? { cwd } : {}),
-    // The host decides every call with the policy itself: what it runs is what was judged.
-    policy: engine,
-    ...(quiet ? {} : { onDecision, decisions: audit ? 'all' as const : 'denials' as const }),
-  });
-  try {
-    return await running;
-  } catch (e) {
-    if (isTrap(e)) {
-      process.stderr.write(`fdwarden run: ${program} trapped: ${trapLine(e)}\n`);
-      return TRAP_STATUS;
-    }
-    if (e instanceof HostSetupError) {
-      process.stderr.write(`fdwarden run: ${e.message}\n`);
-      return 1;
-    }
-    if (notRunnable(e)) {
-      process.stderr.write(`fdwarden run: ${program} is not a WALI program this host can run: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+  const ending = await superviseGuest({
+    program, bytes, args, env, dirs, ...(cwd !== undefined ? { cwd } : {}),
+    policy: loaded.compiled.policy,
+    sources: loaded.compiled.sources,
+    log: quiet ? 'none' : audit ? 'all' : 'denials',
+    ...(limits.maxMemoryPages !== undefined ? { maxMemoryPages: limits.maxMemoryPages } : {}),
+  }, limits.heapMib);
+  return report(ending, stderr);
+}
+
+/** fdwarden's own options without `--NAME VALUE` or `--NAME=VALUE` (another option's value stays, whatever it reads). */
+function withoutOption(own: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    const a = own[i]!;
+    const takesValue = (SPEC as Record<string, { value?: boolean }>)[a.slice(2)]?.value === true;
+    const group = takesValue && a.startsWith('--') ? own.slice(i, i + 2) : [a];
+    i += group.length - 1;
+    if (a !== `--${name}` && !a.startsWith(`--${name}=`)) out.push(...group);
   }
+  return out;
 }
 
-/** The exit status of a program that trapped (abort, unreachable, a bad memory access, longjmp): as if killed by SIGABRT. */
-export const TRAP_STATUS = 134;
-
-/** A WebAssembly trap (RuntimeError) or the host's own (WaliTrap): the program's failure, not ours. */
-function isTrap(e: unknown): e is Error {
-  return e instanceof WaliTrap || e instanceof WA.RuntimeError;
-}
-
-/** Bytes that are not wasm, imports that cannot be linked, a module without memory or _start. */
-function notRunnable(e: unknown): e is Error {
-  return e instanceof WaliModuleError || e instanceof WA.CompileError || e instanceof WA.LinkError;
-}
-
-/** The trap's message and the wasm function it happened in. */
-function trapLine(e: Error): string {
-  const frame = (e.stack ?? '').split('\n').find((l) => l.includes('wasm-function'));
-  return frame ? `${e.message} (${frame.trim().replace(/^at /, 'in ')})` : e.message;
-}
+/** The exit status of a program that trapped (abort, unreachable, a bad memory access, stack overflow ...): as if killed by SIGABRT. */
+export const TRAP_STATUS = EXIT.trap;

@@ -1,6 +1,7 @@
 /** One-call entry point: compile, instantiate with the host's (optionally wrapped) imports, run. */
 import { WA, WaliModuleError, type Imports, type WasmInstance, type WasmMemoryObject } from '../wali/wasm.js';
 import { importedMemory } from '../wali/module-types.js';
+import { cappedLimits, limitMemory } from '../wali/memory-limits.js';
 import { NodeWaliHost, type HostOptions } from './host.js';
 
 /** What a policy interposer returns from `wrap`: the imports to use, and a hook for memory binding. */
@@ -12,18 +13,25 @@ export interface ImportWrapper {
 export interface RunOptions extends HostOptions {
   /** Interposes on the imports (a policy layer); its `attach` runs before `_start`. */
   wrap?: (imports: Imports, host: NodeWaliHost) => ImportWrapper;
+  /**
+   * At most this many 64 KiB pages of linear memory: past it `memory.grow` returns -1 and mmap
+   * fails with ENOMEM, as when Linux refuses memory. A module that needs more at start is
+   * refused (MemoryLimitError, a WaliModuleError). Default: what the module declares.
+   */
+  maxMemoryPages?: number;
 }
 
 /**
  * The memory a module imports instead of defining (threaded builds may import and export it),
  * made to its declared limits and added to `imports`; undefined when it defines its own.
  */
-function provideMemory(wasm: Uint8Array, imports: Imports): WasmMemoryObject | undefined {
+function provideMemory(wasm: Uint8Array, imports: Imports, maxPages: number | undefined): WasmMemoryObject | undefined {
   const imp = importedMemory(wasm);
   if (!imp?.memory) return undefined;
   const m = imp.memory;
   if (m.memory64) throw new WaliModuleError(`the module imports a 64-bit memory (${imp.module}.${imp.name}): WALI is wasm32`);
-  const memory = new WA.Memory({ initial: Number(m.min), ...(m.max !== undefined ? { maximum: Number(m.max) } : {}), shared: m.shared });
+  const { min, max } = maxPages === undefined ? m : cappedLimits(m, maxPages);
+  const memory = new WA.Memory({ initial: min, ...(max !== undefined ? { maximum: max } : {}), shared: m.shared });
   imports[imp.module] = { ...(imports[imp.module] ?? {}), [imp.name]: memory };
   return memory;
 }
@@ -39,7 +47,8 @@ function provideMemory(wasm: Uint8Array, imports: Imports): WasmMemoryObject | u
  * });
  * ```
  */
-export async function runWali(wasm: Uint8Array, opts: RunOptions): Promise<number> {
+export async function runWali(bytes: Uint8Array, opts: RunOptions): Promise<number> {
+  const wasm = opts.maxMemoryPages === undefined ? bytes : limitMemory(bytes, opts.maxMemoryPages);
   const module = await WA.compile(wasm);
   const host = new NodeWaliHost(opts);
   try {
@@ -50,7 +59,7 @@ export async function runWali(wasm: Uint8Array, opts: RunOptions): Promise<numbe
       imports = w.imports;
       if (w.attach) hook = (i) => w.attach!(i);
     }
-    const memory = provideMemory(wasm, imports);
+    const memory = provideMemory(wasm, imports, opts.maxMemoryPages);
     const instance = await WA.instantiate(module, imports);
     // An imported memory the module does not export again is still the guest's memory.
     const bound = memory && instance.exports['memory'] === undefined ? { exports: { ...instance.exports, memory } } : instance;

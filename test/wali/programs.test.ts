@@ -11,7 +11,7 @@ import { WALI_AUX_IMPORTS, WALI_MODULE, WALI_SYSCALL_PREFIX, syscallInfo } from 
 import { WA } from '../../src/wali/wasm.js';
 import { compileWali, programNames } from './build.js';
 
-const EXPECTED_PROGRAMS = ['dupclose', 'fsops', 'loop', 'renamecwd', 'rmrf'];
+const EXPECTED_PROGRAMS = ['dupclose', 'fsops', 'hog', 'loop', 'renamecwd', 'rmrf'];
 
 /** The syscalls each program must import: proof that it exercises what it is for. */
 const MUST_IMPORT: Readonly<Record<string, readonly string[]>> = {
@@ -20,6 +20,7 @@ const MUST_IMPORT: Readonly<Record<string, readonly string[]>> = {
   dupclose: ['openat', 'dup', 'dup2', 'dup3', 'fcntl', 'write', 'read', 'lseek', 'close'],
   fsops: ['open', 'openat', 'read', 'pread64', 'write', 'lseek', 'getdents64', 'renameat2', 'symlinkat', 'linkat', 'newfstatat', 'getcwd', 'fchdir', 'ftruncate'],
   loop: ['openat', 'pread64', 'lseek', 'read', 'close', 'newfstatat'],
+  hog: ['mmap', 'nanosleep', 'newfstatat', 'write', 'writev'],
 };
 
 const sig = (params: readonly ValType[] | readonly string[], results: readonly ValType[] | readonly string[]): string =>
