@@ -18,7 +18,8 @@ export function decisionLine(e: DecisionEvent, policy: IrPolicy): string {
     const target = c.check.object.path ?? (c.check.fd !== undefined ? `fd ${c.check.fd}` : '(unknown)');
     return `${target} [${rightsIn(c.check.rights, policy.abi).join(',')}]${by}`;
   });
-  const esc = e.verdict.escalation ? ` (would gain rights at the new name: ${e.verdict.escalation.witness})` : '';
+  const x = e.verdict.escalation;
+  const esc = !x ? '' : x.reason !== undefined ? ` (refused undecided: ${x.reason})` : ` (would gain rights at the new name: ${x.witness})`;
   return `${head} ${e.syscall} ${objs.join('; ')}${esc}`;
 }
 
@@ -36,6 +37,8 @@ export interface DecisionLog {
  */
 export function decisionText(e: DecisionEvent, log: DecisionLog): string | undefined {
   if (e.allowed && !log.audit) return undefined;
+  // What the kernel refuses anyway (a missing file) is no denial; a name the policy hides is.
+  if (!log.audit && e.reason === 'kernel' && !(e.verdict && !e.verdict.allowed && e.verdict.cause !== 'kernel')) return undefined;
   let text = `fdwarden: ${decisionLine(e, log.policy)}\n`;
   if (!e.allowed && !log.audit) {
     const ex = e.verdict ? explain(log.policy, e.verdict) : undefined;

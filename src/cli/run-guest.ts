@@ -5,7 +5,6 @@
  */
 import { writeSync } from 'node:fs';
 import { ENV_GUEST_DIR, runWali } from '../host/index.js';
-import { boundVectorIo } from '../host/limits.js';
 import type { MountSpec } from '../host/mounts.js';
 import { engineFor } from '../rules/engine.js';
 import type { IrPolicy } from '../rules/ir.js';
@@ -82,10 +81,6 @@ export async function runGuest(job: GuestJob): Promise<Ending> {
       // The host decides every call with the policy itself: what it runs is what was judged.
       policy: engine,
       ...(job.log === 'none' ? {} : { onDecision, decisions: job.log === 'all' ? 'all' as const : 'denials' as const }),
-      wrap: (imports) => {
-        const bounded = boundVectorIo(imports);
-        return { imports: bounded.imports, attach: (i) => bounded.attach(i) };
-      },
     });
     return { status };
   } catch (e) {

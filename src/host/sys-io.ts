@@ -138,13 +138,23 @@ function iovecs(h: HostCore, iov: number, cnt: number): Result<[number, number][
   return out;
 }
 
+/**
+ * How many bytes one readv/writev moves: the segments' total, at most MAX_RW and at most the
+ * guest's memory size. Up to 1024 segments may cover the same guest bytes; bounding by memory
+ * keeps one call from making the host allocate gigabytes (the guest sees a short count, which
+ * Linux allows and callers retry).
+ */
+function vectorTotal(h: HostCore, segs: readonly [number, number][]): number {
+  const sum = segs.reduce((s, [, l]) => s + l, 0);
+  return Math.min(sum, MAX_RW, Math.max(h.mem?.byteLength ?? 0, segs[0]?.[1] ?? 0));
+}
+
 function readv(h: HostCore, fd: number, iov: number, cnt: number): number {
   const io = ioFd(h, fd, false);
   if (isErr(io)) return neg(io.errno);
   const segs = iovecs(h, iov, cnt);
   if (isErr(segs)) return neg(segs.errno);
-  const total = Math.min(segs.reduce((s, [, l]) => s + l, 0), MAX_RW);
-  const tmp = new Uint8Array(total);
+  const tmp = new Uint8Array(vectorTotal(h, segs));
   let n: number;
   try {
     n = hostRead(io, tmp, null);
@@ -166,13 +176,17 @@ function writev(h: HostCore, fd: number, iov: number, cnt: number): number {
   if (isErr(io)) return neg(io.errno);
   const segs = iovecs(h, iov, cnt);
   if (isErr(segs)) return neg(segs.errno);
-  const parts: Uint8Array[] = [];
+  // Gathered up to the bound (a short write, as Linux may make): never more than the guest has.
+  const total = vectorTotal(h, segs);
+  const data = new Uint8Array(total);
+  let at = 0;
   for (const [base, len] of segs) {
-    const b = h.mem!.readBytes(base, len);
+    if (at >= total) break;
+    const b = h.mem!.readBytes(base, Math.min(len, total - at));
     if (!(b instanceof Uint8Array)) return neg('EFAULT');
-    parts.push(b);
+    data.set(b, at);
+    at += b.length;
   }
-  const data = Buffer.concat(parts);
   try {
     return hostWrite(io, data.subarray(0, Math.min(data.length, MAX_RW)), null);
   } catch (e) {

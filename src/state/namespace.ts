@@ -111,6 +111,9 @@ export function lookupChild(s: State, view: View, dir: Dentry, name: string): nu
   }
   if (!entry) {
     dir.children.set(name, 0);
+    // A view that is the disk itself can always be asked again: its absent names are a cache,
+    // bounded so that a guest probing names cannot grow it without end.
+    if (view.child && (dir.negatives = (dir.negatives ?? 0) + 1) > NEGATIVES_MAX) forgetNegatives(dir);
     return 0;
   }
   const inode = newInode(s, entry.kind);
@@ -122,6 +125,14 @@ export function lookupChild(s: State, view: View, dir: Dentry, name: string): nu
   if (entry.kind !== 'dir') child.complete = true;
   else if (hostPath !== undefined) child.viewPath = hostPath;
   return child.id;
+}
+
+/** How many absent names a directory backed by a live disk remembers before it forgets them. */
+const NEGATIVES_MAX = 1024;
+
+function forgetNegatives(d: Dentry): void {
+  for (const [name, id] of d.children) if (id === 0) d.children.delete(name);
+  d.negatives = 0;
 }
 
 /**

@@ -66,6 +66,8 @@ export interface Dentry {
   dead: boolean;
   /** Learned from a successful call that the model could not resolve (never seen created). */
   learned?: boolean;
+  /** Absent names cached from a live view since they were last forgotten (see namespace.lookupChild). */
+  negatives?: number;
   /** Host path this directory was loaded from; its children not yet known are asked there. */
   viewPath?: string;
   /** The root of a mounted filesystem (crossing it is what RESOLVE_NO_XDEV and EXDEV are about). */

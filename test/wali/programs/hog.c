@@ -8,8 +8,10 @@
  *   sleep N    nanosleep for N seconds, then prints `sleep = 0`
  *   writev N   one writev to fd 1 of 1024 segments that all cover the same N bytes (from address 0);
  *              prints `writev = <result>` after it
- *   names N    newfstatat on N distinct missing names of 255 bytes in the cwd: every failed lookup
- *              is a name the host's model remembers; prints `names = <how many were ENOENT>`
+ *   names N    newfstatat on N distinct missing names of 255 bytes in the cwd (the host's model
+ *              caches absent names only up to a bound); prints `names = <how many were ENOENT>`
+ *   files N    creates N empty files with distinct 255-byte names in the cwd (each one a name the
+ *              host's model holds); prints `files = <how many were made>` (stops at the first failure)
  * grow and mmap print `grow = -1 pages=P` / `mmap = -errno bytes=B` (what the failing call
  * returned, and how much the guest got before it).
  * Exit status: 0 when the mode ended as described, 3 if grow or mmap never failed (after 4 GiB),
@@ -85,18 +87,36 @@ static int map(u32 step) {
 }
 
 /* The names: 255 bytes each, the last 8 the counter in hex, so no two are the same. */
-static int names(u32 n) {
+static void name_for(char *name, u32 i) {
   static const char hexd[] = "0123456789abcdef";
-  char name[NAME_MAX + 1], st[STAT_SIZE];
   volatile char *fill = name; /* volatile: a plain loop becomes a call to memset, which there is none of */
-  for (u32 i = 0; i < NAME_MAX; i++) fill[i] = 'n';
+  for (u32 k = 0; k < NAME_MAX; k++) fill[k] = 'n';
   name[NAME_MAX] = 0;
+  for (u32 k = 0; k < 8; k++) name[NAME_MAX - 1 - k] = hexd[(i >> (4 * k)) & 15];
+}
+
+static int names(u32 n) {
+  char name[NAME_MAX + 1], st[STAT_SIZE];
   i64 missing = 0;
   for (u32 i = 0; i < n; i++) {
-    for (u32 k = 0; k < 8; k++) name[NAME_MAX - 1 - k] = hexd[(i >> (4 * k)) & 15];
+    name_for(name, i);
     missing += sys_newfstatat(AT_FDCWD, name, st, 0) == -ENOENT;
   }
   print_result("names", missing);
+  return 0;
+}
+
+static int files(u32 n) {
+  char name[NAME_MAX + 1];
+  i64 made = 0;
+  for (u32 i = 0; i < n; i++) {
+    name_for(name, i);
+    i64 fd = sys_openat(AT_FDCWD, name, O_CREAT | O_WRONLY, 0644);
+    if (fd < 0) break;
+    sys_close((int)fd);
+    made++;
+  }
+  print_result("files", made);
   return 0;
 }
 
@@ -115,7 +135,7 @@ int prog_main(int argc, char **argv) {
     }
   }
   if (n < 0 || n > 0xffffffffLL) {
-    put("usage: hog recurse N | grow PAGES | mmap BYTES | spin | sleep SECONDS | names N | writev N");
+    put("usage: hog recurse N | grow PAGES | mmap BYTES | spin | sleep SECONDS | names N | files N | writev N");
     flush_line();
     return 2;
   }
@@ -126,6 +146,7 @@ int prog_main(int argc, char **argv) {
   if (str_eq(mode, "grow") && n > 0) return grow((u32)n);
   if (str_eq(mode, "mmap") && n > 0) return map((u32)n);
   if (str_eq(mode, "names")) return names((u32)n);
+  if (str_eq(mode, "files")) return files((u32)n);
   if (str_eq(mode, "writev")) return gather((u32)n);
   if (str_eq(mode, "sleep")) {
     struct timespec_w t = {n, 0};
