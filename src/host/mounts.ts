@@ -98,6 +98,8 @@ export class HostMounts {
       this.requireParents(m);
       const id = kernel.learnDir(m.guest);
       kernel.markMount(id);
+      // The dentry is the mounted directory now, not the one it covers.
+      kernel.setIdent(id, m.ident);
       this.byDentry.set(id, m);
     }
   }

@@ -242,7 +242,8 @@ export class Kernel implements ResolveEnv {
   /** The disk no longer matches this name (another process changed it): forget it (see namespace.forget). */
   forget(id: number): void {
     const d = this.s.dentries.get(id);
-    if (d && d.parent !== d.id) forget(this.s, d);
+    // A mount root is held by the host for the run (bind semantics): it is never stale.
+    if (d && d.parent !== d.id && !d.mount) forget(this.s, d);
   }
 
   /** Mounts the filesystem of a mount root (or the model's root) read-only: creations there fail EROFS. */

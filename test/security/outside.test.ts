@@ -1,0 +1,82 @@
+/**
+ * Class 5: calls that reach beyond the filesystem model. A Unix socket path is a path (binding
+ * makes a socket node there: `mknod`; connecting or sending to it writes to it: `write`); any
+ * other address, a signal to another process, another process's limits and ioctls that act on
+ * what shares the terminal are refused. Under a policy that allows nothing, none of them may
+ * reach the host.
+ */
+import { describe, expect, test } from 'vitest';
+import { wrap } from '../../src/wali/interposer.js';
+import type { DecisionEvent } from '../../src/enforce/decisions.js';
+import { snapshotView } from '../../src/state/view.js';
+import { Guest, policy } from '../unit/wali/guest.js';
+
+const NAMES = ['socket', 'bind', 'connect', 'sendto', 'kill', 'tkill', 'ioctl', 'prlimit64', 'getpid'];
+
+function setup(text: string) {
+  const g = new Guest();
+  const reached: string[] = [];
+  const wali: Record<string, (...a: unknown[]) => bigint> = {};
+  for (const n of NAMES) wali[`SYS_${n}`] = (..._a) => (reached.push(n), n === 'socket' ? 10n : 0n);
+  const events: DecisionEvent[] = [];
+  const imports = wrap({ wali }, { policy: policy(text), view: snapshotView({ entries: { '/data/f': { kind: 'reg' } } }), cwd: '/data', procfs: false, onDecision: (e) => events.push(e) });
+  imports.attach(g.instance);
+  const sys = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
+  /** struct sockaddr_un: family then the path (a leading NUL for the abstract namespace). */
+  const sun = (path: string, abstract = false): [number, number] => {
+    const body = (abstract ? '\0' : '') + path;
+    const p = g.alloc(2 + body.length + 1);
+    const u8 = new Uint8Array(g.memory.buffer);
+    u8[p] = 1;
+    u8[p + 1] = 0;
+    for (let i = 0; i < body.length; i++) u8[p + 2 + i] = body.charCodeAt(i);
+    u8[p + 2 + body.length] = 0;
+    return [p, 2 + body.length + 1];
+  };
+  const inet = (): [number, number] => {
+    const p = g.alloc(16);
+    new Uint8Array(g.memory.buffer)[p] = 2; // AF_INET 0.0.0.0:0
+    return [p, 16];
+  };
+  return { g, sys, sun, inet, reached, events };
+}
+
+const DENY_ALL = 'policy "p" abi 1\ndefault deny errno EACCES\n';
+
+describe('class 5: what reaches beyond the guest is judged or refused', () => {
+  test('under deny-all nothing reaches the host: socket paths, addresses, signals, limits, terminal injection', () => {
+    const { sys, sun, inet, reached, events } = setup(DENY_ALL);
+    const fd = sys('socket', 1, 1, 0);
+    expect(fd).toBe(10); // a socket itself touches nothing
+    reached.length = 0;
+    expect(sys('bind', fd, ...sun('/data/sock'))).toBe(-13);
+    expect(sys('connect', fd, ...sun('/data/sock'))).toBe(-13);
+    expect(sys('connect', fd, ...sun('abstract-name', true))).toBe(-13);
+    expect(sys('connect', fd, ...inet())).toBe(-13);
+    expect(sys('sendto', fd, 0, 0, 0, ...sun('/data/other.sock'))).toBe(-13);
+    expect(sys('sendto', fd, 0, 0, 0, ...sun('/run/other.sock'))).toBe(-2); // no /run for the guest: as Linux, before any policy
+    expect(sys('kill', -1, 9)).toBe(-1);
+    expect(sys('kill', 0, 15)).toBe(-1);
+    expect(sys('kill', 4242, 9)).toBe(-1);
+    expect(sys('tkill', 4242, 9)).toBe(-1);
+    expect(sys('prlimit64', 4242, 7, 0, 0)).toBe(-1);
+    expect(sys('ioctl', 0, 0x5412 /* TIOCSTI */, 0)).toBe(-1);
+    expect(sys('ioctl', 1, 0x541c /* TIOCLINUX */, 0)).toBe(-1);
+    expect(reached).toEqual([]);
+    const why = events.filter((e) => !e.allowed).map((e) => e.explain()?.checks[0]?.refused ?? e.explain()?.checks[0]?.path);
+    expect(why).toContain('outside the guest: a signal to every process (EPERM)');
+    expect(why).toContain('outside the guest: a network address (family 2) (EACCES)');
+    expect(why).toContain('/data/sock'); // a socket path is judged as a path
+  });
+
+  test('the guest\'s own process and terminal reads pass; a socket path the policy grants reaches the host', () => {
+    const { sys, sun, reached } = setup(`${DENY_ALL}allow mknod,write /data/sock\n`);
+    expect(sys('kill', 1, 0)).toBe(0); // itself
+    expect(sys('ioctl', 1, 0x5401 /* TCGETS */, 0)).toBe(0);
+    const fd = sys('socket', 1, 1, 0);
+    expect(sys('bind', fd, ...sun('/data/sock'))).toBe(0);
+    expect(sys('connect', fd, ...sun('sock'))).toBe(0); // relative to the cwd: the same path
+    expect(sys('connect', fd, ...sun('/data/other'))).toBe(-13);
+    expect(reached).toEqual(['kill', 'ioctl', 'socket', 'bind', 'connect']);
+  });
+});
