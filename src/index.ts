@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 export { Kernel, type FdLabel, type InheritedFd, type KernelOptions, type SpawnOptions } from './state/kernel.js';
-export type { Call, CallName, Observed, Outcome } from './state/calls.js';
+export type { Call, CallName, Failed, Observed, Outcome } from './state/calls.js';
 export type { State, Task, Dentry, Inode, OpenFile, FdTable, FsContext, InodeKind } from './state/types.js';
 export { emptyView, liveView, snapshotView, loadSnapshotView, type View, type ViewEntry, type SnapshotJson } from './state/view.js';
 export { snapshot, applyWithPatches, freezeState, type ModelSnapshot, type TaskSnapshot, type PatchedStep } from './state/snapshot.js';
@@ -38,6 +38,7 @@ export { readImportTypes, ModuleFormatError, type ImportType } from './wali/modu
 export { syscallInfo, WALI_SYSCALLS, WALI_AUX_IMPORTS, type SyscallInfo } from './wali/table.js';
 export type { Imports, WasmInstance, WasmModule } from './wali/wasm.js';
 export { WaliModuleError } from './wali/wasm.js';
+export { Enforcer, type EnforcerOptions, type Entry, type Refusal } from './enforce/enforcer.js';
 export { HostSetupError, NodeWaliHost, runWali, WaliExit, WaliTrap, type HostOptions, type RunOptions } from './host/index.js';
 // Types the exported API refers to.
 export type { Condition, Effect, Expect, Fallback, Header, IncludeItem, Item, LetItem, Name, Pattern, PolicyAst, PromiseKind, PropertyItem, PropertyPromise, RuleItem, Target, TestItem, TierItem } from './dsl/ast.js';
@@ -54,18 +55,22 @@ export type { Generalisation, LearnedRule, Proposal } from './learn/generalise.j
 export type { Verification } from './learn/index.js';
 export type { Judged } from './rules/auditor.js';
 export type { DState, LazyDfa, NfaNode, Outgoing, SegmentNfa } from './rules/automaton.js';
-export type { Accept, CompiledPolicy as CompiledAutomaton, RuleMeta, TierMasks } from './rules/compile.js';
+export type { Accept, CompiledPolicy as CompiledAutomaton, RuleMeta, Tag, TierMasks } from './rules/compile.js';
 export type { FileType, RequestContext } from './rules/diff-contexts.js';
 export type { DecisionSource, ErrnoChange, SettingChange } from './rules/diff.js';
 export type { CheckExplanation, RightExplanation } from './rules/explain.js';
 export type { ParsedPattern, Segment, Token, Wild } from './rules/glob.js';
 export type { RuleWhen } from './rules/ir.js';
-export type { CheckVerdict } from './rules/judge.js';
+export type { Cause, CheckVerdict } from './rules/judge.js';
 export type { SingleResult } from './rules/single.js';
 export type { Err } from './state/errors.js';
+export type { NodeInfo } from './state/kernel.js';
+export type { OpenTarget, PlannedOpen } from './state/sys/open.js';
+export { ERRNO, type AnonKind, type Errno } from './linux/index.js';
+export type { SockAddr } from './syscalls/reader.js';
 export type { ResolvedObject } from './state/inspect.js';
 export type { LifecycleContext, TaskLife } from './state/lifecycle.js';
-export type { ResolveEnv } from './state/resolve.js';
+export type { ResolveEnv, Veil } from './state/resolve.js';
 export type { FdSnapshot } from './state/snapshot.js';
 export type { AnonLabel, FdEntry, ProcRole, ThreadGroup } from './state/types.js';
 export type { Score } from './strace/annotations.js';

@@ -42,6 +42,7 @@ export interface Entry {
   readonly grant: number;
 }
 
+/** How an {@link Enforcer} treats what the policy hides. */
 export interface EnforcerOptions {
   /**
    * Hide what the policy hides (stat refused with ENOENT) from the model's walks, so a hidden
@@ -51,6 +52,10 @@ export interface EnforcerOptions {
   veil?: boolean;
 }
 
+/**
+ * Decides every call of a guest against a policy on the objects the model resolves, and keeps the
+ * model in step with what the host did: `enter` before the host runs a call, `exit` after.
+ */
 export class Enforcer {
   constructor(readonly kernel: Kernel, readonly engine: Engine, opts: EnforcerOptions = {}) {
     if (opts.veil) kernel.veil = policyVeil(kernel, engine);
@@ -73,8 +78,8 @@ export class Enforcer {
   enter(task: Task, call: Call, steps = false): Entry {
     if (call.sys === 'openat') return this.enterOpen(task, call, steps);
     // The kernel's own checks come first (flags, the walk, a closed fd, EEXIST ...), as they do
-    // in Linux before any security hook. A lookup's prediction is its resolution, judged below.
-    // A lookup's prediction is its resolution (judged below), after its own arguments' checks.
+    // in Linux before any security hook. A lookup's prediction is its resolution (judged below),
+    // after its own arguments' checks.
     const p = call.sys === 'lookup' ? (call.argErr ? this.kernel.predict(task.tid, call) : undefined) : this.kernel.predict(task.tid, call);
     const request = p && !p.ok && !afterHooks(call, p) ? null : requestFor(this.kernel, task, call, { steps });
     if (p && !p.ok && (request === null || !resolved(request))) return entry(task, call, null, undefined, kernelRefusal(this.engine, p));

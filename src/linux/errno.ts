@@ -3,6 +3,7 @@
  * layer uses for a failure: `Errno` is one of these names, never a free string.
  */
 
+/** Linux errno numbers by name, as the kernel's headers define them for every architecture WALI targets. */
 export const ERRNO = {
   EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, ENOEXEC: 8, EBADF: 9,
   ECHILD: 10, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, ENOTBLK: 15, EBUSY: 16, EEXIST: 17,

@@ -3,7 +3,7 @@
  * directory get no denials; one that writes outside it is denied, with explanations.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,7 +61,10 @@ describe('fdwarden audit with examples/policies/workdir.policy', () => {
     expect(denied).toContainEqual({ syscall: 'renameat2', paths: ['/tmp/fdw-rec/escape-workdir/sub', '/tmp/fdw-rec/escape-moved'], errno: 'EACCES' });
     const viaDirfd = report.denials.find((d: { explanation: { checks: { path: string; steps: string[] }[] } }) => d.explanation.checks[0]?.path === '/tmp/fdw-rec/escape-dirfd.txt');
     expect(viaDirfd.explanation.checks[0].steps.join('\n')).toMatch(/fd\/3 jumps to \/tmp\/fdw-rec/);
-    expect(viaDirfd.explanation.fix).toBe('allow write,truncate /tmp/fdw-rec/escape-dirfd.txt');
+    // The recording made escape-dirfd.txt (its directory was fresh), so the call needs create too;
+    // audit reads this machine's filesystem (--fs live), where /tmp/fdw-rec does not exist.
+    expect(existsSync('/tmp/fdw-rec')).toBe(false);
+    expect(viaDirfd.explanation.fix).toBe('allow write,truncate,create /tmp/fdw-rec/escape-dirfd.txt');
     expect(report.denied).toBe(report.denials.length);
   });
 
