@@ -267,7 +267,7 @@ export function walkToLast(nd: Nd, path: string): Err | null {
         nd.last = name;
         nd.lastType = name === '.' ? LAST_DOT : name === '..' ? LAST_DOTDOT : LAST_NORM;
         nd.trailing = path.charCodeAt(path.length - 1) === 47;
-        return null;
+        return nd.learn || !nd.env.veil?.(nd.cur) ? null : underHidden(nd);
       }
       // The last component of a nested symlink body: walked and followed like a middle one.
       cur = stack.pop()!;
@@ -289,6 +289,18 @@ export function walkToLast(nd: Nd, path: string): Err | null {
     }
     if (!canLookup(s, nd.cur)) return E('ENOTDIR');
   }
+}
+
+/**
+ * The last component's parent is a hidden directory: only a name that is itself visible can be
+ * reached through it. Anything else (`.`, `..`, an absent or hidden name) fails as the walk to
+ * the parent would if the hidden directory were absent.
+ */
+function underHidden(nd: Nd): Err | null {
+  if (nd.lastType !== LAST_NORM) return E('ENOENT');
+  const id = child(nd, dentry(nd.env.s, nd.cur), nd.last);
+  if (typeof id !== 'number') return id;
+  return id === 0 || nd.env.veil!(id) ? E('ENOENT') : null;
 }
 
 /**
