@@ -33,6 +33,8 @@ export { judgeSingle } from './rules/single.js';
 export { diffPolicies, type PolicyDiff, type DiffOptions, type DiffLabel, type RightChange } from './rules/diff.js';
 export { learn, verifyLearned, type LearnOptions, type LearnResult } from './learn/index.js';
 export { wrap, WaliInterposer, type InterposerOptions, type DecisionEvent, type WrappedImports } from './wali/interposer.js';
+export { machineNamespace, mountNamespace, treeNamespace, viewNamespace, type Namespace, type GuestMount } from './wali/namespace.js';
+export { wrapDispatcher, wrapAsyncDispatcher, syscallName, type SyscallDispatcher, type AsyncSyscallDispatcher, type WrappedDispatcher } from './wali/dispatcher.js';
 export { GuestMemory, type GuestWord } from './wali/memory.js';
 export { readImportTypes, ModuleFormatError, type ImportType } from './wali/module-types.js';
 export { syscallInfo, WALI_SYSCALLS, WALI_AUX_IMPORTS, type SyscallInfo } from './wali/table.js';

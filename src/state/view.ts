@@ -63,35 +63,27 @@ function devString(rdev: number): string {
   return `${major}:${minor}`;
 }
 
-/** The host filesystem, read lazily through node:fs and cached for the life of the view. */
-export function liveView(): View {
+/**
+ * The host filesystem, read lazily through node:fs and cached for the life of the view. With
+ * `root`, the guest's `/` is that host directory (its names are asked at `root` + path).
+ */
+export function liveView(root = '/'): View {
   const cache = new Map<string, ViewEntry | null>();
   const mounts = hostMounts();
+  const base = root.replace(/\/+$/, '');
+  const host = (path: string): string => (base === '' ? path : path === '/' ? base : base + path);
   return {
-    name: 'live',
+    name: base === '' ? 'live' : `live at ${base}`,
     lookup(path) {
       const hit = cache.get(path);
       if (hit !== undefined) return hit;
-      let entry: ViewEntry | null = null;
-      try {
-        const bytes = Buffer.from(path, 'latin1'); // model paths are byte strings
-        const st = lstatSync(bytes, { throwIfNoEntry: false });
-        if (st) {
-          const kind = kindOfMode(st.mode);
-          entry = { kind };
-          if (kind === 'lnk') entry.target = readlinkSync(bytes, 'latin1');
-          if (kind === 'chr' || kind === 'blk') entry.rdev = devString(st.rdev);
-          if (mounts.has(path)) entry.mount = true;
-        }
-      } catch {
-        entry = null; // EACCES, ENAMETOOLONG...: the host does not tell us; treat as absent
-      }
+      const entry = hostEntry(host(path), mounts);
       cache.set(path, entry);
       return entry;
     },
     list(path) {
       try {
-        return readdirSync(Buffer.from(path, 'latin1'), { encoding: 'latin1' });
+        return readdirSync(Buffer.from(host(path), 'latin1'), { encoding: 'latin1' });
       } catch {
         return null;
       }
@@ -99,8 +91,25 @@ export function liveView(): View {
   };
 }
 
+/** What is at a host path (lstat, readlink), or null (absent, or the host does not tell: EACCES ...). */
+export function hostEntry(path: string, mounts: ReadonlySet<string>): ViewEntry | null {
+  try {
+    const bytes = Buffer.from(path, 'latin1'); // model paths are byte strings
+    const st = lstatSync(bytes, { throwIfNoEntry: false });
+    if (!st) return null;
+    const kind = kindOfMode(st.mode);
+    const entry: ViewEntry = { kind };
+    if (kind === 'lnk') entry.target = readlinkSync(bytes, 'latin1');
+    if (kind === 'chr' || kind === 'blk') entry.rdev = devString(st.rdev);
+    if (mounts.has(path)) entry.mount = true;
+    return entry;
+  } catch {
+    return null;
+  }
+}
+
 /** Mount points of this host (/proc/self/mountinfo field 5, octal escapes decoded). */
-function hostMounts(): Set<string> {
+export function hostMounts(): Set<string> {
   const out = new Set<string>();
   try {
     for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {

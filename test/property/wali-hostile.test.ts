@@ -11,6 +11,7 @@ import { snapshotView } from '../../src/state/view.js';
 import { WALI_SYSCALLS } from '../../src/wali/table.js';
 import { Guest, policy } from '../unit/wali/guest.js';
 import { ModelHost } from '../unit/wali/model-host.js';
+import { viewNamespace } from '../../src/wali/namespace.js';
 
 const SEED = Number(process.env['FDWARDEN_SEED'] ?? 0x40571e);
 const NAMES = [...WALI_SYSCALLS.keys(), 'bogus', 'SYS_', ''];
@@ -37,7 +38,7 @@ describe('hostile WALI guest', () => {
           // Valid paths sit at the start of memory so that random small pointers often hit them.
           for (const p of ['/w/a', 'a', '/w', '..', '/etc/passwd']) g.str(p);
           const host = new ModelHost(snapshotView({ entries: { '/w/a': { kind: 'reg' }, '/etc/passwd': { kind: 'reg' } } }), '/w');
-          const imports = wrap(host.imports(NAMES.filter((n) => n !== '')), { policy: POLICY, view: snapshotView({ entries: { '/w/a': { kind: 'reg' }, '/etc/passwd': { kind: 'reg' } } }), cwd: '/w', unknownSyscalls });
+          const imports = wrap(host.imports(NAMES.filter((n) => n !== '')), { policy: POLICY, namespace: viewNamespace(snapshotView({ entries: { '/w/a': { kind: 'reg' }, '/etc/passwd': { kind: 'reg' } } }), { cwd: '/w', procfs: true, hostPaths: 'linux' }), unknownSyscalls });
           imports.attach(g.instance);
           host.mem = (imports.interposer as unknown as { mem: typeof host.mem }).mem;
           for (const c of calls) {

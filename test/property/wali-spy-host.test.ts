@@ -23,6 +23,7 @@ import { fileTypeOf, type IrPolicy } from '../../src/rules/ir.js';
 import { policyArb, ruleBodyArb, withId } from '../unit/rules/arbitraries.js';
 import { Guest } from '../unit/wali/guest.js';
 import { ModelHost } from '../unit/wali/model-host.js';
+import { viewNamespace } from '../../src/wali/namespace.js';
 
 const SEED = Number(process.env['FDWARDEN_SEED'] ?? 0x5a1e_0004);
 const RUNS = Number(process.env['FDWARDEN_RUNS'] ?? 500);
@@ -131,7 +132,7 @@ describe('WALI interposer against the reference interpreter (spy host)', () => {
         host.kernel.veil = policyVeil(host.kernel, ref);
         const events: DecisionEvent[] = [];
         const names = [...new Set(program.map((o) => o.name))];
-        const imports = wrap(host.imports(names), { policy, view: snapshotView(TREE), cwd, ...(observed ? { onDecision: (e: DecisionEvent) => events.push(e) } : {}) });
+        const imports = wrap(host.imports(names), { policy, namespace: viewNamespace(snapshotView(TREE), { cwd, procfs: true, hostPaths: 'linux' }), ...(observed ? { onDecision: (e: DecisionEvent) => events.push(e) } : {}) });
         imports.attach(g.instance);
         host.mem = (imports.interposer as unknown as { mem: typeof host.mem }).mem;
         const reached: string[] = [];
@@ -186,7 +187,7 @@ describe('WALI interposer against the reference interpreter (spy host)', () => {
         const g = new Guest();
         const host = new ModelHost(snapshotView(TREE), '/');
         const imports = wrap(host.imports([...new Set(program.map((o) => o.name))]), {
-          policy, view: snapshotView(TREE), cwd: '/', onDecision: (e) => { if (!e.allowed && e.reason === 'policy') denied++; },
+          policy, namespace: viewNamespace(snapshotView(TREE), { cwd: '/', procfs: true, hostPaths: 'linux' }), onDecision: (e) => { if (!e.allowed && e.reason === 'policy') denied++; },
         });
         imports.attach(g.instance);
         host.mem = (imports.interposer as unknown as { mem: typeof host.mem }).mem;

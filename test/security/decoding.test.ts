@@ -15,6 +15,7 @@ import { wrap } from '../../src/wali/interposer.js';
 import { Guest, policy } from '../unit/wali/guest.js';
 import { mappedView } from './foreign-host.js';
 import { stage, type Stage } from './harness.js';
+import { viewNamespace } from '../../src/wali/namespace.js';
 
 const POLICY = policy(`policy "p" abi 1
 default deny errno EACCES
@@ -85,7 +86,7 @@ describe('class 3: one decoding, as Linux reads the flags', () => {
         SYS_openat: (d: number, p: number, f: number, m: number) => (reached.push('openat'), BigInt(sys.openat(d, map(str(p)), f, m))),
       },
     };
-    const imports = wrap(host, { policy: POLICY, view: mappedView('/w', s.w), cwd: '/w', procfs: false });
+    const imports = wrap(host, { policy: POLICY, namespace: viewNamespace(mappedView('/w', s.w), { cwd: '/w' }) });
     imports.attach(g.instance);
     const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
     expect(call('fchmodat', -100, g.str('/w/lnk'), 0o6777, 0x100)).toBe(-1);

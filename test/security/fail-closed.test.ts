@@ -11,6 +11,7 @@ import { wrap } from '../../src/wali/interposer.js';
 import { Guest, policy } from '../unit/wali/guest.js';
 import { lexicalHost, mappedView } from './foreign-host.js';
 import { stage, type Stage } from './harness.js';
+import { viewNamespace } from '../../src/wali/namespace.js';
 
 const POLICY = policy(`policy "p" abi 1
 default deny errno EACCES
@@ -30,7 +31,7 @@ function setup() {
   writeFileSync(join(data, 'hidden'), 'hidden-content');
   const g = new Guest();
   const host = lexicalHost(g, '/data', data);
-  const imports = wrap(host.imports, { policy: POLICY, view: mappedView('/data', data), cwd: '/data', procfs: false });
+  const imports = wrap(host.imports, { policy: POLICY, namespace: viewNamespace(mappedView('/data', data), { cwd: '/data' }) });
   imports.attach(g.instance);
   const sys = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
   return { g, host, sys, data };

@@ -10,6 +10,7 @@ import { wrap } from '../../src/wali/interposer.js';
 import type { DecisionEvent } from '../../src/enforce/decisions.js';
 import { snapshotView } from '../../src/state/view.js';
 import { Guest, policy } from '../unit/wali/guest.js';
+import { viewNamespace } from '../../src/wali/namespace.js';
 
 const NAMES = ['socket', 'bind', 'connect', 'sendto', 'kill', 'tkill', 'ioctl', 'prlimit64', 'getpid'];
 
@@ -19,7 +20,7 @@ function setup(text: string) {
   const wali: Record<string, (...a: unknown[]) => bigint> = {};
   for (const n of NAMES) wali[`SYS_${n}`] = (..._a) => (reached.push(n), n === 'socket' ? 10n : 0n);
   const events: DecisionEvent[] = [];
-  const imports = wrap({ wali }, { policy: policy(text), view: snapshotView({ entries: { '/data/f': { kind: 'reg' } } }), cwd: '/data', procfs: false, onDecision: (e) => events.push(e) });
+  const imports = wrap({ wali }, { policy: policy(text), namespace: viewNamespace(snapshotView({ entries: { '/data/f': { kind: 'reg' } } }), { cwd: '/data' }), onDecision: (e) => events.push(e) });
   imports.attach(g.instance);
   const sys = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
   /** struct sockaddr_un: family then the path (a leading NUL for the abstract namespace). */

@@ -3,6 +3,7 @@ import { wrap, type DecisionEvent } from '../../../src/wali/interposer.js';
 import { snapshotView } from '../../../src/state/view.js';
 import { Guest, policy } from './guest.js';
 import { ModelHost } from './model-host.js';
+import { viewNamespace } from '../../../src/wali/namespace.js';
 
 const view = () =>
   snapshotView({
@@ -28,7 +29,7 @@ const NAMES = ['openat', 'open', 'close', 'read', 'write', 'unlinkat', 'renameat
 function setup(opts: { onDecision?: (e: DecisionEvent) => void; unknownSyscalls?: 'deny' | 'allow' } = {}) {
   const g = new Guest();
   const host = new ModelHost(view(), '/srv');
-  const imports = wrap(host.imports(NAMES), { policy: POLICY, view: view(), cwd: '/srv', ...opts });
+  const imports = wrap(host.imports(NAMES), { policy: POLICY, namespace: viewNamespace(view(), { cwd: '/srv', procfs: true, hostPaths: 'linux' }), ...opts });
   imports.attach(g.instance);
   host.mem = (imports.interposer as unknown as { mem: typeof host.mem }).mem;
   const sys = (name: string, ...args: (number | bigint)[]): number => {
@@ -150,7 +151,7 @@ describe('WALI interposer', () => {
     const exit = () => { throw new Error('exit 3'); };
     const aux = () => 7;
     const env = { f: () => 1 };
-    const imports = wrap({ wali: { SYS_exit_group: exit, __cl_get_argc: aux }, env }, { policy: POLICY, view: view(), cwd: '/srv' });
+    const imports = wrap({ wali: { SYS_exit_group: exit, __cl_get_argc: aux }, env }, { policy: POLICY, namespace: viewNamespace(view(), { cwd: '/srv', procfs: true, hostPaths: 'linux' }) });
     expect(imports['env']).toBe(env);
     expect(imports['wali']!['__cl_get_argc']).toBe(aux);
     expect(() => (imports['wali']!['SYS_exit_group'] as (c: number) => void)(3)).toThrow('exit 3');
