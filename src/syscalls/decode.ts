@@ -118,6 +118,7 @@ export const DECODERS: Readonly<Record<string, Decoder>> = {
   chmod: (r, n) => lookup(n, AT_FDCWD, r.path(0), true),
   chown: (r, n) => lookup(n, AT_FDCWD, r.path(0), true),
   truncate: (r, n) => withArgErr(lookup(n, AT_FDCWD, r.path(0), true), r.long(1) < 0 ? 'EINVAL' : undefined),
+  // utime(filename, times): utimensat(AT_FDCWD, filename, times, 0), so it follows a final symlink.
   utime: (r, n) => lookup(n, AT_FDCWD, r.path(0), true),
   utimes: (r, n) => lookup(n, AT_FDCWD, r.path(0), true),
   getxattr: (r, n) => lookup(n, AT_FDCWD, r.path(0), true),
@@ -132,6 +133,8 @@ export const DECODERS: Readonly<Record<string, Decoder>> = {
   llistxattr: (r, n) => lookup(n, AT_FDCWD, r.path(0), false),
   lremovexattr: (r, n) => lookup(n, AT_FDCWD, r.path(0), false),
   newfstatat: atLookup(3),
+  // The same call under its libc name (what older WALI hosts export as SYS_fstatat) and its 32-bit one.
+  fstatat: atLookup(3),
   fstatat64: atLookup(3),
   fchownat: atLookup(4, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH),
   faccessat2: (r, n) => withArgErr(atLookup(3, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_EACCESS)(r, n), r.int(2) & ~7 ? 'EINVAL' : undefined),
@@ -234,6 +237,7 @@ export const DECODERS: Readonly<Record<string, Decoder>> = {
   read: useFd, pread64: useFdAt(3), readv: useFd, preadv: useFd, preadv2: useFd,
   write: useFd, pwrite64: useFdAt(3), writev: useFd, pwritev: useFd, pwritev2: useFd,
   ftruncate: useFdAt(1), fallocate: useFd, fchmod: useFd, fchown: useFd,
+  // getdents (struct linux_dirent) lists like getdents64 (struct linux_dirent64): `list` on the fd.
   getdents: useFd, getdents64: useFd, fstat: useFd, fstatfs: useFd,
   fgetxattr: useFd, flistxattr: useFd, fsetxattr: useFd, fremovexattr: useFd,
   // A file mapping reads the file; a shared writable one writes it.

@@ -22,6 +22,7 @@
  *
  * Unimplemented syscalls have no signature in the spec (args is empty); a binary can still
  * import them with a call-site signature (SYS_truncate (i32 i64)), so treat them as unknown.
+ * The few that real hosts export anyway are known by their Linux signatures (HOST_EXPORTED).
  */
 import { readFileSync } from 'node:fs';
 
@@ -50,7 +51,16 @@ export interface SyscallInfo {
   readonly name: string;
   /** The x86-64 syscall number. */
   readonly nr: number;
+  /**
+   * It has a signature (`args`) and WALI hosts implement it: the spec's implemented calls, and
+   * the few names real hosts export beyond the spec (`hostOnly`).
+   */
   readonly implemented: boolean;
+  /**
+   * Not implemented by the WALI spec, but exported by real WALI hosts (`SYS_fstatat`,
+   * `SYS_getdents`, `SYS_alarm`, `SYS_utime`): known by its Linux x86-64 signature.
+   */
+  readonly hostOnly: boolean;
   /** The import name in module `wali`. */
   readonly importName: string;
   /** libc names that map onto this call; binaries import only the canonical name. */
@@ -98,8 +108,9 @@ const EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, Patch>>>> = {
   faccessat2: { mode: { role: 'flags' } },
   // utimensat(dirfd, NULL, ...) sets the times of dirfd itself (futimens).
   utimensat: { pathname: { nullable: true } },
-  // getdents64 takes its buffer size as an int, not a size_t.
+  // getdents64 takes its buffer size as an int, not a size_t; getdents an unsigned int.
   getdents64: { dirp: { lenArg: 2 } },
+  getdents: { dirp: { lenArg: 2 } },
   // sigsetsize is the size of sa_mask inside struct sigaction, not of oldact.
   rt_sigaction: { oldact: { noLen: true } },
   // sigsetsize sizes both sets; the rule only sees the one right before it.
@@ -164,9 +175,9 @@ function fdOnly(args: readonly ArgInfo[]): boolean {
   return args.some((a) => a.role === 'fd') && !args.some(names);
 }
 
-function derive(s: RawSyscall, prefix: string): SyscallInfo {
+function derive(s: RawSyscall, prefix: string, hostOnly = false): SyscallInfo {
   const roles = s.args.map((a, i) => baseRole(a, s.args[i + 1]));
-  for (const argName of Object.keys(EXCEPTIONS[s.name] ?? {})) {
+  for (const argName of s.implemented ? Object.keys(EXCEPTIONS[s.name] ?? {}) : []) {
     if (!s.args.some((a) => a.name === argName)) throw new Error(`wali table: exception for ${s.name}(${argName}) matches no argument`);
   }
   const args = Object.freeze(s.args.map((_, i) => deriveArg(s, i, roles)));
@@ -174,6 +185,7 @@ function derive(s: RawSyscall, prefix: string): SyscallInfo {
     name: s.name,
     nr: s.nr,
     implemented: s.implemented,
+    hostOnly,
     importName: prefix + s.name,
     aliases: Object.freeze([...s.aliases]),
     args,
@@ -211,10 +223,34 @@ export const WALI_MODULE: string = RAW.module;
 /** Every syscall import is named this prefix + the x86-64 syscall name. */
 export const WALI_SYSCALL_PREFIX: string = RAW.syscallPrefix;
 
-/** Every syscall in the spec, implemented or not, by name. */
-export const WALI_SYSCALLS: ReadonlyMap<string, SyscallInfo> = new Map(
-  RAW.syscalls.map((s) => [s.name, derive(s, RAW.syscallPrefix)] as const),
-);
+const arg = (name: string, ctype: string): RawArg => ({ name, ctype, wasm: 'i32' });
+const specCall = (name: string): RawSyscall => {
+  const s = RAW.syscalls.find((x) => x.name === name);
+  check(s !== undefined && s.implemented, `no implemented ${name}`);
+  return s;
+};
+
+/**
+ * Names real WALI hosts export that the spec does not implement, with their Linux x86-64
+ * signatures, so that an interposer judges them instead of answering -ENOSYS. WAMR's 2024 `wali`
+ * branch (and hosts written after it) exports `SYS_fstatat`, which is the spec's newfstatat
+ * under its libc name (same number, same arguments), and `SYS_getdents`, the old call whose
+ * records are `struct linux_dirent` (see dirents.ts); hosts also export `SYS_alarm` (a timer of
+ * the process: nothing outside it) and `SYS_utime(filename, times)` (utimensat on a path,
+ * following symlinks). Every argument is 32-bit: int, unsigned int and pointers.
+ */
+const HOST_EXPORTED: readonly RawSyscall[] = [
+  { name: 'alarm', nr: 37, implemented: true, aliases: [], args: [arg('seconds', 'unsigned int')] },
+  { name: 'getdents', nr: 78, implemented: true, aliases: [], args: [arg('fd', 'unsigned int'), arg('dirp', 'struct linux_dirent*'), arg('count', 'unsigned int')] },
+  { name: 'utime', nr: 132, implemented: true, aliases: [], args: [arg('filename', 'char*'), arg('times', 'struct utimbuf*')] },
+  { ...specCall('newfstatat'), name: 'fstatat', aliases: [] },
+];
+
+/** Every syscall in the spec, implemented or not, by name, and the names hosts export beyond it (`hostOnly`). */
+export const WALI_SYSCALLS: ReadonlyMap<string, SyscallInfo> = new Map([
+  ...RAW.syscalls.map((s) => [s.name, derive(s, RAW.syscallPrefix)] as const),
+  ...HOST_EXPORTED.map((s) => [s.name, derive(s, RAW.syscallPrefix, true)] as const),
+]);
 
 /** The non-syscall imports of module `wali` (startup, argv, env file, threads, setjmp), by name. */
 export const WALI_AUX_IMPORTS: ReadonlyMap<string, AuxImport> = new Map(
