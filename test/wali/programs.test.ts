@@ -19,7 +19,7 @@ const MUST_IMPORT: Readonly<Record<string, readonly string[]>> = {
   renamecwd: ['mkdir', 'chdir', 'renameat2', 'openat', 'write', 'close', 'getcwd'],
   dupclose: ['openat', 'dup', 'dup2', 'dup3', 'fcntl', 'write', 'read', 'lseek', 'close'],
   fsops: ['open', 'openat', 'read', 'pread64', 'write', 'lseek', 'getdents64', 'renameat2', 'symlinkat', 'linkat', 'newfstatat', 'getcwd', 'fchdir', 'ftruncate'],
-  loop: ['openat', 'pread64', 'lseek', 'read', 'close', 'newfstatat'],
+  loop: ['openat', 'pread64', 'lseek', 'read', 'fstat', 'close', 'newfstatat'],
   hog: ['mmap', 'nanosleep', 'newfstatat', 'write', 'writev'],
 };
 
