@@ -40,6 +40,8 @@ export interface Entry {
   readonly open: PlannedOpen | undefined;
   /** What a new fd this call opens obtains (-1: derived from its object at exit). */
   readonly grant: number;
+  /** The model's name generation at entry: an open's plan is applied as it is only if no name changed since. */
+  readonly gen: number;
 }
 
 /** How an {@link Enforcer} treats what the policy hides. */
@@ -123,9 +125,10 @@ export class Enforcer {
     const request = openRequestOn(call, plan.flags, obj);
     request.caller = { tid: task.tid, tgid: task.tgid };
     const mask = quickGrant(this.engine, request);
-    if (mask >= 0) return entry(task, call, request, undefined, undefined, plan, mask);
+    const gen = this.kernel.s.nameGen;
+    if (mask >= 0) return entry(task, call, request, undefined, undefined, plan, mask, gen);
     const verdict = judge(this.engine, request);
-    return entry(task, call, request, verdict, verdict.allowed ? undefined : refusal(this.engine, verdict), plan);
+    return entry(task, call, request, verdict, verdict.allowed ? undefined : refusal(this.engine, verdict), plan, -1, gen);
   }
 
   /**
@@ -133,7 +136,10 @@ export class Enforcer {
    * the model's own answer (a host whose kernel is the model). New fds obtain their rights.
    */
   exit(e: Entry, observed?: Observed): Outcome {
-    const out = this.kernel.syscall(e.task.tid, e.call, observed);
+    // An open the host did as planned: apply the plan instead of walking the path again.
+    const out = e.open && observed?.ok && observed.ret !== undefined && this.kernel.s.nameGen === e.gen
+      ? this.kernel.commitOpen(e.task.tid, e.open, observed.ret)
+      : this.kernel.syscall(e.task.tid, e.call, observed);
     if (out.ok) this.granted(e, out.ret, out.fds ?? (observed?.ok ? observed.fds : undefined));
     return out;
   }
@@ -156,8 +162,8 @@ function resolved(r: Request): boolean {
   return r.checks.every((c) => c.object.errno === undefined && c.object.unknown === undefined);
 }
 
-function entry(task: Task, call: Call, request: Request | null, verdict: Verdict | undefined, refused: Refusal | undefined, open?: PlannedOpen, grant = -1): Entry {
-  return { task, call, request, verdict, refused, open, grant };
+function entry(task: Task, call: Call, request: Request | null, verdict: Verdict | undefined, refused: Refusal | undefined, open?: PlannedOpen, grant = -1, gen = -1): Entry {
+  return { task, call, request, verdict, refused, open, grant, gen };
 }
 
 function refusal(e: Engine, v: Verdict): Refusal {

@@ -13,7 +13,7 @@ import { anonDentry, canLookup, create, dentry, forget, inodeOf, lookupChild, ne
 import { fdEntry, fsOf, install, newFile, newTable, tableOf } from './files.js';
 import { resolvePath, type ResolveEnv, type Veil } from './resolve.js';
 import type { Call, Failed, Observed, Outcome } from './calls.js';
-import { planOpen, type PlannedOpen } from './sys/open.js';
+import { commitOpen as commitPlannedOpen, planOpen, type PlannedOpen } from './sys/open.js';
 import { failure } from './sys/run.js';
 import type { LifecycleEvent } from './lifecycle.js';
 import { dispatch } from './sys/dispatch.js';
@@ -307,6 +307,16 @@ export class Kernel implements ResolveEnv {
     if (!task || task.exited) return { ok: false, unknown: `no task ${tid}` };
     const p = planOpen(this, task, call, false, false);
     return isErr(p) ? failure(p) : p;
+  }
+
+  /**
+   * Applies an open planned by `predictOpen` that the host carried out, with the fd it returned,
+   * without walking the path again. The plan must be fresh: no name changed since it was made.
+   */
+  commitOpen(tid: number, plan: PlannedOpen, ret: number): Outcome {
+    const task = this.s.tasks.get(tid);
+    if (!task || task.exited) return { ok: false, unknown: `no task ${tid}` };
+    return commitPlannedOpen(this, task, plan, ret);
   }
 
   /**

@@ -43,17 +43,9 @@ const twoFds = (ptr: GuestWord | undefined): After => (ret, m) => {
 /** Where each fd-pair call leaves its two fds. */
 const FD_PAIRS: Readonly<Record<string, number>> = { pipe: 0, pipe2: 0, socketpair: 3 };
 
-/**
- * Listings the interposer does not yet cut hidden names out of: getdents' records are
- * `struct linux_dirent` (dirents.ts has the layout), and the interposer filters getdents64's
- * only. Passed unfiltered, a listing would show names the policy hides, so they stay refused
- * (in both `unknownSyscalls` modes) until the interposer filters them too.
- */
-const UNFILTERED_LISTINGS: ReadonlySet<string> = new Set(['getdents']);
-
 /** Whether the interposer can enforce a syscall name (others are unknown to it, and refused). */
 export function decodable(name: string): boolean {
-  return (Object.hasOwn(DECODERS, name) || PROCESS_LOCAL.has(name)) && !UNFILTERED_LISTINGS.has(name);
+  return Object.hasOwn(DECODERS, name) || PROCESS_LOCAL.has(name);
 }
 
 /** Decodes one call from a guest's raw arguments. */

@@ -28,7 +28,7 @@ import { grantInherited } from '../enforce/grants.js';
 import { plainReadingAgrees } from '../enforce/plain-paths.js';
 import { GuestMemory, toU32, type GuestWord, type WasmMemory } from './memory.js';
 import { decodable, decodeWali, type Decoded } from './decode.js';
-import { filterDirents } from './dirents.js';
+import { DIRENT_LAYOUTS, filterDirents, type DirentLayout } from './dirents.js';
 import type { Namespace } from './namespace.js';
 import { syscallInfo, WALI_MODULE, WALI_SYSCALL_PREFIX } from './table.js';
 import { WA, WaliModuleError, type Imports, type ImportValue, type WasmInstance, type WasmModule } from './wasm.js';
@@ -116,8 +116,15 @@ export class WaliInterposer {
   /** The per-name handlers, built once (import wrapping and dispatchers share them). */
   private readonly handlers = new Map<string, HostFn>();
 
-  constructor(host: Imports, opts: InterposerOptions, shared?: Shared, tid?: number) {
-    if (!shared) shared = newModel(opts);
+  /** Set just before a child's or a new program's interposer is constructed on an existing model. */
+  private static binding: { shared: Shared; tid: number } | undefined;
+
+  /** An interposer on a new model of the guest (`wrap` calls this). */
+  constructor(host: Imports, opts: InterposerOptions) {
+    const bound = WaliInterposer.binding;
+    WaliInterposer.binding = undefined;
+    const shared = bound?.shared ?? newModel(opts);
+    const tid = bound?.tid;
     this.shared = shared;
     this.opts = shared.opts;
     this.kernel = shared.kernel;
@@ -171,7 +178,13 @@ export class WaliInterposer {
   child(pid: number, host: Imports): WrappedImports {
     const t = this.kernel.task(pid);
     if (!t || t.exited) throw new Error(`WALI interposer: the model has no live task ${pid} (tell it with fork(${pid}) when the host forks outside its imports)`);
-    return new WaliInterposer(host, this.opts, this.shared, pid).imports;
+    return this.on(pid, host);
+  }
+
+  /** Another task's interposer on this model. */
+  private on(tid: number, host: Imports): WrappedImports {
+    WaliInterposer.binding = { shared: this.shared, tid };
+    return new WaliInterposer(host, this.opts).imports;
   }
 
   /** The host forked (or spawned a thread, with CLONE_VM|CLONE_THREAD flags) outside its import table: child `pid`. */
@@ -187,7 +200,7 @@ export class WaliInterposer {
     const task = this.task;
     this.kernel.syscall(this.tid, { sys: 'execve', dirfd: AT_FDCWD, path, flags: 0 }, { ok: true, ret: 0 });
     // A thread's exec takes over its leader's tid (the task object is the same).
-    return host ? new WaliInterposer(host, this.opts, this.shared, task.tid).imports : undefined;
+    return host ? this.on(task.tid, host) : undefined;
   }
 
   /** The task exited outside the import table: its fds close in the model. */
@@ -228,7 +241,10 @@ export class WaliInterposer {
     return out as WrappedImports;
   }
 
-  /** The enforcing handler of `SYS_<name>` in front of `host` (built once per name). */
+  /**
+   * The enforcing handler of `SYS_<name>` in front of `host` (built once per name).
+   * @internal dispatchers use it
+   */
   handler(name: string, host: HostFn): HostFn {
     let h = this.handlers.get(name);
     if (!h) this.handlers.set(name, (h = this.wrapOne(name, host)));
@@ -239,7 +255,8 @@ export class WaliInterposer {
     const known = syscallInfo(name)?.implemented === true;
     // Calls nobody classified never pass unjudged: fail closed.
     if (!decodable(name) || (!known && this.opts.unknownSyscalls !== 'allow')) return this.refuse(name, 'ENOSYS', 'unknown-syscall');
-    if (name === 'getdents64') return (...args: GuestWord[]) => this.listing(host, args);
+    const layout = DIRENT_LAYOUTS[name];
+    if (layout) return (...args: GuestWord[]) => this.listing(name, layout, host, args);
     if (FD_RIGHTS[name]) return this.fdFast(name, host);
     return (...args: GuestWord[]) => this.call(name, host, args);
   }
@@ -256,9 +273,10 @@ export class WaliInterposer {
   private fdFast(name: string, host: HostFn): HostFn {
     const s = this.kernel.s;
     const right = FD_RIGHTS[name]!;
+    const task = this.task; // the same object for the task's life (an exec takeover keeps it)
     const covered = (fd: GuestWord): boolean => {
-      if (this.hearAllowed || this.gone()) return false;
-      const e = s.tables.get(this.task.files)?.fds.get(fd as number);
+      if (this.hearAllowed || task.exited) return false;
+      const e = s.tables.get(task.files)?.fds.get(fd as number);
       const f = e && s.files.get(e.file);
       return f !== undefined && f.granted !== undefined && grantCovers(f.granted, fdCallRights(right, f.flags));
     };
@@ -314,22 +332,22 @@ export class WaliInterposer {
     });
   }
 
-  /** getdents64: judged like any fd call, and names the policy hides are cut out of what the host lists. */
-  private listing(host: HostFn, args: GuestWord[]): unknown {
-    if (this.gone()) return this.call('getdents64', host, args);
-    const d = decodeWali('getdents64', args, this.mem);
-    if (d.kind !== 'call') return this.call('getdents64', host, args);
+  /** getdents64, getdents: judged like any fd call, and names the policy hides are cut out of what the host lists. */
+  private listing(name: string, layout: DirentLayout, host: HostFn, args: GuestWord[]): unknown {
+    if (this.gone()) return this.call(name, host, args);
+    const d = decodeWali(name, args, this.mem);
+    if (d.kind !== 'call') return this.call(name, host, args);
     const e = this.enforcer.enter(this.task, d.call);
     if (e.refused) {
-      this.report('getdents64', args, d.call, e);
+      this.report(name, args, d.call, e);
       return neg(e.refused.errno);
     }
-    if (this.hearAllowed) this.report('getdents64', args, d.call, e);
+    if (this.hearAllowed) this.report(name, args, d.call, e);
     const dir = this.dirOf(d.call);
     const read = (): unknown => after(host(...args), (ret) => {
       const n = asNumber(ret);
       if (n === undefined || n <= 0 || !this.kernel.veil || dir === undefined) return ret;
-      const kept = this.filtered(toU32(args[1] ?? 0), n, dir);
+      const kept = this.filtered(toU32(args[1] ?? 0), n, dir, layout);
       // A batch of nothing but hidden names is not the end of the directory: read on.
       if (kept > 0) return typeof ret === 'bigint' ? BigInt(kept) : kept;
       return read();
@@ -343,11 +361,11 @@ export class WaliInterposer {
     return e ? this.kernel.s.files.get(e.file)?.dentry : undefined;
   }
 
-  private filtered(ptr: number, n: number, dir: number): number {
+  private filtered(ptr: number, n: number, dir: number, layout: DirentLayout): number {
     const mem = this.memory();
     const buf = mem.readBytes(ptr, n);
     if (!(buf instanceof Uint8Array)) return n;
-    const kept = filterDirents(buf, n, (name) => this.enforcer.visible(dir, name));
+    const kept = filterDirents(buf, n, (name) => this.enforcer.visible(dir, name), layout);
     if (kept !== n) mem.writeBytes(ptr, buf.subarray(0, kept));
     return kept;
   }

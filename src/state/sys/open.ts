@@ -213,25 +213,31 @@ export function planOpen(k: Kernel, task: Task, c: OpenCall, learn: boolean, rep
 function openPlan(k: Kernel, task: Task, c: OpenCall, learn: boolean, replay: boolean): Plan {
   const p = planOpen(k, task, c, learn, replay);
   if (isErr(p)) return p;
+  return (ret) => commitOpen(k, task, p, ret);
+}
+
+/**
+ * Applies a planned open with the fd the kernel returned (`ret`; the plan's own without one):
+ * the plan must be fresh (no name changed since it was made).
+ */
+export function commitOpen(k: Kernel, task: Task, p: PlannedOpen, ret: number | undefined): Outcome {
   const s = k.s;
-  return (ret) => {
-    const num = ret ?? p.fd;
-    const t = p.target;
-    let id: number;
-    if (t.kind === 'existing') id = t.dentry;
-    else if (t.kind === 'create') id = create(s, dentry(s, t.dir), t.name, 'reg').id;
-    else {
-      const dir = dentry(s, t.dir);
-      const inode = newInode(s, 'reg');
-      if (!(p.flags & O_EXCL)) inode.linkable = true; // O_TMPFILE|O_EXCL can never be linked
-      const d = attach(s, dir, `#${inode.id}`, inode, true);
-      dir.children.delete(d.name);
-      d.dead = true;
-      inode.nlink = 0;
-      id = d.id;
-    }
-    const f = newFile(s, id, inodeOf(s, dentry(s, id)).id, p.fileFlags);
-    install(s, task, num, f.id, p.cloexec);
-    return { ok: true, ret: num };
-  };
+  const num = ret ?? p.fd;
+  const t = p.target;
+  let id: number;
+  if (t.kind === 'existing') id = t.dentry;
+  else if (t.kind === 'create') id = create(s, dentry(s, t.dir), t.name, 'reg').id;
+  else {
+    const dir = dentry(s, t.dir);
+    const inode = newInode(s, 'reg');
+    if (!(p.flags & O_EXCL)) inode.linkable = true; // O_TMPFILE|O_EXCL can never be linked
+    const d = attach(s, dir, `#${inode.id}`, inode, true);
+    dir.children.delete(d.name);
+    d.dead = true;
+    inode.nlink = 0;
+    id = d.id;
+  }
+  const f = newFile(s, id, inodeOf(s, dentry(s, id)).id, p.fileFlags);
+  install(s, task, num, f.id, p.cloexec);
+  return { ok: true, ret: num };
 }

@@ -2,7 +2,7 @@
  * The four `SYS_*` names real WALI hosts export beyond the spec's implemented calls (`alarm`,
  * `getdents`, `utime`, `fstatat`): each has its Linux meaning in the one decoding and its Linux
  * signature in the WALI table, and a policy decides it like its modern counterpart. wrap() judges
- * three of them; getdents waits for the interposer to filter its records.
+ * all four, and cuts hidden names out of getdents' records as out of getdents64's.
  */
 import { describe, expect, test } from 'vitest';
 import { Kernel } from '../../../src/state/kernel.js';
@@ -226,22 +226,61 @@ describe('through wrap(): judged, not -ENOSYS', () => {
     expect(lines.join('\n')).not.toMatch(/SYS_(fstatat|utime|alarm)\b/);
   });
 
-  test('getdents stays refused until the interposer cuts hidden names out of its records', () => {
-    // The call is decoded and judged like getdents64 (above), but the interposer filters only
-    // getdents64's listings: an unfiltered getdents would show /srv/hidden.
-    expect(decodable('getdents')).toBe(false);
-    expect(decodable('getdents64')).toBe(true);
+  test('getdents listings through wrap() leave out the names the policy hides, as getdents64\'s do', () => {
+    expect(decodable('getdents')).toBe(true);
+    // A host that lists /srv as the kernel would, in struct linux_dirent records.
+    const listing = ['.', '..', 'a', 'hidden', 't', 'd'];
     for (const unknownSyscalls of ['deny', 'allow'] as const) {
       const g = new Guest();
       const host = new ModelHost(view(), '/srv');
-      const imports = wrap(host.imports(['openat', 'getdents']), { policy: POLICY, namespace: viewNamespace(view(), { cwd: '/srv' }), unknownSyscalls, log: () => {} });
+      const hostImports = host.imports(['openat']);
+      let served = false;
+      hostImports['wali']!['SYS_getdents'] = (_fd: GuestWord, dirp: GuestWord, count: GuestWord) => {
+        if (served) return 0n;
+        served = true;
+        const recs = listingRecords(listing);
+        new Uint8Array(g.memory.buffer).set(recs.subarray(0, Math.min(recs.length, Number(count))), Number(dirp));
+        return BigInt(recs.length);
+      };
+      const imports = wrap(hostImports, { policy: POLICY, namespace: viewNamespace(view(), { cwd: '/srv' }), unknownSyscalls, log: () => {} });
       imports.attach(g.instance);
       host.mem = new GuestMemory(g.memory);
       const sys = (name: string, ...args: GuestWord[]): number => Number((imports['wali']![`SYS_${name}`] as (...a: GuestWord[]) => bigint)(...args));
-      const d = sys('openat', AT_FDCWD, g.str('d'), O_DIRECTORY, 0);
+      const d = sys('openat', AT_FDCWD, g.str('/srv'), O_DIRECTORY, 0);
       expect(d).toBeGreaterThanOrEqual(3);
-      expect(sys('getdents', d, g.alloc(512), 512)).toBe(-38);
-      expect(host.calls.map((c) => c.name)).toEqual(['openat']);
+      const buf = g.alloc(512);
+      const n = sys('getdents', d, buf, 512);
+      expect(n).toBeGreaterThan(0);
+      const seen: string[] = [];
+      const v = new DataView(g.memory.buffer);
+      const u8 = new Uint8Array(g.memory.buffer);
+      for (let at = buf; at < buf + n;) {
+        const reclen = v.getUint16(at + 16, true);
+        let end = at + 18;
+        while (u8[end] !== 0) end++;
+        seen.push(Buffer.from(u8.subarray(at + 18, end)).toString('latin1'));
+        at += reclen;
+      }
+      expect(seen).toEqual(['.', '..', 'a', 't', 'd']);
     }
   });
 });
+
+/** x86-64 struct linux_dirent records for `names`, back to back. */
+function listingRecords(names: readonly string[]): Uint8Array {
+  const parts = names.map((n, i) => {
+    const reclen = (18 + n.length + 2 + 7) & ~7;
+    const b = new Uint8Array(reclen);
+    const v = new DataView(b.buffer);
+    v.setBigUint64(0, BigInt(100 + i), true);
+    v.setBigUint64(8, BigInt(i + 1), true);
+    v.setUint16(16, reclen, true);
+    b.set(Buffer.from(n, 'latin1'), 18);
+    b[reclen - 1] = 8;
+    return b;
+  });
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, (at += p.length) - p.length);
+  return out;
+}
