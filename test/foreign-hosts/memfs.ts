@@ -307,7 +307,6 @@ interface FdEntry {
 
 const O_ACCMODE = 3;
 const O_WRONLY = 1;
-const O_RDWR = 2;
 const O_CREAT = 0o100;
 const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
