@@ -56,8 +56,8 @@ export type Call =
   /** Signals: kill(pid) (0: the caller's group, -1: everyone, < -1: a group), tkill/tgkill(tid). */
   | { sys: 'kill'; pid: number; sig: number }
   | { sys: 'tkill'; tgid?: number; tid: number; sig: number }
-  /** prlimit64 on another process (pid != 0). */
-  | { sys: 'prlimit'; pid: number };
+  /** prlimit64 naming a pid (pid != 0); `nofile`: the new soft RLIMIT_NOFILE, applied when the pid is the caller's own process. */
+  | { sys: 'prlimit'; pid: number; nofile?: number };
 
 export type CallName = Call['sys'];
 

@@ -227,8 +227,9 @@ export const DECODERS: Readonly<Record<string, Decoder>> = {
   setrlimit: (r) => (r.flags(0, RLIMITS) === RLIMIT_NOFILE ? nofile(r, 1) : null),
   prlimit64: (r) => {
     const pid = r.int(0);
-    if (pid !== 0) return { sys: 'prlimit', pid };
-    return r.flags(1, RLIMITS) === RLIMIT_NOFILE && !r.isNull(2) ? nofile(r, 2) : null;
+    const soft = r.flags(1, RLIMITS) === RLIMIT_NOFILE && !r.isNull(2) ? nofile(r, 2) : null;
+    if (pid !== 0) return soft?.sys === 'nofile' ? { sys: 'prlimit', pid, nofile: soft.soft } : { sys: 'prlimit', pid };
+    return soft;
   },
   kill: (r) => ({ sys: 'kill', pid: r.int(0), sig: r.int(1) }),
   tkill: (r) => ({ sys: 'tkill', tid: r.int(0), sig: r.int(1) }),

@@ -48,7 +48,12 @@ export function dispatch(k: Kernel, task: Task, c: Call, obs: Observed | undefin
     case 'mmap': return useFd(k, task, c, obs);
     // Signals and other processes' limits change nothing the model holds.
     case 'kill':
-    case 'tkill':
-    case 'prlimit': return obs && !obs.ok ? { ok: false, errno: obs.errno } : { ok: true, ret: 0 };
+    case 'tkill': return obs && !obs.ok ? { ok: false, errno: obs.errno } : { ok: true, ret: 0 };
+    case 'prlimit': {
+      // prlimit64(getpid(), RLIMIT_NOFILE, new) sizes the caller's own table, as setrlimit does.
+      const own = k.task(c.pid);
+      if (c.nofile !== undefined && obs?.ok && own && !own.exited && own.tgid === c.pid) return setNofile(k, own, { soft: c.nofile }, obs);
+      return obs && !obs.ok ? { ok: false, errno: obs.errno } : { ok: true, ret: 0 };
+    }
   }
 }
