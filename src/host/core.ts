@@ -39,6 +39,8 @@ const KEEP = (): void => undefined;
 /** The state shared by the syscall groups of one NodeWaliHost. */
 export class HostCore {
   readonly files = new HostFiles();
+  /** Run once when the guest is gone, before its host fds close (shared file mappings write back). */
+  readonly atExit: (() => void)[] = [];
   mem: GuestMemory | undefined;
   memory: WasmMemoryObject | undefined;
 

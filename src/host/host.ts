@@ -286,6 +286,7 @@ export class NodeWaliHost {
    * file. The model is left as the guest left it (its fd table stays inspectable).
    */
   close(): void {
+    for (const f of this.core.atExit.splice(0)) f();
     this.core.files.closeAll();
     this.mounts.close();
     if (this.envDir !== undefined) {

@@ -1,14 +1,16 @@
 /**
  * Memory calls for a wasm guest: linear memory only grows, so anonymous mmap hands out whole
  * wasm pages (64 KiB, hence page-aligned for any Linux page size), zeroed, taken from pages an
- * earlier munmap gave back or else from `memory.grow`. A file mapping is a MAP_PRIVATE copy of
- * the file's bytes. brk always fails, so musl's malloc falls back to mmap.
+ * earlier munmap gave back or else from `memory.grow`. A file mapping is a copy of the file's
+ * bytes (a shared one is written back: mem-maps.ts). brk always fails, so musl's malloc falls
+ * back to mmap.
  */
-import { readSync } from 'node:fs';
 import { O_ACCMODE, O_PATH } from '../linux/index.js';
+import { fdCallRights, grantCovers } from '../rules/requests.js';
 import { WASM_PAGE } from '../wali/wasm.js';
 import type { HostCore } from './core.js';
-import { errnoOf, i32, i64, isErr, neg, u32 } from './errno.js';
+import { i32, i64, isErr, neg, u32 } from './errno.js';
+import { FileMaps, madvise, mprotect, mremap, msync } from './mem-maps.js';
 
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
@@ -19,52 +21,83 @@ const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
 const MAP_FIXED_NOREPLACE = 0x100000;
 const LINUX_PAGE = 4096;
+const LINUX_PER_WASM = WASM_PAGE / LINUX_PAGE;
 
-/** Which wasm pages mmap handed out (1) or has free for reuse (2); 0 is memory mmap never had. */
+/**
+ * Which memory is mapped. Per wasm page: handed out by mmap (1), free for reuse (2), or memory
+ * mmap never had (0: the module's own data and stack, pages the guest grew itself). Per Linux
+ * page, what Linux would call unmapped: the NULL page, what munmap took, and the tail of a wasm
+ * page beyond the mapping mmap made in it. mprotect, madvise, msync and mremap answer ENOMEM
+ * (EFAULT for mremap) on unmapped ranges from this.
+ */
 export class PageMap {
   private state = new Uint8Array(0);
+  private gone = new Uint8Array(0);
+  /** The file mappings (shared ones are written back at msync, munmap and exit). */
+  readonly files: FileMaps;
 
-  constructor(private readonly h: HostCore) {}
+  constructor(private readonly h: HostCore) {
+    this.files = new FileMaps(h);
+  }
 
   private ensure(pages: number): void {
     if (pages <= this.state.length) return;
     const next = new Uint8Array(Math.max(pages, this.state.length * 2));
     next.set(this.state);
     this.state = next;
+    const gone = new Uint8Array(next.length * LINUX_PER_WASM);
+    gone.set(this.gone);
+    this.gone = gone;
   }
 
-  /** `count` consecutive zeroed pages: reused when possible, else grown. Address or -ENOMEM. */
-  alloc(count: number): number {
+  /** Marks [addr, addr+len) mapped (a mapping made there), in pages mmap owns. */
+  private take(addr: number, len: number): void {
+    const first = Math.floor(addr / LINUX_PAGE);
+    const end = Math.ceil((addr + len) / LINUX_PAGE);
+    this.ensure(Math.ceil(end / LINUX_PER_WASM));
+    this.gone.fill(0, first, end);
+    for (let p = Math.floor(first / LINUX_PER_WASM); p * LINUX_PER_WASM < end; p++) this.state[p] = 1;
+  }
+
+  /** `count` consecutive zeroed wasm pages for a mapping of `len` bytes: reused when possible, else grown. Address or -ENOMEM. */
+  alloc(count: number, len = count * WASM_PAGE): number {
     const mem = this.h.memory;
     if (!mem) return neg('ENOMEM');
     const total = Math.floor(mem.buffer.byteLength / WASM_PAGE);
     this.ensure(total);
+    let at = -1;
     let run = 0;
-    for (let p = 0; p < total; p++) {
+    for (let p = 0; p < total && at < 0; p++) {
       run = this.state[p] === 2 ? run + 1 : 0;
-      if (run === count) {
-        const first = p - count + 1;
-        this.state.fill(1, first, p + 1);
-        new Uint8Array(mem.buffer, first * WASM_PAGE, count * WASM_PAGE).fill(0);
-        return first * WASM_PAGE;
+      if (run === count) at = p - count + 1;
+    }
+    if (at >= 0) {
+      new Uint8Array(mem.buffer, at * WASM_PAGE, count * WASM_PAGE).fill(0);
+    } else {
+      try {
+        at = mem.grow(count);
+      } catch {
+        return neg('ENOMEM');
       }
+      this.ensure(at + count);
     }
-    let old: number;
-    try {
-      old = mem.grow(count);
-    } catch {
-      return neg('ENOMEM');
-    }
-    this.ensure(old + count);
-    this.state.fill(1, old, old + count);
-    return old * WASM_PAGE;
+    // The wasm pages are the mapping's; past its length they are unmapped, as on Linux.
+    this.gone.fill(1, at * LINUX_PER_WASM, (at + count) * LINUX_PER_WASM);
+    this.take(at * WASM_PAGE, len);
+    return at * WASM_PAGE;
   }
 
-  /** Gives back the pages of [addr, addr+len) that mmap handed out and that lie wholly inside. */
+  /** Unmaps [addr, addr+len); a wasm page mmap handed out is free again once all of it is unmapped. */
   free(addr: number, len: number): void {
-    const first = Math.ceil(addr / WASM_PAGE);
-    const end = Math.floor((addr + len) / WASM_PAGE);
-    for (let p = first; p < end && p < this.state.length; p++) if (this.state[p] === 1) this.state[p] = 2;
+    const first = Math.floor(addr / LINUX_PAGE);
+    const end = Math.ceil((addr + len) / LINUX_PAGE);
+    const limit = Math.min(end, this.gone.length);
+    this.gone.fill(1, Math.min(first, limit), limit);
+    for (let p = Math.floor(first / LINUX_PER_WASM); p * LINUX_PER_WASM < limit; p++) {
+      if (this.state[p] !== 1) continue;
+      const lin = this.gone.subarray(p * LINUX_PER_WASM, (p + 1) * LINUX_PER_WASM);
+      if (lin.every((g) => g === 1)) this.state[p] = 2;
+    }
   }
 
   /** True when every page of [addr, addr+len) was handed out by mmap. */
@@ -74,6 +107,54 @@ export class PageMap {
     for (let p = first; p < end; p++) if (this.state[p] !== 1) return false;
     return end > first;
   }
+
+  /** Maps [addr, addr+len) again over pages mmap owns (MAP_FIXED). */
+  remap(addr: number, len: number): void {
+    this.take(addr, len);
+  }
+
+  /** Whether Linux would find every page of [addr, addr+len) mapped. */
+  mapped(addr: number, len: number): boolean {
+    const size = this.h.memory?.buffer.byteLength ?? 0;
+    const end = Math.ceil((addr + len) / LINUX_PAGE);
+    if (addr < LINUX_PAGE || end * LINUX_PAGE > size) return false;
+    for (let p = Math.floor(addr / LINUX_PAGE); p < end; p++) if (this.gone[p] === 1) return false;
+    return true;
+  }
+
+  /**
+   * Whether [addr, addr+len) can join the mapping before it (mremap growing in place): unmapped
+   * pages inside wasm pages mmap owns or has free, or memory past the end, which can grow.
+   */
+  canExtend(addr: number, len: number): boolean {
+    const size = this.h.memory?.buffer.byteLength ?? 0;
+    const end = Math.ceil((addr + len) / LINUX_PAGE);
+    for (let p = Math.floor(addr / LINUX_PAGE); p < end; p++) {
+      if (p * LINUX_PAGE >= size) return true;
+      const w = this.state[Math.floor(p / LINUX_PER_WASM)];
+      if (this.gone[p] !== 1 || (w !== 1 && w !== 2)) return false;
+    }
+    return true;
+  }
+
+  /** Takes what canExtend allowed: grows memory when the range runs past its end; the new bytes are zero. */
+  extend(addr: number, len: number): boolean {
+    const mem = this.h.memory;
+    if (!mem) return false;
+    const size = mem.buffer.byteLength;
+    if (addr + len > size) {
+      try {
+        mem.grow(Math.ceil((addr + len - size) / WASM_PAGE));
+      } catch {
+        return false;
+      }
+      this.ensure(mem.buffer.byteLength / WASM_PAGE);
+      this.gone.fill(1, size / LINUX_PAGE, mem.buffer.byteLength / LINUX_PAGE);
+    }
+    new Uint8Array(mem.buffer, addr, len).fill(0);
+    this.take(addr, len);
+    return true;
+  }
 }
 
 function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
@@ -81,7 +162,7 @@ function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: numb
   if (len === 0 || off < 0 || off % LINUX_PAGE !== 0) return neg('EINVAL');
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return neg('EINVAL');
   const anon = (flags & MAP_ANONYMOUS) !== 0;
-  let src: { nodeFd: number } | undefined;
+  let src: { nodeFd: number; shared: boolean; mayWrite: boolean } | undefined;
   if (!anon) {
     const o = h.openFd(fd);
     if (isErr(o)) return neg(o.errno);
@@ -89,9 +170,11 @@ function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: numb
     if (o.host.kind !== 'seekable') return neg('ENODEV');
     const acc = o.file.flags & O_ACCMODE;
     if (acc === 1) return neg('EACCES');
-    // A shared writable mapping would need the host's page cache: a copy cannot share it.
-    if (type !== MAP_PRIVATE && prot & PROT_WRITE) return acc === 2 ? neg('ENODEV') : neg('EACCES');
-    src = o.host;
+    const shared = type !== MAP_PRIVATE;
+    if (shared && prot & PROT_WRITE && acc !== 2) return neg('EACCES');
+    // PROT_WRITE may come later (mprotect) only where writing the file was judged: now, or at open.
+    const granted = o.file.granted !== undefined && grantCovers(o.file.granted, fdCallRights('write', 0));
+    src = { nodeFd: o.host.nodeFd, shared, mayWrite: acc === 2 && ((prot & PROT_WRITE) !== 0 || granted) };
   }
   let at: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -100,24 +183,19 @@ function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: numb
     if (!pages.owns(addr, len)) return neg(flags & MAP_FIXED_NOREPLACE ? 'EEXIST' : 'ENOMEM');
     if (flags & MAP_FIXED_NOREPLACE) return neg('EEXIST');
     at = addr;
-    new Uint8Array(h.memory!.buffer, at, len).fill(0);
+    // What was mapped there is unmapped first (a shared file mapping writes back).
+    pages.files.unmap(at, len);
+    pages.remap(at, len);
+    new Uint8Array(h.memory!.buffer, at, Math.ceil(len / LINUX_PAGE) * LINUX_PAGE).fill(0);
   } else {
-    at = pages.alloc(Math.ceil(len / WASM_PAGE));
+    at = pages.alloc(Math.ceil(len / WASM_PAGE), len);
     if (at < 0) return at;
   }
   if (src) {
-    try {
-      const buf = new Uint8Array(len);
-      let got = 0;
-      while (got < len) {
-        const n = readSync(src.nodeFd, buf, got, len - got, off + got);
-        if (n === 0) break;
-        got += n;
-      }
-      h.mem!.writeBytes(at, buf.subarray(0, got));
-    } catch (e) {
-      pages.free(at, Math.ceil(len / WASM_PAGE) * WASM_PAGE);
-      return neg(errnoOf(e));
+    const r = pages.files.map(at, len, src.nodeFd, off, src.shared, src.mayWrite);
+    if (r < 0) {
+      pages.free(at, len);
+      return r;
     }
   }
   return at;
@@ -125,20 +203,23 @@ function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: numb
 
 function munmap(pages: PageMap, addr: number, len: number): number {
   if (addr % LINUX_PAGE !== 0 || len === 0) return neg('EINVAL');
+  pages.files.unmap(addr, len);
   pages.free(addr, len);
   return 0;
 }
 
 /** mmap, munmap, mprotect, madvise, msync, mremap and brk, by syscall name. */
 export function memCalls(h: HostCore, pages: PageMap): Record<string, (...a: unknown[]) => number> {
+  const unmap = (a: number, l: number): number => munmap(pages, a, l);
+  // The guest is gone: shared file mappings are written back.
+  h.atExit.push(() => pages.files.closeAll());
   return {
     mmap: (a, l, p, f, fd, off) => mmap(h, pages, u32(a), u32(l), i32(p), i32(f), i32(fd), i64(off)),
-    munmap: (a, l) => munmap(pages, u32(a), u32(l)),
-    mprotect: () => 0,
-    madvise: () => 0,
-    msync: () => 0,
-    // Growing a mapping in place or moving it is not possible here; musl copies on ENOMEM.
-    mremap: () => neg('ENOMEM'),
+    munmap: (a, l) => unmap(u32(a), u32(l)),
+    mprotect: (a, l, p) => mprotect(pages, u32(a), u32(l), i32(p)),
+    madvise: (a, l, adv) => madvise(h, pages, u32(a), u32(l), i32(adv)),
+    msync: (a, l, f) => msync(pages, u32(a), u32(l), i32(f)),
+    mremap: (a, ol, nl, f, na) => mremap(h, pages, unmap, u32(a), u32(ol), u32(nl), i32(f), u32(na)),
     // brk at 0 that never moves: musl's malloc then uses mmap.
     brk: () => 0,
   };
