@@ -37,6 +37,11 @@ import { nameCalls } from './sys-names.js';
 import { metaCalls } from './sys-meta.js';
 import { memCalls, PageMap } from './mem.js';
 import { processCalls, WaliExit } from './sys-process.js';
+import { idCalls } from './sys-ids.js';
+import { limitCalls } from './sys-limits.js';
+import { taskCalls } from './sys-task.js';
+import { futexCalls } from './sys-futex.js';
+import { fsinfoCalls } from './sys-fsinfo.js';
 import { HostSetupError, neg, negOf } from './errno.js';
 import { kindOfStat } from './stat.js';
 import { isatty } from 'node:tty';
@@ -133,6 +138,7 @@ export class NodeWaliHost {
     for (const g of groups) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn as SyscallImpl);
     for (const [name, fn] of Object.entries(plainCalls(ioCalls(this.core)))) this.impls.set(name, fn);
     for (const [name, fn] of Object.entries(plainCalls(memCalls(this.core, pages)))) this.impls.set(name, fn);
+    for (const g of [idCalls(this.core), limitCalls(this.core), taskCalls(this.core, opts.args[0] ?? ''), futexCalls(this.core), fsinfoCalls(this.core)]) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn);
     this.aux = auxCalls(this.core, { args: opts.args.map(toByteString), envFile });
   }
 

@@ -1,6 +1,7 @@
 /**
  * Process-level calls: the fs context (chdir, fchdir, getcwd, umask, all decided by the model),
- * identity, clocks, signals (accepted, never delivered), uname, getrandom and exit.
+ * the pid, clocks, signals (accepted, never delivered), uname, getrandom and exit. Ids and
+ * process relations are in sys-ids.ts, sigaltstack in sys-task.ts.
  */
 import { randomFillSync } from 'node:crypto';
 import { release } from 'node:os';
@@ -143,13 +144,11 @@ function nanosleep(h: HostCore, req: number): number {
   return 0;
 }
 
-/** fs-context, identity, clock, signal, uname, getrandom and exit calls, by syscall name. */
+/** fs-context, pid, clock, signal, uname, getrandom and exit calls, by syscall name. */
 export function processCalls(h: HostCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
   const judged = (f: (e: Entry, ...a: unknown[]) => number) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
   const acts = new Map<number, Uint8Array>();
   const mask = { value: 0n };
-  const uid = (): number => process.getuid?.() ?? 0;
-  const gid = (): number => process.getgid?.() ?? 0;
   return {
     chdir: judged((e) => chdir(h, e)),
     fchdir: judged((e) => chdir(h, e)),
@@ -158,11 +157,6 @@ export function processCalls(h: HostCore): Record<string, (e: Entry | undefined,
     ...plainCalls({
       getpid: () => h.tid,
       gettid: () => h.tid,
-      getppid: () => 0,
-      getuid: uid,
-      geteuid: () => process.geteuid?.() ?? uid(),
-      getgid: gid,
-      getegid: () => process.getegid?.() ?? gid(),
       set_tid_address: () => h.tid,
       clock_gettime: (clk, tp) => {
         const ns = clockNs(i32(clk));
@@ -186,13 +180,6 @@ export function processCalls(h: HostCore): Record<string, (e: Entry | undefined,
       clock_nanosleep: (clk, flags, req) => (clockNs(i32(clk)) === null ? neg('EINVAL') : i32(flags) & 1 ? 0 : nanosleep(h, u32(req))),
       rt_sigaction: (s, a, o, n) => rtSigaction(h, acts, i32(s), u32(a), u32(o), u32(n)),
       rt_sigprocmask: (how, s, o, n) => rtSigprocmask(h, mask, i32(how), u32(s), u32(o), u32(n)),
-      sigaltstack: (_ss, old) => {
-        // stack_t on wasm32: {void *ss_sp; int ss_flags; size_t ss_size}; report SS_DISABLE.
-        if (u32(old) === 0) return 0;
-        const b = new Uint8Array(12);
-        b[4] = 2;
-        return !h.mem || h.mem.writeBytes(u32(old), b) ? neg('EFAULT') : 0;
-      },
       uname: (b) => uname(h, u32(b)),
       getrandom: (b, n, f) => getrandom(h, u32(b), u32(n), i32(f)),
       sched_yield: () => 0,
