@@ -99,6 +99,13 @@ function run(cmd, args, opts) {
   });
 }
 
+// The guest is an unprivileged process with the host's ids (src/host/README.md). Run as root,
+// both halves drop every capability (uid 0 without CAP_*), so each is that same unprivileged
+// process; the fixtures' setup and cleanup keep them.
+const UNPRIVILEGED = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0
+  ? ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--']
+  : [];
+
 const POLICY_DIR = mkdtempSync(join(tmpdir(), 'fdwarden-wali-suite-'));
 const POLICY = join(POLICY_DIR, 'all.policy');
 writeFileSync(POLICY, 'policy "wali-suite" abi 1\ndefault allow\n');
@@ -116,10 +123,10 @@ async function runTest(name, cache) {
     const env = { ...process.env, ...r.env };
     const cleanup = r.cleanup.length ? r.cleanup : r.setup;
     try {
-      const native = await run(b.hooks, ['setup', ...r.setup, '--', b.elf, ...r.args], { cwd: work, env });
+      const native = await run(b.hooks, ['setup', ...r.setup, '--', ...UNPRIVILEGED, b.elf, ...r.args], { cwd: work, env });
       await run(b.hooks, ['cleanup', ...cleanup], { cwd: work, env });
       const envFlags = Object.entries(r.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
-      const wasmRun = await run(b.hooks, ['setup', ...r.setup, '--', process.execPath, CLI, 'run', '--quiet', '--policy', POLICY, '--timeout', String(TIMEOUT_S),
+      const wasmRun = await run(b.hooks, ['setup', ...r.setup, '--', ...UNPRIVILEGED, process.execPath, CLI, 'run', '--quiet', '--policy', POLICY, '--timeout', String(TIMEOUT_S),
         // The work directory is under /tmp, which the tests use: one mount serves both.
         '--dir', '/tmp=/tmp', '--cwd', work, ...envFlags, wasm, ...r.args], { cwd: work, env });
       await run(b.hooks, ['cleanup', ...cleanup], { cwd: work, env });
