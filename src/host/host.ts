@@ -42,6 +42,8 @@ import { limitCalls } from './sys-limits.js';
 import { taskCalls } from './sys-task.js';
 import { futexCalls } from './sys-futex.js';
 import { fsinfoCalls } from './sys-fsinfo.js';
+import { pipeCalls } from './sys-pipes.js';
+import { pollCalls } from './sys-poll.js';
 import { HostSetupError, neg, negOf } from './errno.js';
 import { kindOfStat } from './stat.js';
 import { isatty } from 'node:tty';
@@ -139,6 +141,7 @@ export class NodeWaliHost {
     for (const [name, fn] of Object.entries(plainCalls(ioCalls(this.core)))) this.impls.set(name, fn);
     for (const [name, fn] of Object.entries(plainCalls(memCalls(this.core, pages)))) this.impls.set(name, fn);
     for (const g of [idCalls(this.core), limitCalls(this.core), taskCalls(this.core, opts.args[0] ?? ''), futexCalls(this.core), fsinfoCalls(this.core)]) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn);
+    for (const [name, fn] of Object.entries({ ...pipeCalls(this.core), ...pollCalls(this.core) })) this.impls.set(name, fn);
     this.aux = auxCalls(this.core, { args: opts.args.map(toByteString), envFile });
   }
 

@@ -8,6 +8,7 @@ import { fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH } from '../linux/index.js';
 import type { HostCore, OpenFd } from './core.js';
 import { fdinfo, type HostFile } from './fdmap.js';
+import { loadSysPoll } from './native/sys-poll.js';
 import { errnoOf, i32, i64, isErr, neg, u32, type Result } from './errno.js';
 
 /** Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
@@ -19,16 +20,21 @@ const SEEK_END = 2;
 const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const POLLIN = 0x1;
+const POLLOUT = 0x4;
 
-/** Retries EAGAIN for descriptions the guest believes blocking (Node may have made stdio non-blocking). */
-function blocking<T>(o: OpenFd, op: () => T): T {
+/**
+ * Retries EAGAIN for descriptions the guest believes blocking, after waiting for the host fd to
+ * be ready (`events`): pipes and eventfds are non-blocking on the host (sys-pipes.ts), and Node
+ * may have made stdio non-blocking. O_NONBLOCK is the model's flag, so F_SETFL is exact.
+ */
+function blocking<T>(o: OpenFd, fd: number, events: number, op: () => T): T {
   for (let tries = 0; ; tries++) {
     try {
       return op();
     } catch (e) {
       if (errnoOf(e) !== 'EAGAIN' || o.file.flags & O_NONBLOCK || tries > 100_000) throw e;
-      Atomics.wait(sleeper, 0, 0, 1);
+      loadSysPoll().waitFd(fd, events);
     }
   }
 }
@@ -67,7 +73,7 @@ function usable(h: HostCore, ptr: number, count: number): number {
 /** Reads into `buf`; `pos` null means at (and advancing) the description's offset. */
 function hostRead(io: Io, buf: Uint8Array, pos: number | null): number {
   const { host } = io;
-  if (host.kind !== 'seekable') return blocking(io.o, () => readSync(host.nodeFd, buf, 0, buf.length, pos));
+  if (host.kind !== 'seekable') return blocking(io.o, host.nodeFd, POLLIN, () => readSync(host.nodeFd, buf, 0, buf.length, pos));
   const at = pos ?? host.offset;
   const n = readSync(host.nodeFd, buf, 0, buf.length, at);
   if (pos === null) host.offset = at + n;
@@ -78,7 +84,12 @@ function hostWrite(io: Io, data: Uint8Array, pos: number | null): number {
   const { host } = io;
   if (host.kind !== 'seekable') {
     let done = 0;
-    while (done < data.length) done += blocking(io.o, () => writeSync(host.nodeFd, data, done, data.length - done, pos === null ? null : pos + done));
+    try {
+      while (done < data.length) done += blocking(io.o, host.nodeFd, POLLOUT, () => writeSync(host.nodeFd, data, done, data.length - done, pos === null ? null : pos + done));
+    } catch (e) {
+      // What was written counts (a full non-blocking pipe, EPIPE part-way): Linux returns it.
+      if (done === 0) throw e;
+    }
     return done;
   }
   // O_APPEND writes at the end whatever the offset, pwrite64 included (as Linux does).
