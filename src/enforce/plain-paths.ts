@@ -1,10 +1,11 @@
 /**
  * For hosts that do not resolve paths as Linux does (an in-memory VFS that joins `..`
  * textually, a host that maps guest paths onto host paths with path.resolve): a path passes
- * only when its meaning does not depend on how it is resolved, i.e. read as plain text (`..`
- * removes the name before it, the start is the dirfd's or cwd's path) it names the same object
- * as Linux's walk does. A path that climbs out of a symlink (`l/../x`), or a symlink whose body
- * would read differently, does not. The model judges Linux's object; such a host would touch
+ * only when its meaning does not depend on how it is resolved. The host's walk is simulated
+ * over the model (text normalised, names looked up one by one, each symlink met replaced by
+ * its body joined as text) and must reach the object Linux's walk reaches: a path that climbs
+ * out of a symlink (`l/../x`), or goes through a symlink whose body climbs out of another
+ * (`a -> deep/../../c`), does not. The model judges Linux's object; such a host would touch
  * the text's.
  */
 import { posix } from 'node:path';
@@ -49,39 +50,66 @@ function startOf(k: Kernel, task: Task, dirfd: number): string | undefined {
   return d && !d.dead && !f.unknown ? pathOf(s, f.dentry) : undefined;
 }
 
-function same(a: ResolvedObject, b: ResolvedObject): boolean {
-  if (a.unknown !== undefined || b.unknown !== undefined) return false;
-  if (a.errno !== undefined || b.errno !== undefined) return a.errno === b.errno;
-  if (a.dentry !== undefined || b.dentry !== undefined) return a.dentry === b.dentry;
-  return a.parent === b.parent && a.name === b.name;
+/** What a resolution reaches, comparable: `d:<dentry>`, `n:<dir>/<name>` for an absent last name, `x` for a failure. */
+function keyOf(o: ResolvedObject): string {
+  if (o.unknown !== undefined || o.errno !== undefined) return 'x';
+  if (o.dentry !== undefined) return `d:${o.dentry}`;
+  return `n:${o.parent}/${o.name}`;
 }
 
-const text = (start: string, path: string): string => {
-  const p = posix.normalize(path.startsWith('/') ? path : `${start}/${path}`);
-  return p.length > 1 ? p.replace(/\/+$/, '') : p;
-};
+const normal = (p: string): string => posix.normalize(p);
+const MAX_LINKS = 40;
 
-/** Whether every path of `c`, read as plain text, names what Linux's walk names. */
+/**
+ * The walk a host that reads paths as text makes, over the model's objects: the absolute text is
+ * normalised (`..` removes the name before it), walked name by name, and a symlink met on the
+ * way (or at the end, with `followFinal`) is replaced by its body, joined to the link's directory
+ * as text and normalised again.
+ */
+function textWalk(k: Kernel, abs: string, followFinal: boolean): string {
+  const s = k.s;
+  let comps = normal(abs).split('/').filter((c) => c !== '');
+  let dir = s.rootDentry;
+  let prefix: string[] = [];
+  for (let i = 0, links = 0; i < comps.length;) {
+    const name = comps[i]!;
+    const last = i === comps.length - 1;
+    const id = k.childOf(dir, name);
+    if (id === 0) return last ? `n:${dir}/${name}` : 'x';
+    // A name the policy hides is absent, as in Linux's walk (which the veil makes the same).
+    if (last && k.veil?.(id)) return `n:${dir}/${name}`;
+    const d = s.dentries.get(id)!;
+    const inode = s.inodes.get(d.inode);
+    if (inode?.kind === 'lnk' && (!last || followFinal)) {
+      const body = inode.target;
+      if (body === undefined || ++links > MAX_LINKS) return 'x';
+      const joined = body.startsWith('/') ? body : `/${prefix.join('/')}/${body}`;
+      comps = [...normal(joined).split('/').filter((c) => c !== ''), ...comps.slice(i + 1)];
+      dir = s.rootDentry;
+      prefix = [];
+      i = 0;
+      continue;
+    }
+    if (!last && inode?.kind !== 'dir') return 'x';
+    dir = id;
+    prefix.push(name);
+    i++;
+  }
+  return `d:${dir}`;
+}
+
+/** Whether every path of `c`, read as text, names what Linux's walk names (its last symlink followed or not). */
 export function plainReadingAgrees(k: Kernel, task: Task, c: Call): boolean {
   for (const a of pathArgs(c)) {
     if (a.path === '') continue; // AT_EMPTY_PATH: the fd itself, no text to read
     const start = a.path.startsWith('/') ? '/' : startOf(k, task, a.dirfd);
     if (start === undefined) return false;
-    let linux = resolveObject(k, task, a.dirfd, a.path, { follow: false, steps: false });
-    let plain = text(start, a.path);
-    // A trailing slash follows a final symlink in Linux: the text must not hide one.
-    for (let hops = 0; ; hops++) {
-      if (!same(linux, resolveObject(k, task, AT_FDCWD, plain, { follow: false, steps: false }))) return false;
-      if (linux.type !== 'lnk' || linux.dentry === undefined) break;
-      // A final symlink a host follows by itself: its body, read as text from the link's
-      // directory, must name what Linux's walk of it names.
-      if (hops >= 8) return false;
-      const body = k.s.inodes.get(k.s.dentries.get(linux.dentry)!.inode)?.target;
-      if (body === undefined) return false;
-      const dir = posix.dirname(plain);
-      linux = resolveObject(k, task, AT_FDCWD, body.startsWith('/') ? body : `${dir === '/' ? '' : dir}/${body}`, { follow: false, steps: false });
-      plain = text(dir, body);
-    }
+    const abs = a.path.startsWith('/') ? a.path : `${start}/${a.path}`;
+    // A trailing slash makes Linux follow a final symlink: the text walk does not, so they differ.
+    const linux = resolveObject(k, task, a.dirfd, a.path, { follow: false, steps: false });
+    if (keyOf(linux) !== textWalk(k, abs, false)) return false;
+    // A final symlink a call may follow: the host follows its body its own way.
+    if (linux.type === 'lnk' && keyOf(resolveObject(k, task, a.dirfd, a.path, { follow: true, steps: false })) !== textWalk(k, abs, true)) return false;
   }
   return true;
 }

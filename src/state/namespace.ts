@@ -106,7 +106,8 @@ export function lookupChild(s: State, view: View, dir: Dentry, name: string): nu
   if (view.child) entry = view.child(dir.id, name);
   else {
     if (dir.viewPath === undefined) return 0;
-    hostPath = dir.viewPath === '/' ? `/${name}` : `${dir.viewPath}/${name}`;
+    const at = askAt(s, view, dir);
+    hostPath = at === '/' ? `/${name}` : `${at}/${name}`;
     entry = view.lookup(hostPath);
   }
   if (!entry) {
@@ -125,6 +126,15 @@ export function lookupChild(s: State, view: View, dir: Dentry, name: string): nu
   if (entry.kind !== 'dir') child.complete = true;
   else if (hostPath !== undefined) child.viewPath = hostPath;
   return child.id;
+}
+
+/**
+ * Where a view is asked about a directory: a view of the disk the modelled calls change (`live`)
+ * at the directory's path now, since the guest's renames moved it there on the disk too; a
+ * snapshot of the starting tree at the path it was first seen at.
+ */
+function askAt(s: State, view: View, d: Dentry): string {
+  return view.live ? pathOf(s, d.id) : d.viewPath!;
 }
 
 /** How many absent names a directory backed by a live disk remembers before it forgets them. */
@@ -214,7 +224,7 @@ export function isEmptyDir(s: State, view: View, d: Dentry): boolean | null {
     return names === null ? null : names.every((n) => d.children.get(n) === 0);
   }
   if (d.viewPath === undefined) return true;
-  const names = view.list(d.viewPath);
+  const names = view.list(askAt(s, view, d));
   if (names === null) return null;
   return names.every((n) => d.children.get(n) === 0);
 }

@@ -32,12 +32,19 @@ export interface View {
    * question elsewhere. When present, `lookup` and `list` are not used for directories.
    */
   child?(dir: number, name: string): ViewEntry | null;
+  /**
+   * The view is the disk the modelled calls really change (a pass-through host's filesystem),
+   * asked by path: a directory is asked about at its path now (the guest's renames moved it on
+   * the disk too), not where it was first seen; a snapshot of a starting tree leaves it unset.
+   */
+  readonly live?: boolean;
   /** Names inside a directory dentry (with `child`). */
   names?(dir: number): string[] | null;
 }
 
 export const emptyView: View = {
   name: 'empty',
+  live: false,
   lookup: (path) => (path === '/' ? { kind: 'dir' } : null),
   list: () => [],
 };
@@ -67,18 +74,22 @@ function devString(rdev: number): string {
  * The host filesystem, read lazily through node:fs and cached for the life of the view. With
  * `root`, the guest's `/` is that host directory (its names are asked at `root` + path).
  */
-export function liveView(root = '/'): View {
-  const cache = new Map<string, ViewEntry | null>();
+export function liveView(root = '/', opts: { live?: boolean } = {}): View {
   const mounts = hostMounts();
   const base = root.replace(/\/+$/, '');
   const host = (path: string): string => (base === '' ? path : path === '/' ? base : base + path);
+  // Read as a snapshot (an audit of a recording), each path is read once; as the disk a host
+  // changes (`live`), never cached by path: a path names other objects after a rename, and the
+  // model already remembers each name per directory.
+  const cache = opts.live ? undefined : new Map<string, ViewEntry | null>();
   return {
     name: base === '' ? 'live' : `live at ${base}`,
+    live: opts.live === true,
     lookup(path) {
-      const hit = cache.get(path);
+      const hit = cache?.get(path);
       if (hit !== undefined) return hit;
       const entry = hostEntry(host(path), mounts);
-      cache.set(path, entry);
+      cache?.set(path, entry);
       return entry;
     },
     list(path) {
@@ -145,6 +156,7 @@ export function snapshotView(snapshot: SnapshotJson): View {
   }
   return {
     name: 'snapshot',
+    live: false,
     lookup: (path) => entries.get(path) ?? null,
     list: (path) => [...(children.get(path) ?? [])],
   };

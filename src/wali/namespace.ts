@@ -48,7 +48,7 @@ function absolute(what: string, p: string): string {
  */
 export function machineNamespace(opts: { cwd: string; root?: string; procfs?: boolean; hostPaths?: HostPaths }): Namespace {
   const root = absolute('root', opts.root ?? '/');
-  return { view: liveView(root), cwd: absolute('cwd', opts.cwd), procfs: opts.procfs ?? root === '/', hostPaths: opts.hostPaths ?? (root === '/' ? 'linux' : 'text') };
+  return { view: liveView(root, { live: true }), cwd: absolute('cwd', opts.cwd), procfs: opts.procfs ?? root === '/', hostPaths: opts.hostPaths ?? (root === '/' ? 'linux' : 'text') };
 }
 
 /**
@@ -82,9 +82,16 @@ export function treeNamespace(tree: SnapshotJson, opts: { cwd: string; procfs?: 
   return { view: snapshotView(tree), cwd: absolute('cwd', opts.cwd), procfs: opts.procfs ?? false, hostPaths: opts.hostPaths ?? 'text' };
 }
 
-/** Any `View` (a host's own VFS, say), with the guest's cwd and whether `/proc` exists. */
+/**
+ * Any `View` (a host's own VFS, say), with the guest's cwd and whether `/proc` exists. The view
+ * is taken to answer for the host's state now (`live`: a directory is asked about at its path
+ * now, after the guest's renames) unless it says otherwise (`live: false`, a snapshot of the
+ * starting tree, asked where a directory was first seen).
+ */
 export function viewNamespace(view: View, opts: { cwd: string; procfs?: boolean; hostPaths?: HostPaths }): Namespace {
-  return { view, cwd: absolute('cwd', opts.cwd), procfs: opts.procfs ?? false, hostPaths: opts.hostPaths ?? 'text' };
+  const live = view.live ?? true;
+  const v: View = view.live === live ? view : Object.create(view, { live: { value: live } });
+  return { view: v, cwd: absolute('cwd', opts.cwd), procfs: opts.procfs ?? false, hostPaths: opts.hostPaths ?? 'text' };
 }
 
 const inside = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(`${dir}/`);
@@ -94,7 +101,6 @@ function mountView(table: readonly GuestMount[]): View {
   const byDepth = [...table].sort((a, b) => b.guest.length - a.guest.length);
   const points = new Set(table.map((m) => m.guest));
   const machineMounts = hostMounts();
-  const cache = new Map<string, ViewEntry | null>();
   /** The host path behind a guest path, or undefined for a synthetic directory. */
   const hostOf = (path: string): string | undefined => {
     const m = byDepth.find((x) => inside(path, x.guest));
@@ -107,9 +113,9 @@ function mountView(table: readonly GuestMount[]): View {
     [...new Set(table.filter((m) => m.guest !== dir && inside(m.guest, dir)).map((m) => m.guest.slice(dir === '/' ? 1 : dir.length + 1).split('/')[0]!))];
   return {
     name: 'mounts',
+    // The disk a mounting host changes: asked at a directory's path now, never cached by path.
+    live: true,
     lookup(path) {
-      const hit = cache.get(path);
-      if (hit !== undefined) return hit;
       let entry: ViewEntry | null;
       if (path === '/' || synthetic(path)) entry = { kind: 'dir' };
       else {
@@ -120,7 +126,6 @@ function mountView(table: readonly GuestMount[]): View {
         // leads to a mount is a directory whatever covers it.
         if (!points.has(path) && table.some((m) => m.guest !== path && inside(m.guest, path))) entry = { kind: 'dir' };
       }
-      cache.set(path, entry);
       return entry;
     },
     list(path) {

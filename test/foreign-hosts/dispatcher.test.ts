@@ -159,9 +159,9 @@ deny * under /w/h errno ENOENT
     expect(r.dispatched).toBeGreaterThan(2);
   });
 
-  // KNOWN SRC BUG 2 (see README.md): the same through a dispatcher: a guest-made symlink whose body
-  // has `..` after a symlink names /w/c for Linux and /c for this host's VFS.
-  test.fails('KNOWN SRC BUG 2, minimal: mkdir c; symlink deep/../../c a; open a/secret O_RDWR|O_CREAT; read reads the canary', async () => {
+  // Regression 2 (see README.md), through a dispatcher: a guest-made symlink whose body has `..`
+  // after a symlink names /w/c for Linux and /c for this host's VFS; refused.
+  test('regression 2, minimal: mkdir c; symlink deep/../../c a; open a/secret O_RDWR|O_CREAT; read does not read the canary', async () => {
     const fs = MemFs.from(WORLD);
     const r = await runDispatch(fs, ['mkdir', 'c', 'symlink', 'deep/../../c', 'a', 'open', 'a/secret', 'O_RDWR|O_CREAT', 'read', '$', '100'], { policy: POLICY, cwd: '/w' });
     expect(r.stdout).not.toContain(CANARY);

@@ -201,11 +201,10 @@ describe('in-memory VFS host: renames and symlink bodies (focused attacks)', () 
     );
   });
 
-  // KNOWN SRC BUG 1 (see README.md): the model asks a View for a directory's unknown children at
-  // the path it first saw the directory at. A live View answers for what is at that path now: after
-  // `rename d q; rename e2 d`, q's children are asked at /w/d, where e2's are. Expected to fail
-  // until the model asks live views at a directory's current path.
-  test.fails('KNOWN SRC BUG 1: renames among unexplored directories, the tree given as a live View: the model learns another directory\'s children', async () => {
+  // Regression 1 (see README.md): a live View answers for what is at a path now, so the model must
+  // ask it at a directory's current path: after `rename d q; rename e2 d`, q's children are at
+  // /w/q, not at /w/d (where e2's are).
+  test('regression 1: renames among unexplored directories, the tree given as a live View: the model never learns another directory\'s children', async () => {
     await holds(
       fc.property(renameShuffles(RENAME_DIRS, RENAME_LEAVES), (words) => {
         const fs = MemFs.from(RENAME_WORLD);
@@ -217,7 +216,7 @@ describe('in-memory VFS host: renames and symlink bodies (focused attacks)', () 
     );
   });
 
-  test.fails('KNOWN SRC BUG 1, minimal: rename d q; rename e2 d; cat q/up/secret reads the canary (live View)', () => {
+  test('regression 1, minimal: rename d q; rename e2 d; cat q/up/secret does not read the canary (live View)', () => {
     const fs = MemFs.from(RENAME_WORLD);
     const r = runMemfs(fs, ['rename', 'd', 'q', 'rename', 'e2', 'd', 'cat', 'q/up/secret'], { policy: POLICY, cwd: '/w', describe: 'live' });
     expect(r.stdout).not.toContain(CANARY);
@@ -229,10 +228,10 @@ describe('in-memory VFS host: renames and symlink bodies (focused attacks)', () 
     expect(r.stdout.split('\n')).toEqual(['rename d q = 0', 'rename e2 d = 0', 'cat q/up/secret = -13', '']);
   });
 
-  // KNOWN SRC BUG 2 (see README.md): with hostPaths 'text', the interposer checks that the path's
-  // text and a final symlink's body read the same as Linux's walk, but not the bodies of symlinks
-  // met on the way: `a -> deep/../../c` is /w/c for Linux (deep is d/e) and /c for this host.
-  test.fails('KNOWN SRC BUG 2: symlinks the guest makes with `..` in their bodies: what the host touches through them is not what was judged', async () => {
+  // Regression 2 (see README.md): with hostPaths 'text', symlinks met on the way are followed as a
+  // text host follows them: `a -> deep/../../c` is /w/c for Linux (deep is d/e) and /c for this
+  // host, so the call is refused before the host sees it.
+  test('regression 2: symlinks the guest makes with `..` in their bodies: what the host touches through them is what was judged', async () => {
     await holds(
       fc.property(fc.constantFrom<Describe>('snapshot', 'live'), symlinkBodies(['deep', '..', 'c', 'd', 'e', 'l', '.'], ['a', 'b'], ['secret', 'new']), (how, words) => {
         const fs = MemFs.from(BODY_WORLD);
@@ -244,7 +243,7 @@ describe('in-memory VFS host: renames and symlink bodies (focused attacks)', () 
     );
   });
 
-  test.fails.each(['snapshot', 'live'] as const)('KNOWN SRC BUG 2, minimal (%s): symlink deep/../../c a; open a/secret O_RDWR|O_CREAT; read reads the canary', (how) => {
+  test.each(['snapshot', 'live'] as const)('regression 2, minimal (%s): symlink deep/../../c a; open a/secret O_RDWR|O_CREAT; read does not read the canary', (how) => {
     const fs = MemFs.from(BODY_WORLD);
     const r = runMemfs(fs, ['symlink', 'deep/../../c', 'a', 'open', 'a/secret', 'O_RDWR|O_CREAT', 'read', '$', '100'], { policy: POLICY, cwd: '/w', describe: how });
     expect(r.stdout).not.toContain(CANARY);

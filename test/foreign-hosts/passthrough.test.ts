@@ -201,12 +201,10 @@ function focused(words: string[]): PassRun {
 }
 
 describe('pass-through host: renames (focused attacks)', () => {
-  // KNOWN SRC BUG 1 (see README.md): machineNamespace's view is the live disk, asked by path, and
-  // the model asks for a directory's unknown children at the path it first saw the directory at:
-  // after `rename d q; rename e2 d`, q's children are asked at <w>/d, where e2's now are. The model
-  // believes q/up is e2's directory; the kernel follows d's symlink to the canary. Expected to
-  // fail until the model asks live views at a directory's current path.
-  test.fails('KNOWN SRC BUG 1: renames among unexplored directories: reads and writes through them reach the canary', async () => {
+  // Regression 1 (see README.md): machineNamespace's view is the live disk, asked by path, so the
+  // model must ask at a directory's current path: after `rename d q; rename e2 d`, q's children
+  // are at <w>/q; asking at <w>/d (e2's) would let the kernel follow d's symlink to the canary.
+  test('regression 1: renames among unexplored directories: reads and writes through them never reach the canary', async () => {
     await holds(
       fc.property(renameShuffles(['d', 'q', 'e2'], ['q/up/secret', 'd/up/secret', 'e2/up/secret', 'q/up/new', 'd/up/new']), (words) => {
         focused(words);
@@ -216,7 +214,7 @@ describe('pass-through host: renames (focused attacks)', () => {
     );
   });
 
-  test.fails('KNOWN SRC BUG 1, minimal: rename d q; rename e2 d; cat q/up/secret reads the canary beside the work directory', () => {
+  test('regression 1, minimal: rename d q; rename e2 d; cat q/up/secret does not read the canary beside the work directory', () => {
     focused(['rename', 'd', 'q', 'rename', 'e2', 'd', 'cat', 'q/up/secret']);
   });
 
