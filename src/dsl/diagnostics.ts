@@ -23,7 +23,7 @@ export const CODES = {
   FW101: ['error', 'unknown abi'],
   FW102: ['error', 'unknown right'],
   FW103: ['error', 'unknown errno'],
-  FW104: ['error', 'unknown open flag'],
+  FW104: ['error', 'unknown flag (an open flag in a rule, any flag in a test call)'],
   FW105: ['error', 'access mode used as a flag'],
   FW106: ['error', 'unknown file type'],
   FW107: ['error', 'errno on an allow'],

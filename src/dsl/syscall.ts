@@ -7,6 +7,7 @@ import { parseArgs } from '../strace/args.js';
 import { decodes } from '../strace/decode.js';
 import { fdSpec, fdSpecNames } from '../strace/fd-args.js';
 import { findClose, parseStraceLine } from '../strace/line.js';
+import * as linux from '../linux/index.js';
 import { didYouMean } from './suggest.js';
 import { isIdentStart, isVarChar } from './lexer.js';
 
@@ -38,8 +39,33 @@ export function scanCall(line: string, from: number): number {
   return close < 0 ? -1 : close + 1;
 }
 
+/** Every symbolic name a call may be written with: the flag tables' names and the named constants. */
+let symbols: Set<string> | undefined;
+function knownSymbols(): Set<string> {
+  if (symbols) return symbols;
+  symbols = new Set(['NULL']);
+  for (const [name, v] of Object.entries(linux)) {
+    if (typeof v === 'number' && /^[A-Z][A-Z0-9_]*$/.test(name)) symbols.add(name);
+    else if (v !== null && typeof v === 'object' && Object.isFrozen(v)) {
+      for (const [k, x] of Object.entries(v)) if (typeof x === 'number') symbols.add(k);
+    }
+  }
+  return symbols;
+}
+
+/** A flag word the decoder would not know (and so would drop), with its place in `text`. */
+function unknownFlag(text: string): { word: string; at: number } | undefined {
+  if (!/^[A-Za-z0-9_| ]+$/.test(text)) return undefined;
+  const known = knownSymbols();
+  // Words between `|`s; numbers (`0644`, `0x7ffd`) are values, not names.
+  for (const m of text.matchAll(/[^| ]+/g)) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(m[0]) && !known.has(m[0])) return { word: m[0], at: m.index };
+  }
+  return undefined;
+}
+
 export interface CallProblem {
-  code: 'FW501' | 'FW502';
+  code: 'FW104' | 'FW501' | 'FW502';
   message: string;
   help?: string;
   /** Offset and length of the offending part within the call text. */
@@ -75,6 +101,15 @@ export function checkCall(call: string): CallShape | CallProblem {
   for (const a of parseArgs(parsed.argsText, parsed.argsAt)) {
     if (a.kind === 'string' && (a.str === undefined || !a.valueText.endsWith('"') || a.valueText.length < 2)) {
       return { code: 'FW502', message: 'unterminated string argument', at: a.at, len: a.end - a.at };
+    }
+    // A misspelt flag (`O_CRAET`) would be dropped and the test would check another call.
+    const bad = a.kind === 'other' || a.kind === 'int' ? unknownFlag(a.valueText) : undefined;
+    if (bad) {
+      const at = a.valueAt + bad.at;
+      const p: CallProblem = { code: 'FW104', message: `unknown flag \`${bad.word}\``, at, len: bad.word.length };
+      const help = didYouMean(bad.word, [...knownSymbols()]);
+      if (help !== undefined) p.help = help;
+      return p;
     }
   }
   return { name, argsText: parsed.argsText };

@@ -33,8 +33,22 @@ function existing(c: Call): boolean {
   return ['unlinkat', 'lookup', 'execve', 'chdir', 'chroot', 'renameat2', 'linkat'].includes(c.sys);
 }
 
-export function judgeSingle(engine: Engine, name: string, argsText: string, cwd = '/'): SingleResult {
-  const args = parseArgs(argsText);
+/** Text as written (a policy file, a command line) to the model's byte strings: UTF-8 bytes, one char each. */
+function bytesOf(text: string): string {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  let out = '';
+  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
+  return out;
+}
+
+/**
+ * Judges one call written as text (`argsText` and `cwd` as a user writes them: non-ASCII
+ * characters are their UTF-8 bytes, as a program on Linux would pass them; `\xNN` escapes name
+ * single bytes).
+ */
+export function judgeSingle(engine: Engine, name: string, argsText: string, cwdText = '/'): SingleResult {
+  const args = parseArgs(bytesOf(argsText));
+  const cwd = bytesOf(cwdText);
   const call = decodeCall(name, args);
   const k = new Kernel({ view: emptyView });
   const task = k.spawn({ tid: 1, cwd, fds: [] });

@@ -171,6 +171,15 @@ describe('tests', () => {
     expect(errors(bad)[0]!.message).toBe('`$L` has 2 values; a call in a test names one path');
   });
 
+  test('a misspelt flag in a call is FW104 with a did-you-mean, not a dropped flag', () => {
+    const r = compile(`${HEADER}test "t" {\n  expect deny openat(AT_FDCWD, "/x", O_RDONLY|O_CRAET)\n  expect allow renameat2(AT_FDCWD, "/a", AT_FDCWD, "/b", RENAME_NOREPLAC)\n}\n`);
+    expect(where(errors(r))).toEqual(['FW104@3:47', 'FW104@4:58']);
+    expect(errors(r)[0]!.message).toBe('unknown flag `O_CRAET`');
+    expect(errors(r)[0]!.help).toBe('did you mean `O_CREAT`?');
+    // Known names of every table, numbers and NULL pass.
+    expect(errors(compile(`${HEADER}test "t" {\n  expect allow openat(AT_FDCWD, "/x", O_RDONLY|O_CLOEXEC|0x8000)\n  expect allow unlinkat(AT_FDCWD, "/d", AT_REMOVEDIR)\n  expect allow utimensat(AT_FDCWD, "/x", NULL, 0)\n}\n`))).toEqual([]);
+  });
+
   test('errno checks apply to expects too', () => {
     const r = compile(`${HEADER}test "t" { expect allow EPERM openat(AT_FDCWD, "/x", O_RDONLY) ; expect deny EPRM unlink("/x") }`);
     expect(where(errors(r))).toEqual(['FW107@2:25', 'FW103@2:78']);
