@@ -22,7 +22,8 @@ export { wrapDispatcher, wrapAsyncDispatcher, syscallName, type SyscallDispatche
 export { GuestMemory, type GuestWord, type WasmMemory } from './wali/memory.js';
 export { syscallInfo, WALI_SYSCALLS, WALI_AUX_IMPORTS, type SyscallInfo } from './wali/table.js';
 export { WaliModuleError, type Imports, type WasmInstance, type WasmModule } from './wali/wasm.js';
-export { type CompiledPolicy, compilePolicyText, compilePolicyJson, renderDiagnostic, renderDiagnostics, fileLoader, type PolicyOptions, type ParsedPolicy } from './dsl/index.js';
+export { type CompiledPolicy, compilePolicyText, compilePolicyJson, renderDiagnostic, renderDiagnostics, type PolicyOptions, type ParsedPolicy } from './dsl/index.js';
+export { fileLoader } from './dsl/load-fs.js';
 export type { Diagnostic as PolicyDiagnostic } from './dsl/diagnostics.js';
 export type { Loader } from './dsl/includes.js';
 export type { IrPolicy } from './rules/ir.js';
@@ -30,5 +31,6 @@ export { engineFor, type CompiledEngine } from './rules/engine.js';
 export type { Engine, Verdict } from './rules/judge.js';
 export { Enforcer, type EnforcerOptions, type Entry, type Refusal } from './enforce/enforcer.js';
 export { Kernel, type InheritedFd, type KernelOptions, type SpawnOptions } from './state/kernel.js';
-export { emptyView, liveView, snapshotView, type View, type ViewEntry, type SnapshotJson } from './state/view.js';
+export { emptyView, snapshotView, type View, type ViewEntry, type SnapshotJson } from './state/view.js';
+export { liveView } from './state/live-view.js';
 export { ERRNO, type Errno } from './linux/index.js';

@@ -5,7 +5,8 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { Replay } from '../strace/replay.js';
 import type { InheritedFd } from '../state/kernel.js';
-import { emptyView, liveView, loadSnapshotView, type View } from '../state/view.js';
+import { emptyView, type View } from '../state/view.js';
+import { liveView, loadSnapshotView } from '../state/live-view.js';
 import { one, parseOptions, UsageError } from './options.js';
 
 export const ANNOTATE_USAGE = `usage: fdwarden annotate LOG [--cwd DIR] [--inherit FD=PATH]... [--fs live|empty|SNAPSHOT.json]

@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileLoader, renderDiagnostics } from '../dsl/index.js';
+import { renderDiagnostics } from '../dsl/index.js';
+import { fileLoader } from '../dsl/load-fs.js';
 import { engineFor } from '../rules/engine.js';
 import { describeGeneralisation, learn, verifyLearned, type TraceInput } from '../learn/index.js';
 import { loadPolicy, parseVars } from './load-policy.js';

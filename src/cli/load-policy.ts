@@ -1,6 +1,7 @@
 /** Loading a policy file for a command: `--var` overrides, includes from disk, diagnostics on stderr. */
 import { readFileSync } from 'node:fs';
-import { compilePolicyText, fileLoader, renderDiagnostics, varsFromArgs, type CompiledPolicy } from '../dsl/index.js';
+import { compilePolicyText, renderDiagnostics, varsFromArgs, type CompiledPolicy } from '../dsl/index.js';
+import { fileLoader } from '../dsl/load-fs.js';
 import { UsageError } from './options.js';
 
 /** `--var NAME=VALUE` (repeatable; a repeated NAME makes a list), read by the language itself. */

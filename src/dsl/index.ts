@@ -16,7 +16,6 @@ export { stripSpans } from './ast.js';
 export { CODES, hasErrors, type Code, type Diagnostic, type Related, type Severity } from './diagnostics.js';
 export { resolveInclude, type Loader } from './includes.js';
 export { fromJson, toJson, JSON_FORMAT, JSON_VERSION, type FromJsonResult, type JsonOptions, type PolicyJson } from './json.js';
-export { fileLoader } from './load-fs.js';
 export { lower, type ExpectCase, type LowerOptions, type LowerResult, type PolicyTest } from './lower.js';
 export type { PolicyProperty, PropertyPromiseCase } from './lower-property.js';
 export { parse, type ParseResult } from './parser.js';

@@ -8,7 +8,6 @@
  * (`a -> deep/../../c`), does not. The model judges Linux's object; such a host would touch
  * the text's.
  */
-import { posix } from 'node:path';
 import type { Kernel } from '../state/kernel.js';
 import type { Call } from '../state/calls.js';
 import type { Task } from '../state/types.js';
@@ -57,7 +56,16 @@ function keyOf(o: ResolvedObject): string {
   return `n:${o.parent}/${o.name}`;
 }
 
-const normal = (p: string): string => posix.normalize(p);
+/** The names of an absolute path read as text: `.` dropped, `..` removes the name before it. */
+function lexicalNames(abs: string): string[] {
+  const out: string[] = [];
+  for (const c of abs.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return out;
+}
 const MAX_LINKS = 40;
 
 /**
@@ -68,7 +76,7 @@ const MAX_LINKS = 40;
  */
 function textWalk(k: Kernel, abs: string, followFinal: boolean): string {
   const s = k.s;
-  let comps = normal(abs).split('/').filter((c) => c !== '');
+  let comps = lexicalNames(abs);
   let dir = s.rootDentry;
   let prefix: string[] = [];
   for (let i = 0, links = 0; i < comps.length;) {
@@ -84,7 +92,7 @@ function textWalk(k: Kernel, abs: string, followFinal: boolean): string {
       const body = inode.target;
       if (body === undefined || ++links > MAX_LINKS) return 'x';
       const joined = body.startsWith('/') ? body : `/${prefix.join('/')}/${body}`;
-      comps = [...normal(joined).split('/').filter((c) => c !== ''), ...comps.slice(i + 1)];
+      comps = [...lexicalNames(joined), ...comps.slice(i + 1)];
       dir = s.rootDentry;
       prefix = [];
       i = 0;

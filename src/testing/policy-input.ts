@@ -5,7 +5,8 @@
  * `{a,b}` and `under` mean in a promise exactly what they mean in a rule.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { compilePolicyText, fileLoader, renderDiagnostics, type CompiledPolicy as DslCompiled } from '../dsl/index.js';
+import { compilePolicyText, renderDiagnostics, type CompiledPolicy as DslCompiled } from '../dsl/index.js';
+import { fileLoader } from '../dsl/load-fs.js';
 import type { IrPolicy, Span } from '../rules/ir.js';
 import { engineFor, type CompiledEngine } from '../rules/engine.js';
 

@@ -6,7 +6,8 @@
  */
 import { posix } from 'node:path';
 import type { Kernel } from '../state/kernel.js';
-import { hostEntry, hostMounts, liveView, snapshotView, type SnapshotJson, type View, type ViewEntry } from '../state/view.js';
+import { snapshotView, type SnapshotJson, type View, type ViewEntry } from '../state/view.js';
+import { hostEntry, hostMounts, liveView } from '../state/live-view.js';
 import { readdirSync } from 'node:fs';
 
 export interface Namespace {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { annotateLines } from '../../src/strace/annotate.js';
 import { scoreAnnotations, stripAnnotations } from '../../src/strace/annotations.js';
-import { liveView } from '../../src/state/view.js';
+import { liveView } from '../../src/state/live-view.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/traces');
 

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/cli/annotate.js';
 import { learnCommand } from '../../src/cli/learn.js';
-import { compilePolicyText, fileLoader, type CompiledPolicy } from '../../src/dsl/index.js';
+import { compilePolicyText, type CompiledPolicy } from '../../src/dsl/index.js';
+import { fileLoader } from '../../src/dsl/load-fs.js';
 import { audit } from '../../src/rules/auditor.js';
 import { engineFor } from '../../src/rules/engine.js';
 import { judgeSingle } from '../../src/rules/single.js';
 import { learn, verifyLearned, type TraceInput } from '../../src/learn/index.js';
-import { liveView } from '../../src/state/view.js';
+import { liveView } from '../../src/state/live-view.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/traces');

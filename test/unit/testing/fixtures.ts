@@ -1,6 +1,7 @@
 /** Policies for the testing kit's tests: the shipped hide-ssh example and deliberately broken ones. */
 import { readFileSync } from 'node:fs';
-import { compilePolicyText, fileLoader } from '../../../src/dsl/index.js';
+import { compilePolicyText } from '../../../src/dsl/index.js';
+import { fileLoader } from '../../../src/dsl/load-fs.js';
 
 export const HIDE_SSH = 'examples/policies/hide-ssh.policy';
 export const VARS = { HOME: '/home/u' };
