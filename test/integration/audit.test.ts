@@ -3,10 +3,10 @@
  * directory get no denials; one that writes outside it is denied, with explanations.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../temp-dirs.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/fdwarden.js');
@@ -69,7 +69,7 @@ describe('fdwarden audit with examples/policies/workdir.policy', () => {
   });
 
   it('a denial of a call that failed in the recording anyway is counted and marked as such', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fdwarden-audit-'));
+    const dir = tempDir('fdwarden-audit-');
     const log = join(dir, 'probe.strace');
     writeFileSync(log, [
       '100 openat(AT_FDCWD, "/opt/missing", O_RDONLY) = -1 ENOENT (No such file or directory)',

@@ -1,9 +1,9 @@
 /** `fdwarden annotate` as a user runs it: the compiled CLI in a child process. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../temp-dirs.js';
 
 const CLI = join(import.meta.dirname, '../../bin/fdwarden.js');
 
@@ -13,7 +13,7 @@ function run(args: string[]) {
 }
 
 function log(lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fdwarden-cli-'));
+  const dir = tempDir('fdwarden-cli-');
   const file = join(dir, 'x.strace');
   writeFileSync(file, lines.join('\n') + '\n', 'latin1');
   return file;

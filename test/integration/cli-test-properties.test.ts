@@ -1,9 +1,9 @@
 /** `fdwarden test` on policies with `property` blocks: the compiled CLI in a child process. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../temp-dirs.js';
 
 const CLI = join(import.meta.dirname, '../../bin/fdwarden.js');
 
@@ -13,7 +13,7 @@ function run(args: string[]) {
 }
 
 function policy(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fdwarden-props-'));
+  const dir = tempDir('fdwarden-props-');
   const file = join(dir, 'p.policy');
   writeFileSync(file, text);
   return file;

@@ -6,10 +6,10 @@
  * memory are shared with the interposer.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { tempDir } from '../temp-dirs.js';
 import { compileWali } from '../wali/build.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -25,7 +25,7 @@ function block(text: string, first: string): string {
 
 describe('the interposer in front of another JS WALI host (the guide\'s tiny host)', () => {
   test('allowed calls reach the host, a denied one gets the rule\'s errno, and the disk shows both', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fdwarden-tiny-host-'));
+    const dir = tempDir('fdwarden-tiny-host-');
     const guide = readFileSync(GUIDE, 'utf8');
     // The guide works in /tmp/fdw-guide; the test in a directory of its own.
     const code = block(guide, '// tiny-host.mjs').split('/tmp/fdw-guide').join(dir);

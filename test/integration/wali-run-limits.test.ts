@@ -5,10 +5,10 @@
  * line on stderr, never a JS stack; `--timeout` and `--memory-limit` bound it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { tempDir } from '../temp-dirs.js';
 import { compileWali } from '../wali/build.js';
 import { exportSection, funcImport, functype, importSection, module_, section, str, typeSection, uleb, vec } from '../unit/wali/encode.js';
 import type { ValType } from '../../src/wali/module-types.js';
@@ -22,7 +22,7 @@ let pol: string;
 beforeAll(() => {
   hog = compileWali('hog');
   fsops = compileWali('fsops');
-  d = mkdtempSync(join(tmpdir(), 'fdwarden-limits-'));
+  d = tempDir('fdwarden-limits-');
   mkdirSync(join(d, 'w'));
   pol = join(d, 'p.policy');
   writeFileSync(pol, 'policy "t" abi 1\ndefault deny errno EACCES\nallow * under /w\n');
@@ -220,7 +220,7 @@ describe('fdwarden run --memory-limit', () => {
 });
 
 test('no temporary directory of the host outlives a run, even one that was killed', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'fdwarden-tmp-'));
+  const tmp = tempDir('fdwarden-tmp-');
   const env = { TMPDIR: tmp };
   expect(run(['--env', 'A=b', fsops, 'cat', '/.wali/env'], env).out).toBe('cat /.wali/env = 4 "A=b\\n"\n');
   expect(run(['--env', 'A=b', '--timeout', '0.5', hog, 'spin'], env).code).toBe(124);

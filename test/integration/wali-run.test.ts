@@ -4,10 +4,10 @@
  * and the errnos the programs saw.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { tempDir } from '../temp-dirs.js';
 import { compileWali } from '../wali/build.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'fdwarden.js');
@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 
 function workdir(): string {
-  return mkdtempSync(join(tmpdir(), 'fdwarden-run-'));
+  return tempDir('fdwarden-run-');
 }
 
 function policyFile(dir: string, body: string): string {
