@@ -32,16 +32,33 @@ function lineOf(text: string, n: number): string | undefined {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
+/** Widest source line shown; a longer one is cut around the span, with `…` where it was cut. */
+const MAX_LINE = 120;
+/** Context kept before the span when a long line is cut. */
+const LEAD = 40;
+
+/** The part of a long line that is shown, and where the span starts within it. */
+function window(line: string, from: number, to: number): { text: string; from: number; to: number } {
+  if (line.length <= MAX_LINE) return { text: line, from, to };
+  const start = Math.max(0, Math.min(from - LEAD, line.length - MAX_LINE));
+  const end = Math.min(line.length, start + MAX_LINE);
+  const pre = start > 0 ? '…' : '';
+  const post = end < line.length ? '…' : '';
+  const shift = pre.length - start;
+  return { text: pre + line.slice(start, end) + post, from: from + shift, to: Math.min(to, end) + shift };
+}
+
 /** The diagnostic with its source line underlined (the line is left out when the text is unknown). */
 export function renderDiagnostic(d: Diagnostic, sourceText: string | undefined): string {
   const s = d.span;
   const out = [`${s.file}:${s.line}:${s.col}: ${d.severity}[${d.code}]: ${d.message}`];
-  const line = sourceText === undefined ? undefined : lineOf(sourceText, s.line);
+  const full = sourceText === undefined ? undefined : lineOf(sourceText, s.line);
   const gutter = String(s.line).length;
   const pad = ' '.repeat(gutter);
-  if (line !== undefined) {
-    const from = Math.min(Math.max(s.col - 1, 0), line.length);
-    const to = s.endLine === s.line ? Math.min(Math.max(s.endCol - 1, from), line.length) : line.length;
+  if (full !== undefined) {
+    const from0 = Math.min(Math.max(s.col - 1, 0), full.length);
+    const to0 = s.endLine === s.line ? Math.min(Math.max(s.endCol - 1, from0), full.length) : full.length;
+    const { text: line, from, to } = window(full, from0, to0);
     // Keep tabs in the indent so the carets line up under the same columns.
     const indent = [...line.slice(0, from)].map((c) => (c === '\t' ? '\t' : ' ')).join('');
     const width = Math.max(1, [...line.slice(from, to)].length);
@@ -53,7 +70,20 @@ export function renderDiagnostic(d: Diagnostic, sourceText: string | undefined):
   return out.join('\n');
 }
 
-/** Every diagnostic rendered, each with the text of the file its span is in (when known). */
-export function renderDiagnostics(diags: readonly Diagnostic[], sources: ReadonlyMap<string, string>): string {
-  return diags.map((d) => renderDiagnostic(d, sources.get(d.span.file))).join('\n\n');
+/** How many diagnostics are rendered in full by default; the rest are counted. */
+export const MAX_RENDERED = 50;
+
+/**
+ * Every diagnostic rendered, each with the text of the file its span is in (when known): at most
+ * `max` of them in full, in order, then one line counting the rest.
+ */
+export function renderDiagnostics(diags: readonly Diagnostic[], sources: ReadonlyMap<string, string>, max = MAX_RENDERED): string {
+  const ordered = diags;
+  const shown = ordered.slice(0, Math.max(0, max)).map((d) => renderDiagnostic(d, sources.get(d.span.file)));
+  const rest = ordered.slice(Math.max(0, max));
+  if (rest.length > 0) {
+    const errors = rest.filter((d) => d.severity === 'error').length;
+    shown.push(`... and ${rest.length} more (${errors} error${errors === 1 ? '' : 's'}, ${rest.length - errors} other${rest.length - errors === 1 ? '' : 's'}) not shown`);
+  }
+  return shown.join('\n\n');
 }

@@ -71,3 +71,31 @@ describe('renderDiagnostic', () => {
     expect(out).toContain('3 | allow raed /x');
   });
 });
+
+describe('long lines and many diagnostics', () => {
+  test('a long line is cut around the span, carets still under it', () => {
+    const long = `allow read ${'/a'.repeat(150)}/x when type dirr`;
+    const { d, text } = first(`${HEADER}${long}\n`);
+    const [, src, carets] = renderDiagnostic(d, text).split('\n');
+    expect(src!.length).toBeLessThanOrEqual('2 | '.length + 122);
+    expect(src!.startsWith('2 | …')).toBe(true);
+    const at = carets!.indexOf('^');
+    expect(src!.slice(at, at + 4)).toBe('dirr');
+    expect(carets!.slice(at)).toBe('^^^^');
+  });
+
+  test('a short line is shown whole', () => {
+    const { d, text } = first(`${HEADER}allow raed /x\n`);
+    expect(renderDiagnostic(d, text).split('\n')[1]).toBe('2 | allow raed /x');
+  });
+
+  test('at most 50 in full, then a count of the rest', () => {
+    const text = `${HEADER}${Array.from({ length: 60 }, () => 'allow raed /x\n').join('')}`;
+    const r = compile(text);
+    expect(r.diagnostics.length).toBe(60);
+    const out = renderDiagnostics(r.diagnostics, new Map([['p.policy', text]]));
+    expect(out.split('\n').filter((l) => l.includes('error[FW102]')).length).toBe(50);
+    expect(out.endsWith('... and 10 more (10 errors, 0 others) not shown')).toBe(true);
+    expect(renderDiagnostics(r.diagnostics, new Map([['p.policy', text]]), Infinity).split('\n').filter((l) => l.includes('error[FW102]')).length).toBe(60);
+  });
+});
