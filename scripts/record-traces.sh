@@ -671,3 +671,8 @@ for name in "${ALL[@]}"; do
   printf '%s\tcwd=%s\tlines=%d\n' "$name" "$REC_BASE/$name" "$(wc -l <"$f")" >>"$index.partial"
 done
 mv -f -- "$index.partial" "$index"
+
+# The system names the recordings rely on, as a snapshot (`--fs system.json`): replays and
+# audits of the fixtures then never depend on the disk of the machine that runs them.
+node "$ROOT/scripts/fixture-snapshot.mjs" "$OUT_DIR"
+node "$ROOT/scripts/fixture-snapshot.mjs" "$OUT_DIR" "$ROOT/examples/traces/system.json" deleted-files escape-workdir

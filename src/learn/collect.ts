@@ -12,6 +12,7 @@ import type { Arg } from '../strace/args.js';
 import type { Kernel } from '../state/kernel.js';
 import type { Task } from '../state/types.js';
 import { requestFor } from '../rules/requests.js';
+import { contradicted, learnRecorded, unexplained } from '../rules/recorded.js';
 import { procSelf } from '../rules/judge.js';
 import { bit, rightsIn, type Right } from '../rules/rights.js';
 
@@ -123,7 +124,13 @@ export function collectTrace(t: TraceInput, into: Collected = emptyCollected()):
     opened = mkdir = undefined;
     const task = replay.kernel.task(c.tid);
     if (!task) return;
-    const req = c.call ? requestFor(replay.kernel, task, c.call) : null;
+    let req = c.call ? requestFor(replay.kernel, task, c.call) : null;
+    if (c.call && c.observed?.ok && contradicted(req)) {
+      // As audit does: what a recorded success reached is learned first (src/rules/recorded.ts).
+      learnRecorded(replay.kernel, task, c.call);
+      req = requestFor(replay.kernel, task, c.call);
+      if (req && contradicted(req)) req = unexplained(req);
+    }
     if (!req) return;
     into.calls++;
     const errno = c.observed && !c.observed.ok ? c.observed.errno : undefined;

@@ -5,10 +5,11 @@
  */
 import { Replay, type ReplayOptions } from '../strace/replay.js';
 import type { Task } from '../state/types.js';
-import type { Engine, Verdict } from './judge.js';
+import { judge, type Engine, type Verdict } from './judge.js';
 import { rightsIn } from './rights.js';
 import { Enforcer, type Entry } from '../enforce/enforcer.js';
 import { grantInherited } from '../enforce/grants.js';
+import { contradicted, learnRecorded, unexplained } from './recorded.js';
 
 export interface Judged {
   lineNo: number;
@@ -52,7 +53,17 @@ export function audit(lines: readonly string[], engine: Engine, opts: ReplayOpti
     entry = undefined;
     const task = replay.kernel.task(c.tid);
     if (!task || !c.call) return;
-    const e = enforcer.judged(task, c.call);
+    let e = enforcer.judged(task, c.call);
+    if (c.observed?.ok && contradicted(e.request)) {
+      // The call succeeded on names the view lacks: learn them, then judge the object it reached.
+      learnRecorded(replay.kernel, task, c.call);
+      e = enforcer.judged(task, c.call);
+      if (e.request && contradicted(e.request)) {
+        const request = unexplained(e.request);
+        const verdict = judge(engine, request);
+        e = { ...e, request, verdict };
+      }
+    }
     entry = e;
     const verdict = e.verdict;
     if (!verdict) return;

@@ -127,6 +127,9 @@ function child(nd: Nd, dir: Dentry, name: string): number | Err {
     // procfs has no negative dentries: a missing name fails the lookup itself, so nothing can
     // be created there and creations report ENOENT.
     const r = procChild(env.s, env, dir, name) ?? lookupChild(env.s, env.view, dir, name);
+    // A recorded success on a task-independent entry the view lacks (/proc/filesystems under
+    // an empty view) proves it exists: the caller learns it. A pid the model does not know stays absent.
+    if (r === 0 && nd.learn && dir.proc.role === 'root' && !/^[0-9]+$/.test(name)) return 0;
     return r === 0 ? E('ENOENT') : r;
   } else if (dir.id === env.s.rootDentry && name === 'proc' && env.procfs !== false && dir.children.get('proc') !== 0) {
     return procRoot(env.s, dir);

@@ -1,13 +1,15 @@
 /**
  * Real programs recorded with `strace -f -yy` (scripts/record-traces.sh): the model must
  * reproduce every one of strace's fd annotations from the stripped log, with nothing extra.
+ * System names come from the snapshot recorded with the fixtures (scripts/fixture-snapshot.mjs),
+ * never from the disk of the machine running the tests.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { annotateLines } from '../../src/strace/annotate.js';
 import { scoreAnnotations, stripAnnotations } from '../../src/strace/annotations.js';
-import { liveView } from '../../src/state/live-view.js';
+import { loadSnapshotView } from '../../src/state/live-view.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/traces');
 
@@ -42,7 +44,7 @@ describe('annotate reproduces strace -yy on recordings of real programs', () => 
       const truth = readLines(join(DIR, `${f.name}.strace`));
       const stripped = truth.map(stripAnnotations);
       const { lines, diagnostics } = annotateLines(stripped, {
-        view: liveView(),
+        view: loadSnapshotView(join(DIR, 'system.json')),
         cwd: f.cwd,
         inherit: [0, 1, 2].map((fd) => ({ fd, path: '/dev/null' })),
       });

@@ -15,12 +15,17 @@ import { audit } from '../../src/rules/auditor.js';
 import { engineFor } from '../../src/rules/engine.js';
 import { judgeSingle } from '../../src/rules/single.js';
 import { learn, verifyLearned, type TraceInput } from '../../src/learn/index.js';
-import { liveView } from '../../src/state/live-view.js';
+import { loadSnapshotView } from '../../src/state/live-view.js';
+import { emptyView } from '../../src/state/view.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/traces');
 const SHARED = join(ROOT, '../shared/traces');
-const view = liveView();
+// System names come from the snapshot recorded with the fixtures; the shared recordings come
+// with none, so their replays know only what they create and what their successes prove.
+const SNAPSHOT = join(FIXTURES, 'system.json');
+const view = loadSnapshotView(SNAPSHOT);
+const viewOf = (dir: string) => (dir === FIXTURES ? view : emptyView);
 
 function traces(dir: string): TraceInput[] {
   return readFileSync(join(dir, 'INDEX.tsv'), 'utf8').trim().split('\n').map((l) => {
@@ -28,7 +33,7 @@ function traces(dir: string): TraceInput[] {
     return {
       name: name!,
       lines: readLog(join(dir, `${name}.strace`)),
-      replay: { view, cwd: cwd!.replace(/^cwd=/, ''), inherit: [0, 1, 2].map((fd) => ({ fd, path: '/dev/null' })) },
+      replay: { view: viewOf(dir), cwd: cwd!.replace(/^cwd=/, ''), inherit: [0, 1, 2].map((fd) => ({ fd, path: '/dev/null' })) },
     };
   });
 }
@@ -101,7 +106,7 @@ describe('fdwarden learn (command)', () => {
 
   it('writes OUT and learned-system.policy beside it; both check clean and audit denies nothing', async () => {
     const out = join(dir, 'wal.policy');
-    expect(await learnCommand([trace, '--index', join(FIXTURES, 'INDEX.tsv'), '-o', out, '--verify'])).toBe(0);
+    expect(await learnCommand([trace, '--index', join(FIXTURES, 'INDEX.tsv'), '--fs', SNAPSHOT, '-o', out, '--verify'])).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('include "learned-system.policy"');
     expect(existsSync(join(dir, 'learned-system.policy'))).toBe(true);
     const compiled = compilePolicyText(readFileSync(out, 'utf8'), { file: out, load: fileLoader() });
@@ -114,7 +119,7 @@ describe('fdwarden learn (command)', () => {
   it('--base leaves out what the base allows and includes it', async () => {
     const out = join(dir, 'based.policy');
     const base = join(ROOT, 'examples/policies/workdir-system.policy');
-    expect(await learnCommand([trace, '--cwd', '/tmp/fdw-rec/sqlite-wal', '--base', base, '-o', out, '--verify'])).toBe(0);
+    expect(await learnCommand([trace, '--cwd', '/tmp/fdw-rec/sqlite-wal', '--fs', SNAPSHOT, '--base', base, '-o', out, '--verify'])).toBe(0);
     const text = readFileSync(out, 'utf8');
     expect(text).toMatch(/^include ".*workdir-system\.policy"$/m);
     expect(text).toMatch(/recorded paths are left to the base policy/);
