@@ -44,6 +44,7 @@ export { Kernel, type FdLabel, type InheritedFd, type KernelOptions, type SpawnO
 export type { Call, CallName, Observed } from './state/calls.js';
 export { emptyView, snapshotView, type View, type ViewEntry, type SnapshotJson } from './state/view.js';
 export { snapshot, type ModelSnapshot } from './state/snapshot.js';
+export { watchLifecycle, type LifecycleEvent, type SandboxActor, type SandboxState } from './state/lifecycle.js';
 // Linux.
 export { ERRNO, type Errno } from './linux/index.js';
 export {

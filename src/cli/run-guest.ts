@@ -4,7 +4,8 @@
  * how the run ended as plain data (an Ending), never by throwing.
  */
 import { writeSync } from 'node:fs';
-import { ENV_GUEST_DIR, runWali } from '../host/index.js';
+import { ENV_GUEST_DIR, runWali, type NodeWaliHost } from '../host/index.js';
+import { watchLifecycle } from '../state/lifecycle.js';
 import type { MountSpec } from '../host/mounts.js';
 import { engineFor } from '../rules/engine.js';
 import type { IrPolicy } from '../rules/ir.js';
@@ -81,6 +82,8 @@ export async function runGuest(job: GuestJob): Promise<Ending> {
       // The host decides every call with the policy itself: what it runs is what was judged.
       policy: engine,
       ...(job.log === 'none' ? {} : { onDecision, decisions: job.log === 'all' ? 'all' as const : 'denials' as const }),
+      // --audit: each change of the sandbox's state (degraded, limited, stopped) with its reason.
+      ...(job.log === 'all' ? { onStart: (h: NodeWaliHost) => { watchLifecycle(h, (state, why) => writeStderr(`fdwarden: sandbox ${state}${why ? `: ${why}` : ''}\n`)); } } : {}),
     });
     return { status };
   } catch (e) {

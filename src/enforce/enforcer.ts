@@ -78,6 +78,15 @@ export class Enforcer {
    * resolved (for explanations: it costs strings, so drivers ask for it on denials only).
    */
   enter(task: Task, call: Call, steps = false): Entry {
+    const e = this.decide(task, call, steps);
+    // What the model cannot resolve is refused; whoever watches the lifecycle hears of it.
+    if (e.refused !== undefined && e.refused.cause === 'unknown' && this.kernel.lifecycle) {
+      this.kernel.lifecycle({ type: 'unknown', tid: task.tid, why: `${call.sys} refused: ${unknownOf(e) ?? 'the model cannot resolve its objects'}` });
+    }
+    return e;
+  }
+
+  private decide(task: Task, call: Call, steps: boolean): Entry {
     if (call.sys === 'openat') return this.enterOpen(task, call, steps);
     // The kernel's own checks come first (flags, the walk, a closed fd, EEXIST ...), as they do
     // in Linux before any security hook. A lookup's prediction is its resolution (judged below),
@@ -155,6 +164,11 @@ const AFTER_HOOKS: ReadonlySet<string> = new Set(['ENOTEMPTY', 'EBUSY', 'EISDIR'
 
 function afterHooks(call: Call, p: Extract<Outcome, { ok: false }>): boolean {
   return (call.sys === 'unlinkat' || call.sys === 'renameat2' || call.sys === 'linkat') && p.errno !== undefined && AFTER_HOOKS.has(p.errno);
+}
+
+/** What the model could not resolve, when it says. */
+function unknownOf(e: Entry): string | undefined {
+  return e.request?.checks.find((c) => c.object.unknown !== undefined)?.object.unknown;
 }
 
 /** Whether every object of a request resolved (a walk that failed fails before any hook). */

@@ -286,6 +286,8 @@ export class NodeWaliHost {
       if (e instanceof WaliExit) return e.code;
       throw e;
     } finally {
+      // The guest has ended; the model keeps its fd table for inspection, and its watchers hear of the exit.
+      this.kernel.lifecycle?.({ type: 'task.exit', tid: this.tid });
       this.close();
     }
   }

@@ -77,6 +77,7 @@ export class PageMap {
       try {
         at = mem.grow(count);
       } catch {
+        this.h.kernel.lifecycle?.({ type: 'limit', what: `memory: ${count} more wasm pages refused at ${total} (the guest's memory limit)` });
         return neg('ENOMEM');
       }
       this.ensure(at + count);

@@ -19,6 +19,8 @@ export interface RunOptions extends HostOptions {
    * refused (MemoryLimitError, a WaliModuleError). Default: what the module declares.
    */
   maxMemoryPages?: number;
+  /** Called with the host once the guest is instantiated, before it runs (to watch its lifecycle: `watchLifecycle(host)`). */
+  onStart?: (host: NodeWaliHost) => void;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function runWali(bytes: Uint8Array, opts: RunOptions): Promise<numb
     const bound = memory && instance.exports['memory'] === undefined ? { exports: { ...instance.exports, memory } } : instance;
     host.attach(bound);
     hook?.(bound);
+    opts.onStart?.(host);
     return host.start(bound);
   } finally {
     host.close();

@@ -173,6 +173,15 @@ describe('fdwarden run --memory-limit', () => {
     expect(bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
   });
 
+  test('with --audit, the sandbox says it reached its limit, then that it stopped', () => {
+    const r = run(['--audit', '--memory-limit', '4M', hog, 'mmap', '1000000']);
+    expect(r.code).toBe(0);
+    const states = r.err.split('\n').filter((l) => l.startsWith('fdwarden: sandbox '));
+    expect(states[0]).toMatch(/^fdwarden: sandbox limited: memory: \d+ more wasm pages refused at \d+ \(the guest's memory limit\)$/);
+    expect(states.at(-1)).toBe('fdwarden: sandbox stopped: every task exited');
+    expect(states.length).toBe(2);
+  });
+
   test.each(['shared', 'imported-shared'] as const)('%s memory (declared maximum 64 MiB) is held to the limit too', (variant) => {
     const r = run(['--memory-limit', '4M', compileWali('hog', variant), 'grow', '16']);
     expect([r.code, r.err]).toEqual([0, '']);

@@ -60,9 +60,9 @@ describe('entry points', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual([...Object.keys(ENTRIES), './package.json'].sort());
   });
 
-  test('the core loads no Node built-in, no third-party package but immer, and no adapter', () => {
+  test('the core loads no Node built-in, no third-party package but immer and xstate, and no adapter', () => {
     const { modules, packages } = graph('index.ts');
-    expect([...packages].sort()).toEqual(['immer']);
+    expect([...packages].sort()).toEqual(['immer', 'xstate']);
     expect([...modules].filter((m) => /^(cli|host|wali|strace\/(replay|annotate)|learn|testing)\b/.test(m) || m.endsWith('-entry.ts'))).toEqual([]);
     for (const m of ['dsl/index.ts', 'rules/engine.ts', 'enforce/enforcer.ts', 'state/kernel.ts']) expect(modules).toContain(m);
   });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../../src/state/kernel.js';
 import { watchLifecycle } from '../../../src/state/lifecycle.js';
+import { compilePolicyText } from '../../../src/dsl/index.js';
+import { engineFor } from '../../../src/rules/engine.js';
+import { Enforcer } from '../../../src/enforce/enforcer.js';
 import { applyWithPatches, freezeState, snapshot } from '../../../src/state/snapshot.js';
 import { CLONE_FILES, CLONE_FS, CLONE_THREAD, CLONE_VM, O_CLOEXEC, O_CREAT, O_WRONLY } from '../../../src/linux/index.js';
 
@@ -28,6 +31,38 @@ describe('sandbox lifecycle statechart', () => {
     expect(out.ok === false && out.unknown).toMatch(/fd 7/);
     expect(actor.getSnapshot().value).toBe('degraded');
     expect(actor.getSnapshot().context.unknowns[0]?.why).toMatch(/fd 7/);
+  });
+});
+
+describe('the lifecycle under enforcement', () => {
+  it('a call the model cannot resolve is refused, and the sandbox degrades saying which', () => {
+    const k = new Kernel();
+    k.spawn({ tid: 1, cwd: '/w', partialFds: true });
+    const changes: string[] = [];
+    const actor = watchLifecycle(k, (state, why) => changes.push(`${state}: ${why}`));
+    const c = compilePolicyText('policy "p" abi 1\ndefault deny errno EACCES\nallow * under /\n');
+    if (!c.ok) throw new Error('policy');
+    const enforcer = new Enforcer(k, engineFor(c.policy));
+    const e = enforcer.enter(k.task(1)!, { sys: 'openat', dirfd: 7, path: 'x', flags: 0, mode: 0 });
+    expect(e.refused?.cause).toBe('unknown');
+    expect(actor.getSnapshot().value).toBe('degraded');
+    expect(changes).toEqual([expect.stringMatching(/^degraded: openat refused: /)]);
+  });
+
+  it('a limit the driver reports makes it limited; the last task\'s exit stops it; two watchers both hear', () => {
+    const k = new Kernel();
+    k.spawn({ tid: 1, cwd: '/w' });
+    const a = watchLifecycle(k);
+    const changes: string[] = [];
+    watchLifecycle({ kernel: k }, (state, why) => changes.push(`${state}: ${why}`));
+    k.lifecycle?.({ type: 'limit', what: 'memory' });
+    expect(a.getSnapshot().value).toBe('limited');
+    k.syscall(1, { sys: 'clone', flags: 17 });
+    k.syscall(2, { sys: 'exit', group: true });
+    expect(a.getSnapshot().value).toBe('limited');
+    k.syscall(1, { sys: 'exit', group: true });
+    expect(a.getSnapshot().value).toBe('stopped');
+    expect(changes).toEqual(['limited: memory', 'stopped: every task exited']);
   });
 });
 
