@@ -6,7 +6,7 @@ import { audit, type Judged } from '../rules/auditor.js';
 import { engineFor } from '../rules/engine.js';
 import { explain, renderExplanation } from '../rules/explain.js';
 import { judgeSingle } from '../rules/single.js';
-import { parseStraceLine } from '../strace/line.js';
+import { callFromText } from './call-text.js';
 import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
 import { parseInherit, readLog, viewFor } from './annotate.js';
@@ -138,18 +138,17 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
     return render(hit.verdict);
   }
   if (p.positional.length !== 1) throw new UsageError("usage: fdwarden explain --policy POLICY ( --trace TRACE --line N | 'syscall(args...)' )");
-  const parsed = parseStraceLine(p.positional[0]!.trim());
-  if (parsed.kind !== 'call' && parsed.kind !== 'unfinished') {
-    // strace lines carry a result; a bare call is accepted too.
-    const bare = parseStraceLine(`${p.positional[0]!.trim()} = 0`);
-    if (bare.kind !== 'call') throw new UsageError(`cannot read '${p.positional[0]}' as a syscall (write it as strace does: unlinkat(AT_FDCWD, "/x", 0))`);
-    return explainOne(bare.name, bare.argsText);
-  }
-  return explainOne(parsed.name, parsed.argsText);
+  const call = callFromText(p.positional[0]!);
+  return explainOne(call.name, call.argsText);
 
   function explainOne(name: string, argsText: string): number {
     const r = judgeSingle(engine, name, argsText, one(p, 'cwd') ?? '/');
     if (!r.ok) throw new UsageError(r.error);
-    return render(r.verdict);
+    const code = render(r.verdict);
+    // Linux's getname: an empty path is ENOENT unless AT_EMPTY_PATH makes the call act on the dirfd.
+    if (r.verdict.cause === 'kernel' && r.verdict.errno === 'ENOENT' && !argsText.includes('AT_EMPTY_PATH') && /(^|,)\s*""\s*(,|$)/.test(argsText) && !p.flags.has('json')) {
+      out('  note: an empty path names nothing: Linux refuses it with ENOENT unless the call passes AT_EMPTY_PATH');
+    }
+    return code;
   }
 }
