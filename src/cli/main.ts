@@ -1,10 +1,5 @@
 /** The fdwarden command line: a thin layer over the library; each command is a function. */
-import { annotateCommand, ANNOTATE_USAGE } from './annotate.js';
-import { auditCommand, checkCommand, explainCommand, testCommand } from './policy-commands.js';
 import { UsageError } from './options.js';
-import { runCommand } from './run.js';
-import { diffCommand } from './diff.js';
-import { learnCommand, LEARN_USAGE } from './learn.js';
 
 const USAGE = `usage: fdwarden COMMAND [ARGS]
 commands:
@@ -26,15 +21,21 @@ commands:
       run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's (134 if it traps, 124 on timeout, 137 out of memory)
 run 'fdwarden COMMAND --help' for a command's options.`;
 
-const COMMANDS: Record<string, (argv: readonly string[]) => Promise<number>> = {
-  annotate: annotateCommand,
-  check: checkCommand,
-  test: testCommand,
-  audit: auditCommand,
-  explain: explainCommand,
-  diff: diffCommand,
-  learn: learnCommand,
-  run: runCommand,
+type Command = (argv: readonly string[]) => Promise<number>;
+
+/**
+ * Each command's module is loaded when it runs: `fdwarden run` (whose start-up is the program's)
+ * loads no policy tooling, strace reader or learner it does not use.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  annotate: async () => (await import('./annotate.js')).annotateCommand,
+  check: async () => (await import('./policy-commands.js')).checkCommand,
+  test: async () => (await import('./policy-commands.js')).testCommand,
+  audit: async () => (await import('./policy-commands.js')).auditCommand,
+  explain: async () => (await import('./policy-commands.js')).explainCommand,
+  diff: async () => (await import('./diff.js')).diffCommand,
+  learn: async () => (await import('./learn.js')).learnCommand,
+  run: async () => (await import('./run.js')).runCommand,
 };
 
 /** Commands that print their own, longer --help. */
@@ -46,8 +47,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return cmd === undefined ? 1 : 0;
   }
-  const run = COMMANDS[cmd];
-  if (!run) {
+  const load = COMMANDS[cmd];
+  if (!load) {
     process.stderr.write(`fdwarden: unknown command '${cmd}'\n${USAGE}\n`);
     return 1;
   }
@@ -59,7 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    return await run(rest);
+    return await (await load())(rest);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`fdwarden ${cmd}: ${e.message}\n`);
@@ -72,5 +73,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw e;
   }
 }
-
-export { ANNOTATE_USAGE, LEARN_USAGE };
