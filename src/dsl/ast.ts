@@ -114,7 +114,18 @@ export interface PropertyItem {
   span?: Span;
 }
 
-export type Item = RuleItem | LetItem | IncludeItem | TierItem | TestItem | PropertyItem;
+/** `network allow loopback,abstract`: which addresses sockets may reach beyond the filesystem. */
+export interface NetworkItem {
+  kind: 'network';
+  effect: Effect;
+  /** `loopback`, `inet`, `abstract` or `*`. */
+  scopes: Name[];
+  errno?: Name;
+  because?: string;
+  span?: Span;
+}
+
+export type Item = RuleItem | LetItem | IncludeItem | TierItem | TestItem | PropertyItem | NetworkItem;
 
 /** One file. A root policy has a header; an included file may leave it out. */
 export interface PolicyAst {

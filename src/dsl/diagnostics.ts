@@ -27,6 +27,7 @@ export const CODES = {
   FW105: ['error', 'access mode used as a flag'],
   FW106: ['error', 'unknown file type'],
   FW107: ['error', 'errno on an allow'],
+  FW108: ['error', 'unknown network scope'],
   FW201: ['error', 'undefined variable'],
   FW202: ['error', 'variable defined twice'],
   FW203: ['error', 'variable defined in terms of itself'],

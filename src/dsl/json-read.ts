@@ -4,7 +4,7 @@
  * would read back, so any accepted AST prints to text that parses to the same AST.
  */
 import type {
-  Condition, Expect, Fallback, Header, Item, Name, Pattern, PolicyAst, PropertyPromise, RuleItem, Span, Target,
+  Condition, Expect, Fallback, Header, Item, Name, NetworkItem, Pattern, PolicyAst, PropertyPromise, RuleItem, Span, Target,
 } from './ast.js';
 import { isIdentChar, isIdentStart } from './lexer.js';
 import { scanCall } from './syscall.js';
@@ -181,7 +181,7 @@ class R {
 
   item(v: unknown, path: string): Item | undefined {
     if (!isObj(v)) { this.bad(path, 'expected an object'); return undefined; }
-    const kind = this.oneOf(v['kind'], `${path}.kind`, ['rule', 'let', 'include', 'tier', 'test', 'property'] as const);
+    const kind = this.oneOf(v['kind'], `${path}.kind`, ['rule', 'let', 'include', 'tier', 'test', 'property', 'network'] as const);
     if (kind === 'rule') return this.rule(v, path);
     const span = this.span(v['span'], `${path}.span`);
     switch (kind) {
@@ -214,6 +214,19 @@ class R {
         const name = this.str(o['name'], `${path}.name`, span);
         const expects = this.arr(o['expects'], `${path}.expects`, (x, p) => this.expect(x, p), false, span);
         return name !== undefined && expects ? this.withSpan({ kind, name, expects }, span) : undefined;
+      }
+      case 'network': {
+        const o = this.obj(v, path, ['kind', 'effect', 'scopes', 'errno', 'because']);
+        if (!o) return undefined;
+        const effect = this.oneOf(o['effect'], `${path}.effect`, ['allow', 'deny'] as const, span);
+        const scopes = this.arr(o['scopes'], `${path}.scopes`, (x, p) => this.name(x, p, (s) => s === '*' || isIdent(s)), true, span);
+        const errno = o['errno'] === undefined ? null : this.name(o['errno'], `${path}.errno`);
+        const because = o['because'] === undefined ? null : this.str(o['because'], `${path}.because`, span);
+        if (!effect || !scopes || errno === undefined || because === undefined) return undefined;
+        const n: NetworkItem = { kind, effect, scopes };
+        if (errno) n.errno = errno;
+        if (because !== null) n.because = because;
+        return this.withSpan(n, span);
       }
       case 'property': {
         const o = this.obj(v, path, ['kind', 'name', 'promises']);

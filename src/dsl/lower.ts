@@ -11,6 +11,7 @@ import { diag, fileSpan, type Code, type Diagnostic } from './diagnostics.js';
 import { walkPolicy, type IncludeCache, type Loader } from './includes.js';
 import { lintOverBroad, lintShadowed, lintUnderMix } from './lints.js';
 import { lowerProperties, type PolicyProperty } from './lower-property.js';
+import { lowerNetwork } from './lower-network.js';
 import { checkErrno, lowerRule, type RuleContext } from './lower-rule.js';
 import { isKnownAbi, knownAbis } from './names.js';
 import { expandCallVars } from './test-vars.js';
@@ -198,6 +199,8 @@ export function lower(ast: PolicyAst, opts: LowerOptions = {}): LowerResult {
   }
   const policy: IrPolicy = { abi, default: fallbackOf(ast.default, ctx), unknown: fallbackOf(ast.unknown, ctx), rules };
   if (ast.header) policy.name = ast.header.name;
+  const network = entries.flatMap(({ item, file }) => (item.kind === 'network' ? [lowerNetwork(item, fileSpan(file), ctx)] : []));
+  if (network.length > 0) policy.network = network;
   if (ast.default?.span) policy.default.span = ast.default.span;
   const tests = lowerTests(entries, ctx);
   const properties = lowerProperties(

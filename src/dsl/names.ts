@@ -8,11 +8,14 @@ import { O_FLAGS } from '../linux/index.js';
 import { ABIS, rightsNamed } from '../rules/rights.js';
 import type { RuleWhen } from '../rules/ir.js';
 
-export const TOP_KEYWORDS = ['policy', 'default', 'unknown', 'let', 'include', 'allow', 'deny', 'tier', 'test', 'property'] as const;
+export const TOP_KEYWORDS = ['policy', 'default', 'unknown', 'let', 'include', 'allow', 'deny', 'tier', 'test', 'property', 'network'] as const;
 export const TIER_KEYWORDS = ['allow', 'deny'] as const;
 export const TEST_KEYWORDS = ['expect'] as const;
 export const PROPERTY_KEYWORDS = ['never', 'always', 'only'] as const;
 export const CLAUSE_KEYWORDS = ['under', 'except', 'when', 'errno', 'because'] as const;
+
+/** What a `network` statement may name (src/rules/network.ts); `*` is all three. */
+export const NETWORK_SCOPES = ['loopback', 'inet', 'abstract', '*'] as const;
 
 export type FileType = NonNullable<RuleWhen['type']>;
 export const FILE_TYPES: readonly FileType[] = ['file', 'dir', 'symlink', 'fifo', 'socket', 'device'];

@@ -9,14 +9,14 @@ import { CLAUSE_KEYWORDS } from './names.js';
 import { didYouMean } from './suggest.js';
 
 /** `read,write`, `*`; undefined after reporting when no right is there. */
-export function rights(cur: Cursor): Name[] | undefined {
+export function rights(cur: Cursor, what = 'a right such as `read` or `*`'): Name[] | undefined {
   const out: Name[] = [];
   for (;;) {
     const star = cur.punct('*');
     const w = star ?? cur.word();
     if (!w) {
       cur.error('FW004', cur.spanAhead(cur.nextTokenLength()),
-        `expected a right such as \`read\` or \`*\`, found ${cur.describeNext()}`);
+        `expected ${what}, found ${cur.describeNext()}`);
       return undefined;
     }
     out.push({ name: w.value, span: w.span });

@@ -9,6 +9,7 @@ import { Cursor, isIdentStart, type Mark } from './lexer.js';
 import { PROPERTY_KEYWORDS, TEST_KEYWORDS, TIER_KEYWORDS, TOP_KEYWORDS } from './names.js';
 import { promiseRest } from './parse-property.js';
 import { ruleRest } from './parse-rule.js';
+import { networkRest } from './parse-network.js';
 import { didYouMean } from './suggest.js';
 import { scanCall } from './syscall.js';
 
@@ -106,6 +107,7 @@ function topStatement(cur: Cursor, ast: PolicyAst, seen: boolean): boolean {
     case 'tier': return push(ast.items, tier(cur, start));
     case 'test': return push(ast.items, test(cur, start));
     case 'property': return push(ast.items, property(cur, start));
+    case 'network': cur.word(); return push(ast.items, networkRest(cur, start));
     default: keywordError(cur, 'top'); return false;
   }
 }

@@ -2,7 +2,7 @@
  * AST → canonical policy text. Parsing the output gives back the same AST (spans aside):
  * patterns are printed bare only when the lexer would read them back whole, otherwise quoted.
  */
-import type { Condition, Expect, Fallback, Item, PolicyAst, PropertyPromise, RuleItem, Target } from './ast.js';
+import type { Condition, Expect, Fallback, Item, NetworkItem, PolicyAst, PropertyPromise, RuleItem, Target } from './ast.js';
 import { canBeBare, quote } from './strings.js';
 
 function pattern(text: string): string {
@@ -28,6 +28,13 @@ export function printRule(r: RuleItem): string {
   return parts.join(' ');
 }
 
+function networkLine(n: NetworkItem): string {
+  const parts = ['network', n.effect, n.scopes.map((x) => x.name).join(',')];
+  if (n.errno) parts.push('errno', n.errno.name);
+  if (n.because !== undefined) parts.push('because', quote(n.because));
+  return parts.join(' ');
+}
+
 function fallback(kw: string, f: Fallback): string {
   return f.errno ? `${kw} ${f.effect} errno ${f.errno.name}` : `${kw} ${f.effect}`;
 }
@@ -50,6 +57,7 @@ function item(it: Item): string[] {
     case 'include': return [`include ${quote(it.path)}`];
     case 'tier': return [`tier ${it.tier} {`, ...it.rules.map((r) => `  ${printRule(r)}`), '}'];
     case 'test': return [`test ${quote(it.name)} {`, ...it.expects.map((e) => `  ${expectLine(e)}`), '}'];
+    case 'network': return [networkLine(it)];
     case 'property': return [`property ${quote(it.name)} {`, ...it.promises.map((p) => `  ${promiseLine(p)}`), '}'];
   }
 }

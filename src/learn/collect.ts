@@ -137,6 +137,11 @@ export function collectTrace(t: TraceInput, into: Collected = emptyCollected()):
     for (const ch of req.checks) {
       const o = ch.object;
       if (o.anonymous) continue;
+      if (ch.role === 'network') {
+        // No path to generalise: a `network` statement, which the author chooses, would allow it.
+        into.unlearnable.push({ trace: t.name, lineNo: c.lineNo, syscall: c.name, reason: `reaches ${ch.network?.what ?? 'the network'} (a \`network allow ${ch.network?.classes[0] ?? 'inet'}\` statement would allow it)` });
+        continue;
+      }
       if (ch.role === 'outside') {
         // Beyond the guest: no rule of the language allows it, so nothing to learn.
         into.unlearnable.push({ trace: t.name, lineNo: c.lineNo, syscall: c.name, reason: `reaches ${ch.outside?.what ?? 'beyond the guest'}` });

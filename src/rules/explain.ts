@@ -27,6 +27,8 @@ export interface CheckExplanation {
   refused?: string;
   rights: string[];
   perRight: RightExplanation[];
+  /** For a network check: what it reaches and the `network` statement that decided (or none). */
+  network?: { what: string; allowed: boolean; errno?: string; statement?: { span: Span; effect: string; because?: string }; needs: string };
 }
 
 export interface Explanation {
@@ -62,10 +64,19 @@ export function explain(policy: IrPolicy, v: Verdict): Explanation {
         matched: d.matched.map((id) => policy.rules[id]).filter((r): r is IrRule => !!r).map(ruleRef),
       };
     });
+    const net = cv.check.network;
+    const nd = cv.network;
+    const st = nd?.statement !== undefined ? policy.network?.[nd.statement] : undefined;
+    const network = net && nd ? {
+      what: net.what, allowed: nd.allowed, ...(nd.errno !== undefined && !nd.allowed ? { errno: nd.errno } : {}),
+      ...(st ? { statement: { span: st.span, effect: st.effect, ...(st.because !== undefined ? { because: st.because } : {}) } } : {}),
+      needs: net.classes.join(' or '),
+    } : undefined;
     const refused = cv.cause === 'outside' ? `outside the guest: ${cv.check.outside?.what ?? 'this call'} (${cv.errno})`
+      : network && !network.allowed ? `network: ${network.what} (${cv.errno}), ${network.statement ? `denied by the \`network\` statement at ${where(network.statement.span)}` : 'which no `network` statement allows'}`
       : cv.cause === 'kernel' ? `the kernel refuses it before any policy check (${cv.errno}): the path does not resolve` : undefined;
     return {
-      role: cv.check.role, path: o.path, exists: o.exists, ...(o.type ? { type: o.type } : {}), steps: o.steps,
+      role: cv.check.role, path: o.path, ...(network ? { network } : {}), exists: o.exists, ...(o.type ? { type: o.type } : {}), steps: o.steps,
       ...(cv.unknown !== undefined ? { unknown: cv.unknown } : {}), ...(refused ? { refused } : {}),
       rights: rightsIn(cv.check.rights, policy.abi), perRight,
     };
@@ -83,6 +94,11 @@ function fixFor(checks: CheckExplanation[], v: Verdict): string {
     return 'a policy whose patterns keep this check within its bound: patterns that count segments below a `**` (such as `/**/x/*/*/*`) multiply the states it compares';
   }
   if (v.escalation) return `the rights at the new name must not exceed those at the old one (witness suffix '${v.escalation.witness}'): grant the same rights at both, or none extra at the destination`;
+  const net = checks.find((c) => c.network && !c.network.allowed);
+  if (net?.network) {
+    const first = net.network.needs.split(' or ')[0] ?? 'inet';
+    return net.network.statement ? `a \`network deny\` decides first: remove it, or narrow its scopes` : `network allow ${first}`;
+  }
   const denied = checks.find((c) => c.perRight.some((r) => r.effect === 'deny'));
   if (!denied) {
     const outside = checks.find((c) => c.refused?.startsWith('outside'));
@@ -107,6 +123,16 @@ export function renderExplanation(e: Explanation, source?: (s: Span) => string |
   const lines: string[] = [];
   lines.push(`${e.syscall}: ${e.allowed ? 'allowed' : `denied${e.errno ? ` with ${e.errno}` : ''}`}`);
   for (const c of e.checks) {
+    if (c.network) {
+      const n = c.network;
+      lines.push(`  network: ${n.what} (needs ${n.needs})`);
+      lines.push(n.statement
+        ? `    ${n.allowed ? 'allowed' : `denied ${n.errno ?? ''}`.trimEnd()} by network statement at ${where(n.statement.span)}${n.statement.because ? `: "${n.statement.because}"` : ''}`
+        : `    denied${n.errno ? ` ${n.errno}` : ''}: no \`network\` statement allows it`);
+      const text = n.statement ? source?.(n.statement.span) : undefined;
+      if (text) lines.push(`        ${text.trim()}`);
+      continue;
+    }
     lines.push(`  ${c.role} ${c.path ?? '(unknown)'}${c.exists ? '' : ' (does not exist yet)'}${c.type ? ` [${c.type}]` : ''}`);
     for (const s of c.steps) lines.push(`    resolved: ${s}`);
     if (c.unknown !== undefined) lines.push(`    unknown: ${c.unknown}`);

@@ -61,6 +61,16 @@ export interface IrRule {
   span: Span;
 }
 
+/** A `network` statement: which classes of address (src/rules/network.ts) it allows or denies. */
+export interface IrNetwork {
+  effect: 'allow' | 'deny';
+  scopes: ('loopback' | 'inet' | 'abstract')[];
+  /** For a deny: the errno (default: the policy's default errno). */
+  errno?: Errno;
+  because?: string;
+  span: Span;
+}
+
 export interface IrPolicy {
   name?: string;
   abi: number;
@@ -68,6 +78,8 @@ export interface IrPolicy {
   /** What to decide when the model cannot resolve an object (unknown dirfd or cwd). */
   unknown: { effect: 'allow' | 'deny'; errno: Errno };
   rules: IrRule[];
+  /** `network` statements in document order; none means no socket reaches beyond the filesystem. */
+  network?: IrNetwork[];
 }
 
 /** One object a request names, as the model resolved it. */

@@ -7,6 +7,7 @@ import type { IrPolicy, RightDecision } from './ir.js';
 import type { Errno } from '../linux/index.js';
 import type { Check, Request } from './requests.js';
 import { bit } from './rights.js';
+import { decideAny, type NetDecision } from './network.js';
 
 /** What the judge needs from a compiled policy. */
 export interface Engine {
@@ -41,6 +42,8 @@ export interface CheckVerdict {
   decisions: RightDecision[];
   /** Why the object was decided as unknown. */
   unknown?: string;
+  /** For a `network` check: the decision and the statement that made it. */
+  network?: NetDecision;
 }
 
 export interface Verdict {
@@ -79,6 +82,10 @@ function judgeCheck(e: Engine, c: Check, caller: Request['caller']): CheckVerdic
   const p = e.policy;
   const o = c.object.path === undefined ? c.object : { ...c.object, path: procSelf(c.object.path, caller) };
   c = o === c.object ? c : { ...c, object: o };
+  if (c.role === 'network') {
+    const d = decideAny(p, c.network?.classes ?? ['inet']);
+    return { check: c, allowed: d.allowed, ...(d.allowed ? {} : { errno: d.errno ?? p.default.errno, cause: 'policy' as const }), decisions: [], network: d };
+  }
   if (c.role === 'outside') return { check: c, allowed: false, errno: c.outside?.errno ?? p.default.errno, cause: 'outside', decisions: [] };
   if (o.anonymous) return { check: c, allowed: true, decisions: [] }; // pipes, sockets: no filesystem right
   if (o.path === undefined && o.unknown !== undefined) {

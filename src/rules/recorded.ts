@@ -45,7 +45,7 @@ function namesOf(c: Call): Named[] {
 
 /** Whether some object of the request is missing from the model although the call succeeded. */
 export function contradicted(req: Request | null): boolean {
-  return !!req?.checks.some((ch) => ch.role !== 'fd' && ch.object.unknown === undefined && (ch.object.errno !== undefined || !ch.object.exists));
+  return !!req?.checks.some((ch) => ch.role !== 'fd' && ch.role !== 'network' && ch.object.unknown === undefined && (ch.object.errno !== undefined || !ch.object.exists));
 }
 
 /**

@@ -10,13 +10,16 @@ import { fdObject, resolveObject, withMount, type ResolvedObject } from '../stat
 import { openFlagsOf } from '../state/sys/open.js';
 import { bit, type Right } from './rights.js';
 import {
-  AF_UNIX, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_APPEND, O_CREAT,
+  AF_INET, AF_INET6, AF_UNIX, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_APPEND, O_CREAT,
   O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_TRUNC, PROT_WRITE, RENAME_EXCHANGE, RENAME_NOREPLACE, __O_TMPFILE, type Errno,
 } from '../linux/index.js';
 import { ioctlReach } from './ioctls.js';
+import type { NetClass } from './network.js';
+
+const AF_UNSPEC = 0;
 
 export interface Check {
-  role: 'object' | 'source' | 'destination' | 'fd' | 'outside';
+  role: 'object' | 'source' | 'destination' | 'fd' | 'outside' | 'network';
   object: ResolvedObject;
   /** Rights needed on the object (a mask). */
   rights: number;
@@ -29,6 +32,8 @@ export interface Check {
   granted?: number | undefined;
   /** For an `outside` check: what the call reaches beyond the guest, and the errno refusing it. */
   outside?: { what: string; errno: Errno };
+  /** For a `network` check: the classes of address the call may reach (any one allowed suffices), and what it names. */
+  network?: { classes: NetClass[]; what: string };
 }
 
 export interface Request {
@@ -134,6 +139,8 @@ function requestOf(k: Kernel, task: Task, c: Call, how: How): Request | null {
       return fdRequest(k, task, 'mmap', c.fd, shared && c.prot & PROT_WRITE ? fdCallRights('write', fileFlagsOf(k, task, c.fd)) : R('read'));
     }
     case 'bind': case 'connect': case 'sendto': return socketRequest(at, c);
+    case 'socket': return newSocketRequest('socket', c.domain);
+    case 'socketpair': return c.domain === AF_UNIX ? null : newSocketRequest('socketpair', c.domain);
     case 'kill': return ownProcess(k, c.pid) ? null : outside('kill', `a signal to ${c.pid === 0 ? 'the process group' : c.pid === -1 ? 'every process' : `process ${c.pid}`}`, 'EPERM');
     case 'tkill': return ownThread(k, c.tid, c.tgid) ? null : outside(c.tgid === undefined ? 'tkill' : 'tgkill', `a signal to thread ${c.tid}`, 'EPERM');
     case 'prlimit': return ownProcess(k, c.pid) ? null : outside('prlimit64', `the resource limits of process ${c.pid}`, 'EPERM');
@@ -172,18 +179,41 @@ function ownThread(k: Kernel, tid: number, tgid: number | undefined): boolean {
 /**
  * A socket address: an AF_UNIX name is a path (binding creates a socket node there: `mknod`;
  * connecting or sending needs write access to it, as Linux checks); any other address (inet,
- * the abstract namespace) reaches beyond the filesystem.
+ * the abstract namespace, an unnamed Unix socket, which autobinds into it) is decided by the
+ * policy's `network` statements. AF_UNSPEC in connect dissolves an association: it reaches
+ * nothing.
  */
 function socketRequest(at: At, c: Extract<Call, { sys: 'bind' | 'connect' | 'sendto' }>): Request | null {
   const a = c.addr;
-  if (!a) return null;
+  if (!a || a.family === -1) return null; // no address, or one the kernel refuses (EINVAL) before any hook
   if (a.family === AF_UNIX && a.path !== undefined && a.path !== '') {
     const bind = c.sys === 'bind';
     // bind creates the name (the last component is not followed); connect opens what it names.
     return one(c.sys, at(AT_FDCWD, a.path, !bind), bind ? R('mknod') : R('write'));
   }
-  const where = a.family === AF_UNIX ? (a.abstract ? `the abstract socket ${a.label ?? ''}`.trimEnd() : 'an unnamed socket') : `a network address (family ${a.family})`;
-  return outside(c.sys, where, 'EACCES');
+  if (a.family === AF_UNSPEC && c.sys === 'connect') return null;
+  if (a.family === AF_UNIX) {
+    const what = a.abstract ? `the abstract socket ${a.label ?? ''}`.trimEnd() : 'an unnamed socket (bound into the abstract namespace)';
+    return network(c.sys, ['abstract'], what);
+  }
+  const cls = a.inet ?? 'inet';
+  return network(c.sys, [cls], `${cls === 'loopback' ? 'the loopback address' : 'the network address'} ${a.text ?? `(family ${a.family})`}`.trimEnd());
+}
+
+/**
+ * A new socket of a network family can reach loopback or beyond: allowed when the policy
+ * allows either. Families other than Unix and inet (netlink, packet ...) reach the kernel or the
+ * wire in ways no statement names: outside.
+ */
+function newSocketRequest(syscall: 'socket' | 'socketpair', domain: number): Request | null {
+  if (domain === AF_UNIX) return null;
+  if (domain === AF_INET || domain === AF_INET6) return network(syscall, ['loopback', 'inet'], `a new ${domain === AF_INET ? 'IPv4' : 'IPv6'} socket`);
+  return outside(syscall, `a socket of family ${domain}`, 'EACCES');
+}
+
+function network(syscall: string, classes: NetClass[], what: string): Request {
+  const object: ResolvedObject = { path: undefined, exists: false, steps: [] };
+  return { syscall, checks: [{ role: 'network', object, rights: 0, network: { classes, what } }] };
 }
 
 /**

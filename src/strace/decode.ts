@@ -47,12 +47,23 @@ function flagsOf(a: Arg | undefined, t: FlagTable | readonly FlagTable[]): numbe
   return v;
 }
 
-/** `sa_family=AF_UNIX, sun_path="..."` (or `@"..."` for the abstract namespace). */
+/**
+ * `sa_family=AF_UNIX, sun_path="..."` (or `@"..."` for the abstract namespace); an inet address
+ * (`sin_addr=inet_addr("127.0.0.1")`, `inet_pton(AF_INET6, "::1", &sin6_addr)`) is `loopback`
+ * only when strace printed a loopback address.
+ */
 function sockaddrOf(a: Arg | undefined): SockAddr | undefined {
   if (!a) return undefined;
   const family = flagsOf(a.field('sa_family'), AF_FAMILIES);
   const sun = a.field('sun_path');
-  if (family !== AF_UNIX || !sun) return { family };
+  if (family !== AF_UNIX) {
+    const ip = /inet_addr\("([0-9.]+)"\)|inet_pton\(AF_INET6, "([0-9a-fA-F:.]+)"/.exec(a.text);
+    const v4 = ip?.[1];
+    const v6 = ip?.[2]?.toLowerCase();
+    const loopback = (v4 !== undefined && v4.startsWith('127.')) || v6 === '::1' || (v6 !== undefined && v6.startsWith('::ffff:127.'));
+    return { family, inet: loopback ? 'loopback' : 'inet', ...(v4 ?? v6 ? { text: v4 ?? `[${v6}]` } : {}) };
+  }
+  if (!sun) return { family };
   const label = sun.valueText;
   if (label.startsWith('@')) return { family, abstract: true, label };
   const p = path(sun);

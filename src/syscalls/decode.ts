@@ -11,7 +11,7 @@
  */
 import type { Call } from '../state/calls.js';
 import {
-  AF_FAMILIES, AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_FLAGS, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, CLOSE_RANGE_FLAGS, EFD_FLAGS,
+  AF_FAMILIES, AF_UNIX, AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_FLAGS, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, CLOSE_RANGE_FLAGS, EFD_FLAGS,
   F_CMDS, FD_FLAGS, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, MAP_ANONYMOUS, MAP_FLAGS, MFD_FLAGS, PROT_FLAGS, MISC_FD_FLAGS, O_CLOEXEC,
   O_CREAT, O_FLAGS, O_NONBLOCK, O_TRUNC, O_WRONLY, RENAME_FLAGS, RLIMIT_NOFILE, SOCK_FLAGS, TFD_FLAGS, type AnonKind, type Errno,
 } from '../linux/index.js';
@@ -77,7 +77,7 @@ const sockCall = (sys: 'bind' | 'connect' | 'sendto', fd: number, addr: ReturnTy
   const c: Call = { sys, fd };
   if (addr) {
     c.addr = addr;
-    if (addr.label !== undefined) c.unixPath = addr.label;
+    if (addr.label !== undefined && addr.family === AF_UNIX) c.unixPath = addr.label;
   }
   return c;
 };

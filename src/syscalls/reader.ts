@@ -14,6 +14,15 @@ export interface SockAddr {
   readonly abstract?: boolean;
   /** The address as strace prints it (`"/run/x"`, `@"name"`), kept for fd labels. */
   readonly label?: string;
+  /**
+   * Any family but AF_UNIX: what the address reaches, `loopback` only when it is surely a
+   * loopback address (AF_INET 127/8, AF_INET6 ::1 or ::ffff:127/104), else `inet`.
+   */
+  readonly inet?: 'loopback' | 'inet';
+  /** How the address reads for people (`127.0.0.1:80`, `[::1]:80`), when it is an inet one. */
+  readonly text?: string;
+  /** The length the call gave; over sizeof(struct sockaddr_storage) (128) the kernel refuses it. */
+  readonly len?: number;
 }
 
 export interface ArgReader {

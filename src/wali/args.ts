@@ -3,7 +3,8 @@
  * i32 values as Numbers, i64 as BigInts, and structures copied out of guest memory with bounds
  * checks. Where Linux would fault on a bad pointer (copy_from_user), a `Fault` is thrown.
  */
-import { AF_UNIX } from '../linux/index.js';
+import { AF_INET6, AF_UNIX } from '../linux/index.js';
+import { inetLabel, isLoopback4, isLoopback6 } from '../rules/network.js';
 import { Fault, type ArgReader, type SockAddr } from '../syscalls/reader.js';
 import { toU32, type GuestMemory, type GuestWord } from './memory.js';
 
@@ -12,6 +13,8 @@ const nsecValid = (ns: bigint): boolean => (ns >= 0n && ns < 1_000_000_000n) || 
 
 /** sizeof(struct sockaddr_un). */
 const SOCKADDR_UN = 110;
+/** sizeof(struct sockaddr_storage): the most move_addr_to_kernel copies. */
+const SOCKADDR_STORAGE = 128;
 
 /** An argument as the C int it is (an i64 from an older toolchain is truncated as C would). */
 export function cInt(x: GuestWord | undefined): number {
@@ -92,16 +95,32 @@ export class WaliArgs implements ArgReader {
     return this.int(0);
   }
 
-  /** A sockaddr of `len` bytes (the kernel copies exactly that much; too short is EINVAL there, not a name). */
+  /**
+   * A sockaddr of `len` bytes (the kernel copies exactly that much; too short is EINVAL there, not
+   * a name; over 128 bytes EINVAL before anything is read). Non-Unix families are classed by the
+   * address they carry: only a surely-loopback one is `loopback` (AF_UNSPEC reads as IPv4, as
+   * an IPv4 socket reads it).
+   */
   private sockaddrAt(ptr: GuestWord | undefined, len: number): SockAddr | undefined {
     if (len < 2) return undefined;
-    const b = this.bytes(ptr, Math.min(len, SOCKADDR_UN));
+    if (len > SOCKADDR_STORAGE) return { family: -1, len };
+    const b = this.bytes(ptr, len);
     const family = b[0]! | (b[1]! << 8);
-    if (family !== AF_UNIX || b.length <= 2) return { family };
-    const body = b.subarray(2);
-    if (body[0] === 0) return { family, abstract: true };
+    if (family !== AF_UNIX) {
+      const v = new DataView(b.buffer, b.byteOffset, b.length);
+      const port = b.length >= 4 ? v.getUint16(2, false) : 0;
+      if (family === AF_INET6) {
+        const a = b.subarray(8, 24);
+        return { family, len, inet: isLoopback6(a) ? 'loopback' : 'inet', ...(a.length === 16 ? { text: inetLabel('v6', a, port) } : {}) };
+      }
+      const a = b.subarray(4, 8);
+      return { family, len, inet: isLoopback4(a) ? 'loopback' : 'inet', ...(a.length === 4 ? { text: inetLabel('v4', a, port) } : {}) };
+    }
+    if (b.length <= 2) return { family, len };
+    const body = b.subarray(2, Math.min(b.length, SOCKADDR_UN));
+    if (body[0] === 0) return { family, len, abstract: true };
     const nul = body.indexOf(0);
-    return { family, path: Buffer.from(nul < 0 ? body : body.subarray(0, nul)).toString('latin1') };
+    return { family, len, path: Buffer.from(nul < 0 ? body : body.subarray(0, nul)).toString('latin1') };
   }
 
   private bytes(ptr: GuestWord | undefined, len: number): Uint8Array {

@@ -28,7 +28,7 @@ function auditJson(name: string, cwd: string) {
 
 describe('fdwarden audit with examples/policies/workdir.policy', () => {
   // pipes-sockets binds an abstract unix socket: that reaches beyond the filesystem (any process
-  // on the host can connect to it), which no rule of the language allows.
+  // on the host can connect to it), which only a `network` statement allows; the policy has none.
   for (const f of fixtures().filter((x) => x.name !== 'escape-workdir' && x.name !== 'pipes-sockets')) {
     it(`${f.name}: nothing denied`, () => {
       const { status, report } = auditJson(f.name, f.cwd);
@@ -39,12 +39,12 @@ describe('fdwarden audit with examples/policies/workdir.policy', () => {
     });
   }
 
-  it('pipes-sockets: only the abstract socket is denied, as beyond the guest; its socket paths are judged as paths', () => {
+  it('pipes-sockets: only the abstract socket is denied, as network no statement allows; its socket paths are judged as paths', () => {
     const f = fixtures().find((x) => x.name === 'pipes-sockets')!;
     const { status, report } = auditJson(f.name, f.cwd);
     expect(report.denials.map((d: { syscall: string; explanation: { errno: string; checks: { refused?: string }[] } }) =>
       [d.syscall, d.explanation.errno, d.explanation.checks[0]?.refused])).toEqual([
-      ['bind', 'EACCES', 'outside the guest: the abstract socket @"fdw-abstract" (EACCES)'],
+      ['bind', 'EACCES', 'network: the abstract socket @"fdw-abstract" (EACCES), which no `network` statement allows'],
     ]);
     expect(report.perRight['mknod']).toBeDefined(); // bind of a named socket needs mknod on its path
     expect(status).toBe(3);

@@ -83,7 +83,7 @@ describe('learn on the project recordings', () => {
   for (const t of traces(FIXTURES)) {
     it(`${t.name}: audit of the recording under the learned policy denies nothing it could learn`, () => {
       const r = learnAndCheck([t]);
-      const beyond = t.name === 'pipes-sockets' ? [{ trace: t.name, lineNo: 435, syscall: 'bind', reason: 'reaches the abstract socket @"fdw-abstract"' }] : [];
+      const beyond = t.name === 'pipes-sockets' ? [{ trace: t.name, lineNo: 435, syscall: 'bind', reason: 'reaches the abstract socket @"fdw-abstract" (a `network allow abstract` statement would allow it)' }] : [];
       expect(r.collected.unlearnable).toEqual(beyond);
     });
   }

@@ -48,8 +48,11 @@ describe('class 5: what reaches beyond the guest is judged or refused', () => {
   test('under deny-all nothing reaches the host: socket paths, addresses, signals, limits, terminal injection', () => {
     const { sys, sun, inet, reached, events } = setup(DENY_ALL);
     const fd = sys('socket', 1, 1, 0);
-    expect(fd).toBe(10); // a socket itself touches nothing
+    expect(fd).toBe(10); // a Unix socket itself touches nothing
     reached.length = 0;
+    expect(sys('socket', 2, 1, 0)).toBe(-13); // an inet one could reach the network: no statement allows it
+    expect(sys('socket', 10, 2, 0)).toBe(-13);
+    expect(sys('socket', 16, 3, 0)).toBe(-13); // netlink: outside whatever the policy says
     expect(sys('bind', fd, ...sun('/data/sock'))).toBe(-13);
     expect(sys('connect', fd, ...sun('/data/sock'))).toBe(-13);
     expect(sys('connect', fd, ...sun('abstract-name', true))).toBe(-13);
@@ -66,7 +69,8 @@ describe('class 5: what reaches beyond the guest is judged or refused', () => {
     expect(reached).toEqual([]);
     const why = events.filter((e) => !e.allowed).map((e) => e.explain()?.checks[0]?.refused ?? e.explain()?.checks[0]?.path);
     expect(why).toContain('outside the guest: a signal to every process (EPERM)');
-    expect(why).toContain('outside the guest: a network address (family 2) (EACCES)');
+    expect(why).toContain('network: the network address 0.0.0.0:0 (EACCES), which no `network` statement allows');
+    expect(why).toContain('network: the abstract socket (EACCES), which no `network` statement allows');
     expect(why).toContain('/data/sock'); // a socket path is judged as a path
   });
 
@@ -79,5 +83,30 @@ describe('class 5: what reaches beyond the guest is judged or refused', () => {
     expect(sys('connect', fd, ...sun('sock'))).toBe(0); // relative to the cwd: the same path
     expect(sys('connect', fd, ...sun('/data/other'))).toBe(-13);
     expect(reached).toEqual(['kill', 'ioctl', 'socket', 'bind', 'connect']);
+  });
+
+  test('network statements decide addresses: loopback only reaches 127/8, a deny decides first, netlink stays outside', () => {
+    const { g, sys, reached, events } = setup(`${DENY_ALL}network allow loopback\nnetwork deny abstract errno EPERM\n`);
+    const addr4 = (a: number[], port: number): [number, number] => {
+      const p = g.alloc(16);
+      const u8 = new Uint8Array(g.memory.buffer);
+      u8.fill(0, p, p + 16);
+      u8[p] = 2;
+      u8[p + 2] = port >> 8;
+      u8[p + 3] = port & 255;
+      u8.set(a, p + 4);
+      return [p, 16];
+    };
+    const fd = sys('socket', 2, 1, 0);
+    expect(fd).toBe(10);
+    expect(sys('connect', fd, ...addr4([127, 0, 0, 1], 80))).toBe(0);
+    expect(sys('connect', fd, ...addr4([10, 0, 0, 1], 80))).toBe(-13);
+    expect(sys('bind', fd, ...addr4([0, 0, 0, 0], 0))).toBe(-13); // every interface is more than loopback
+    expect(sys('sendto', fd, 0, 0, 0, ...addr4([127, 1, 2, 3], 53))).toBe(0);
+    expect(sys('socket', 16, 3, 0)).toBe(-13);
+    expect(reached).toEqual(['socket', 'connect', 'sendto']);
+    const why = events.filter((e) => !e.allowed).map((e) => e.explain()?.checks[0]?.refused);
+    expect(why).toContain('network: the network address 10.0.0.1:80 (EACCES), which no `network` statement allows');
+    expect(why).toContain('outside the guest: a socket of family 16 (EACCES)');
   });
 });

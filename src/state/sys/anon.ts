@@ -10,9 +10,10 @@ import { E } from '../errors.js';
 import { fdEntry, install, lowestFree, newFile, reserveFd, tableOf } from '../files.js';
 import { inodeOf, dentry } from '../namespace.js';
 import { ok, run } from './run.js';
+import { bindPlan } from './names.js';
 import {
   ANON_LABELS,
-  AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, O_CLOEXEC, O_DIRECT, O_EXCL, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+  AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, O_CLOEXEC, O_DIRECT, O_EXCL, O_LARGEFILE, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY,
   SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
 } from '../../linux/index.js';
 
@@ -70,9 +71,15 @@ function sockFile(k: Kernel, proto: string, type: number, peer?: number): number
   return newFile(k.s, d.id, d.inode, O_RDWR | (type & O_NONBLOCK)).id;
 }
 
+/** NPROTO and SOCK_MAX: __sock_create refuses a family or type beyond them before any hook. */
+const NPROTO = 46;
+const SOCK_MAX = 11;
+
 export function socket(k: Kernel, task: Task, c: Extract<Call, { sys: 'socket' }>, obs: Observed | undefined): Outcome {
   return run(k, obs, () => {
     if (c.type & ~(0xf | O_CLOEXEC | O_NONBLOCK)) return E('EINVAL');
+    if (c.domain < 0 || c.domain >= NPROTO) return E('EAFNOSUPPORT');
+    if ((c.type & 0xf) >= SOCK_MAX) return E('EINVAL');
     const fd = reserveFd(k.s, task, obs !== undefined);
     if (typeof fd !== 'number') return fd;
     return (ret) => {
@@ -123,11 +130,32 @@ export function accept4(k: Kernel, task: Task, c: { fd: number; flags: number },
   }, () => ok(0));
 }
 
-export function bindConnect(k: Kernel, task: Task, c: { sys: 'bind' | 'connect' | 'sendto'; fd: number; unixPath?: string }, obs: Observed | undefined): Outcome {
-  return run(k, obs, () => () => {
+/**
+ * bind, connect, sendto with an address: the kernel finds the socket (EBADF, ENOTSOCK) and
+ * copies the address (over sizeof(struct sockaddr_storage): EINVAL) before any security hook.
+ */
+export function bindConnect(
+  k: Kernel, task: Task, c: { sys: 'bind' | 'connect' | 'sendto'; fd: number; unixPath?: string; addr?: { len?: number; family: number; path?: string } }, obs: Observed | undefined,
+): Outcome {
+  return run(k, obs, (learn) => {
+    const e = fdEntry(k.s, task, c.fd);
+    if (e === undefined) return E('EBADF');
+    if (e !== 'unknown') {
+      const f = k.s.files.get(e.file);
+      if (f && f.flags & O_PATH) return E('EBADF');
+      if (f && !f.unknown && f.dentry !== 0 && !socketInode(k, task, c.fd)) return E('ENOTSOCK');
+    }
+    if ((c.addr?.len ?? 0) > 128) return E('EINVAL');
     const inode = socketInode(k, task, c.fd);
-    if (inode && c.sys === 'bind' && c.unixPath !== undefined) inode.anon!.addr = c.unixPath;
-    return ok(0);
+    const unix = inode?.anon?.proto?.startsWith('UNIX') === true;
+    const path = c.addr?.family === AF_UNIX ? c.addr.path : undefined;
+    const made = c.sys === 'bind' && unix && path ? bindPlan(k, task, path, learn) : undefined;
+    if (made !== undefined && typeof made !== 'function') return made;
+    return () => {
+      made?.(0);
+      if (inode && c.sys === 'bind' && c.unixPath !== undefined) inode.anon!.addr = c.unixPath;
+      return ok(0);
+    };
   }, () => ok(0));
 }
 

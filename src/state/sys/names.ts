@@ -13,7 +13,7 @@ import {
 } from '../namespace.js';
 import { LAST_DOT, LAST_DOTDOT, LAST_NORM, LAST_ROOT, resolvePath, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { ok, run, type Plan } from './run.js';
-import { AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../../linux/index.js';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT } from '../../linux/index.js';
 
 /** filename_parentat: walk to the parent of the last component. */
 function parentAt(k: Kernel, task: Task, dirfd: number, path: string, learn: boolean): Nd | Err {
@@ -62,6 +62,15 @@ function mkPlan(k: Kernel, task: Task, dirfd: number, path: string, kind: InodeK
 }
 
 const none = (): Outcome => ok(0);
+
+/**
+ * A Unix socket bound to a path makes a socket node there (unix_bind_bsd: kern_path_create,
+ * the last component not followed); a name that exists is EADDRINUSE.
+ */
+export function bindPlan(k: Kernel, task: Task, path: string, learn: boolean): Plan {
+  const p = mkPlan(k, task, AT_FDCWD, path, 'sock', learn);
+  return typeof p !== 'function' && p.errno === 'EEXIST' ? E('EADDRINUSE') : p;
+}
 
 export function mkdirat(k: Kernel, task: Task, c: { dirfd: number; path: string }, obs: Observed | undefined): Outcome {
   return run(k, obs, (learn) => mkPlan(k, task, c.dirfd, c.path, 'dir', learn), none);

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type {
-  Condition, Expect, Fallback, Header, Item, LetItem, Name, Pattern, PolicyAst, PropertyItem, PropertyPromise, RuleItem, Target,
+  Condition, Expect, Fallback, Header, Item, LetItem, Name, NetworkItem, Pattern, PolicyAst, PropertyItem, PropertyPromise, RuleItem, Target,
   TestItem, TierItem,
 } from '../../../src/dsl/index.js';
 import { RIGHTS_ABI1 } from '../../../src/rules/rights.js';
@@ -116,6 +116,20 @@ export const propertyArb: fc.Arbitrary<PropertyItem> = fc.record({
   kind: fc.constant('property' as const), name: textArb, promises: fc.array(promiseArb, { maxLength: 3 }),
 });
 
+export const networkArb: fc.Arbitrary<NetworkItem> = fc
+  .record({
+    effect: effectArb,
+    scopes: fc.array(fc.oneof(nameArb(['loopback', 'inet', 'abstract']), fc.constant({ name: '*' })), { minLength: 1, maxLength: 3 }),
+    errno: fc.option(errnoArb, { nil: undefined }),
+    because: fc.option(textArb, { nil: undefined }),
+  })
+  .map(({ errno, because, ...r }) => {
+    const n: NetworkItem = { kind: 'network', ...r };
+    if (errno) n.errno = errno;
+    if (because !== undefined) n.because = because;
+    return n;
+  });
+
 export const itemArb: fc.Arbitrary<Item> = fc.oneof(
   { weight: 4, arbitrary: ruleArb },
   { weight: 1, arbitrary: letArb },
@@ -123,6 +137,7 @@ export const itemArb: fc.Arbitrary<Item> = fc.oneof(
   { weight: 1, arbitrary: tierArb },
   { weight: 1, arbitrary: testArb },
   { weight: 1, arbitrary: propertyArb },
+  { weight: 1, arbitrary: networkArb },
 );
 
 const fallbackArb: fc.Arbitrary<Fallback> = fc

@@ -46,6 +46,7 @@ const CASES: Case[] = [
   { code: 'FW105', text: `${H}allow read /x when flags has O_RDONLY\n`, line: 2, col: 30 },
   { code: 'FW106', text: `${H}allow read /x when type dirr\n`, line: 2, col: 25, help: /did you mean `dir`/ },
   { code: 'FW107', text: `${H}allow read /x errno EPERM\n`, line: 2, col: 21 },
+  { code: 'FW108', text: `${H}network allow lopback\n`, line: 2, col: 15 },
   { code: 'FW201', text: `${H}let $TMP = "/tmp"\nallow read $TPM/x\n`, line: 3, col: 12, endCol: 16, help: /did you mean `\$TMP`/ },
   { code: 'FW202', text: `${H}let $A = "/a"\nlet $A = "/b"\nallow read $A\n`, line: 3, col: 1 },
   { code: 'FW203', text: `${H}let $A = "$A/x"\nallow read $A\n`, line: 2, col: 10 },

@@ -74,7 +74,7 @@ describe('JSON form', () => {
       '$.policy.items[5].expects[1].call: expected one call `name(args)` on one line',
       '$.policy.items[6].tier: expected an integer from 0 to 2147483647',
       '$.policy.items[6].rules[0].kind: expected "rule"',
-      '$.policy.items[7].kind: expected one of "rule", "let", "include", "tier", "test", "property"',
+      '$.policy.items[7].kind: expected one of "rule", "let", "include", "tier", "test", "property", "network"',
     ]);
   });
 
