@@ -2,14 +2,18 @@
  * `fdwarden check`, `test`, `audit`, `explain`: thin wrappers over the library. Exit codes:
  * 0 fine, 1 errors (bad policy, bad usage, failing tests), 3 when an audit found denials.
  */
-import { audit, type Judged } from '../rules/auditor.js';
+import { Auditor } from '../rules/auditor.js';
+import { auditTrace } from './audit.js';
+import { forEachLine } from './read-lines.js';
 import { engineFor } from '../rules/engine.js';
 import { explain, renderExplanation } from '../rules/explain.js';
 import { judgeSingle } from '../rules/single.js';
 import { callFromText } from './call-text.js';
-import { loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
+import { displayExplanation } from './display.js';
+import { checkVarsUsed, loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
-import { parseInherit, readLog, viewFor } from './annotate.js';
+import { parseInherit, requireSyscall, startDir, viewFor } from './inputs.js';
+import { resolve } from 'node:path';
 import { parseSeed, propertySummary, runProperties } from './properties.js';
 
 const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
@@ -17,9 +21,12 @@ const err = (s: string): void => { if (s) process.stderr.write(s.endsWith('\n') 
 
 function policyOrExit(file: string | undefined, vars: readonly string[] | undefined): LoadedPolicy | number {
   if (!file) throw new UsageError('needs a policy file (--policy POLICY)');
-  const p = loadPolicy(file, parseVars(vars));
+  const parsed = parseVars(vars);
+  const p = loadPolicy(file, parsed);
   err(p.report);
-  return p.compiled.ok ? p : 1;
+  if (!p.compiled.ok) return 1;
+  checkVarsUsed(parsed, p.compiled);
+  return p;
 }
 
 export async function checkCommand(argv: readonly string[]): Promise<number> {
@@ -43,7 +50,8 @@ export async function testCommand(argv: readonly string[]): Promise<number> {
   let failed = 0;
   for (const t of loaded.compiled.tests) {
     for (const x of t.expects) {
-      const r = judgeSingle(engine, x.syscall, x.argsText, one(p, 'cwd') ?? '/');
+      const cwd = one(p, 'cwd') ?? '/';
+      const r = judgeSingle(engine, x.syscall, x.argsText, cwd.startsWith('/') ? cwd : resolve(cwd));
       const at = `${x.span.file}:${x.span.line}:${x.span.col}`;
       if (!r.ok) {
         failed++;
@@ -76,7 +84,7 @@ function replayOpts(p: ReturnType<typeof auditOptions>) {
   const inherit = p.options.get('inherit');
   return {
     view: viewFor(one(p, 'fs')),
-    cwd: one(p, 'cwd'),
+    cwd: startDir(one(p, 'cwd')),
     // Without --inherit, fds 0-2 are taken to be inherited from /dev/null (the usual recording set-up).
     inherit: inherit ? parseInherit(inherit) : [0, 1, 2].map((fd) => ({ fd, path: '/dev/null' })),
   };
@@ -87,31 +95,8 @@ export async function auditCommand(argv: readonly string[]): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError('usage: fdwarden audit --policy POLICY TRACE [--cwd DIR] [--var NAME=VALUE]... [--json]');
   const loaded = policyOrExit(one(p, 'policy'), p.options.get('var'));
   if (typeof loaded === 'number') return loaded;
-  const policy = loaded.compiled.policy;
-  const trace = p.positional[0]!;
-  const report = audit(readLog(trace), engineFor(policy), replayOpts(p));
-  for (const d of report.diagnostics) err(`fdwarden: ${trace}:${d.lineNo}: ${d.message}`);
-  const explained = (d: Judged) => explain(policy, d.verdict);
-  if (p.flags.has('json')) {
-    const denials = report.denials.map((d) => ({ line: d.lineNo, tid: d.tid, syscall: d.syscall, ...(d.recordedErrno ? { recordedErrno: d.recordedErrno } : {}), explanation: explained(d) }));
-    out(JSON.stringify({ ...report.summary, denials, perRight: report.perRight }));
-  } else {
-    const s = report.summary;
-    const anyway = s.deniedButFailedAnyway ? ` (${s.deniedButFailedAnyway} of them failed in the recording anyway)` : '';
-    out(`${trace}: ${s.syscalls} syscalls decided, ${s.allowed} allowed, ${s.denied} denied${anyway}, ${s.unknown} on unknown objects`);
-    for (const [right, paths] of Object.entries(report.perRight)) {
-      const denied = Object.entries(paths).filter(([, c]) => c.denied > 0);
-      out(`  ${right}: ${Object.keys(paths).length} paths${denied.length ? `, ${denied.length} denied` : ''}`);
-    }
-    for (const d of report.denials) {
-      const text = renderExplanation(explained(d), (s) => sourceLine(loaded.compiled, s));
-      // A call that failed anyway loses nothing; enforcing changes only the errno the program sees.
-      const first = text.indexOf('\n');
-      const note = d.recordedErrno ? ` (the recorded call failed anyway: ${d.recordedErrno})` : '';
-      out(`\nline ${d.lineNo} (pid ${d.tid}): ` + (first < 0 ? text + note : text.slice(0, first) + note + text.slice(first)));
-    }
-  }
-  return report.summary.denied > 0 ? 3 : 0;
+  requireSyscall(p.positional[0]!);
+  return auditTrace(p.positional[0]!, loaded, replayOpts(p), p.flags.has('json'));
 }
 
 export async function explainCommand(argv: readonly string[]): Promise<number> {
@@ -121,7 +106,7 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
   const policy = loaded.compiled.policy;
   const engine = engineFor(policy);
   const render = (v: Parameters<typeof explain>[1]) => {
-    const e = explain(policy, v);
+    const e = displayExplanation(explain(policy, v));
     out(p.flags.has('json') ? JSON.stringify(e) : renderExplanation(e, (s) => sourceLine(loaded.compiled, s)));
     return v.allowed ? 0 : 3;
   };
@@ -129,8 +114,14 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
   if (trace) {
     const line = Number(one(p, 'line'));
     if (!Number.isInteger(line) || line < 1) throw new UsageError('--trace needs --line N (a line number of the trace)');
-    const report = audit(readLog(trace).slice(0, line), engineFor(policy), replayOpts(p));
-    const hit = report.judged.get(line);
+    requireSyscall(trace);
+    const auditor = new Auditor(engine, { ...replayOpts(p), keepLine: line });
+    const lines = forEachLine(trace, (text, n) => {
+      auditor.feed(text, n);
+      return n < line;
+    });
+    if (lines < line) throw new UsageError(`${trace} has ${lines} lines: there is no line ${line}`);
+    const hit = auditor.report().judged.get(line);
     if (!hit) {
       out(`${trace}:${line}: no filesystem decision on this line`);
       return 0;
@@ -142,7 +133,8 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
   return explainOne(call.name, call.argsText);
 
   function explainOne(name: string, argsText: string): number {
-    const r = judgeSingle(engine, name, argsText, one(p, 'cwd') ?? '/');
+    const cwd = one(p, 'cwd') ?? '/';
+    const r = judgeSingle(engine, name, argsText, cwd.startsWith('/') ? cwd : resolve(cwd));
     if (!r.ok) throw new UsageError(r.error);
     const code = render(r.verdict);
     // Linux's getname: an empty path is ENOENT unless AT_EMPTY_PATH makes the call act on the dirfd.

@@ -114,10 +114,11 @@ export class Enforcer {
 
   /**
    * The policy's verdict on a call without the kernel's prediction: what an audit of a recording
-   * asks (the recorded result is the truth there, not the model's guess). Steps are recorded.
+   * asks (the recorded result is the truth there, not the model's guess). `steps` records how
+   * each path resolved, for explanations.
    */
-  judged(task: Task, call: Call): Entry {
-    const request = requestFor(this.kernel, task, call, { steps: true });
+  judged(task: Task, call: Call, steps = true): Entry {
+    const request = requestFor(this.kernel, task, call, { steps });
     const verdict = request ? judge(this.engine, request) : undefined;
     return entry(task, call, request, verdict, verdict && !verdict.allowed ? refusal(this.engine, verdict) : undefined);
   }
