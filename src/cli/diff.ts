@@ -7,7 +7,7 @@
 import { diffPolicies, describeContext, type DecisionSource, type ErrnoChange, type PolicyDiff, type RightChange } from '../rules/diff.js';
 import { probeCall, straceString } from '../rules/diff-probe.js';
 import { rightsIn } from '../rules/rights.js';
-import { loadPolicy, parseVars } from './load-policy.js';
+import { checkVarsUsed, loadPolicy, parseVars } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
 
 export const DIFF_USAGE = `usage: fdwarden diff OLD NEW [--var NAME=VALUE]... [--json] [--max-pairs N] [--max-work N]
@@ -50,6 +50,7 @@ export async function diffCommand(argv: readonly string[]): Promise<number> {
   err(o.report);
   err(n.report);
   if (!o.compiled.ok || !n.compiled.ok) return 1;
+  checkVarsUsed(vars, o.compiled, n.compiled);
 
   let d: PolicyDiff;
   try {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { compilePolicyText, renderDiagnostics, varsFromArgs, type CompiledPolicy } from '../dsl/index.js';
 import { fileLoader } from '../dsl/load-fs.js';
-import { UsageError } from './options.js';
+import { readableFile, UsageError } from './options.js';
+import { didYouMean } from '../dsl/suggest.js';
 
 /** `--var NAME=VALUE` (repeatable; a repeated NAME makes a list), read by the language itself. */
 export function parseVars(specs: readonly string[] | undefined): Record<string, string[]> {
@@ -12,6 +13,24 @@ export function parseVars(specs: readonly string[] | undefined): Record<string, 
   return r.vars;
 }
 
+/**
+ * Every `--var NAME` must name a variable some loaded policy file writes (`let $NAME`, `$NAME`,
+ * `${NAME}`): a misspelt name would otherwise be ignored and the policy's own default used.
+ */
+export function checkVarsUsed(vars: Record<string, string[]>, ...compiled: CompiledPolicy[]): void {
+  const names = new Set<string>();
+  for (const c of compiled) {
+    for (const text of c.sources.values()) for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
+  }
+  for (const raw of Object.keys(vars)) {
+    const name = raw.replace(/^\$/, '');
+    if (names.has(name)) continue;
+    const near = didYouMean(name, names);
+    const files = compiled.map((c) => [...c.sources.keys()][0]).join(' or ');
+    throw new UsageError(`--var ${name}: no variable $${name} in ${files}${near ? ` (${near.replace('`', '`--var ')})` : ''}`);
+  }
+}
+
 export interface LoadedPolicy {
   compiled: CompiledPolicy;
   /** Rendered diagnostics (errors and warnings), ready for stderr. */
@@ -19,6 +38,7 @@ export interface LoadedPolicy {
 }
 
 export function loadPolicy(file: string, vars: Record<string, string[]>): LoadedPolicy {
+  readableFile(file);
   const text = readFileSync(file, 'utf8');
   const compiled = compilePolicyText(text, { file, vars, load: fileLoader() });
   const report = compiled.diagnostics.length ? renderDiagnostics(compiled.diagnostics, compiled.sources) : '';

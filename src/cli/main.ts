@@ -1,5 +1,5 @@
 /** The fdwarden command line: a thin layer over the library; each command is a function. */
-import { UsageError } from './options.js';
+import { EXIT_INPUT, inputProblem, UsageError } from './options.js';
 
 const USAGE = `usage: fdwarden COMMAND [ARGS]
 commands:
@@ -66,9 +66,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`fdwarden ${cmd}: ${e.message}\n`);
       return 1;
     }
-    if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') {
-      process.stderr.write(`fdwarden ${cmd}: ${String((e as unknown as Error).message)}\n`);
-      return 1;
+    const input = inputProblem(e);
+    if (input !== undefined) {
+      process.stderr.write(`fdwarden ${cmd}: ${input}\n`);
+      // run keeps its own table of statuses, where 1 is "could not run it".
+      return cmd === 'run' ? 1 : EXIT_INPUT;
     }
     throw e;
   }

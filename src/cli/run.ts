@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { loadPolicy, parseVars, type LoadedPolicy } from './load-policy.js';
+import { checkVarsUsed, loadPolicy, parseVars, type LoadedPolicy } from './load-policy.js';
 import { parseOptions, one, UsageError } from './options.js';
 import { runWithDeadline } from './run-deadline.js';
 import { EXIT, report } from './run-endings.js';
@@ -85,9 +85,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return report(await runWithDeadline([...withoutOption(own, 'timeout'), '--', program, ...args], limits.timeoutSeconds, program), stderr);
   }
 
-  const loaded: LoadedPolicy = loadPolicy(policyFile, parseVars(p.options.get('var')));
+  const vars = parseVars(p.options.get('var'));
+  const loaded: LoadedPolicy = loadPolicy(policyFile, vars);
   if (loaded.report) stderr(loaded.report.endsWith('\n') ? loaded.report : loaded.report + '\n');
   if (!loaded.compiled.ok) return EXIT.error;
+  checkVarsUsed(vars, loaded.compiled);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(program);

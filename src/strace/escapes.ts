@@ -175,3 +175,26 @@ const UTF8 = new TextDecoder('utf-8', { fatal: false });
 export function bytesToText(bytes: Uint8Array): string {
   return UTF8.decode(bytes);
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A byte string (one char per byte, as the model holds paths) for a person to read: its UTF-8
+ * text when the bytes are valid UTF-8 without control characters (`/tmp/é.txt`), else strace's
+ * escapes with `\xNN` for every byte outside printable ASCII (`/tmp/\xff.txt`), so that no two
+ * names print alike. Text holding a char above 0xff is not a byte string and is returned as is.
+ */
+export function displayBytes(s: string): string {
+  if (/^[\x20-\x5b\x5d-\x7e]*$/.test(s)) return s;
+  if (/[^\x00-\xff]/.test(s)) return s;
+  const bytes = Buffer.from(s, 'latin1');
+  if (!/[\x00-\x1f\x7f\\]/.test(s)) {
+    try {
+      const text = STRICT_UTF8.decode(bytes);
+      if (!/[\x80-\x9f]/.test(text)) return text;
+    } catch {
+      // not UTF-8: escaped below
+    }
+  }
+  return escapeBytes(bytes, { hex: 'non-printable' }).replace(/\\"/g, '"');
+}

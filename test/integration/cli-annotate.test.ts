@@ -56,8 +56,8 @@ describe('fdwarden annotate', () => {
     expect(inh.status).toBe(1);
     expect(inh.stderr).toMatch(/--inherit wants FD=PATH/);
     const missing = run(['annotate', '/nonexistent.strace']);
-    expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/no such file|ENOENT/i);
+    expect(missing.status).toBe(4);
+    expect(missing.stderr).toBe('fdwarden annotate: cannot read /nonexistent.strace: no such file or directory\n');
   });
 });
 

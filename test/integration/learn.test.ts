@@ -104,11 +104,11 @@ describe('fdwarden learn (command)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const trace = join(FIXTURES, 'sqlite-wal.strace');
 
-  it('writes OUT and learned-system.policy beside it; both check clean and audit denies nothing', async () => {
+  it('writes OUT and OUT-system.policy beside it; both check clean and audit denies nothing', async () => {
     const out = join(dir, 'wal.policy');
     expect(await learnCommand([trace, '--index', join(FIXTURES, 'INDEX.tsv'), '--fs', SNAPSHOT, '-o', out, '--verify'])).toBe(0);
-    expect(readFileSync(out, 'utf8')).toContain('include "learned-system.policy"');
-    expect(existsSync(join(dir, 'learned-system.policy'))).toBe(true);
+    expect(readFileSync(out, 'utf8')).toContain('include "wal-system.policy"');
+    expect(existsSync(join(dir, 'wal-system.policy'))).toBe(true);
     const compiled = compilePolicyText(readFileSync(out, 'utf8'), { file: out, load: fileLoader() });
     expect(compiled.diagnostics).toEqual([]);
     const report = audit(readLog(trace), engineFor(compiled.policy), { view, cwd: '/tmp/fdw-rec/sqlite-wal', inherit: [0, 1, 2].map((fd) => ({ fd, path: '/dev/null' })) });
