@@ -9,6 +9,7 @@ import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { sourceLine, type LoadedPolicy } from './load-policy.js';
 import { forEachLine } from './read-lines.js';
+import { displayExplanation, displayPaths } from './display.js';
 
 /** The `--json` report's format: bump `version` on any change a reader could notice. */
 export const AUDIT_JSON = { format: 'fdwarden-audit', version: 2 } as const;
@@ -27,7 +28,7 @@ export function auditTrace(trace: string, loaded: LoadedPolicy, replay: Construc
   const s = report.summary;
   if (json) {
     const denials = report.groups.map((g) => groupJson(g, policy));
-    out(JSON.stringify({ ...AUDIT_JSON, ...s, denials, perRight: report.perRight }));
+    out(JSON.stringify({ ...AUDIT_JSON, ...s, denials, perRight: displayPaths(report.perRight) }));
   } else {
     const anyway = s.deniedButFailedAnyway ? ` (${s.deniedButFailedAnyway} of them failed in the recording anyway)` : '';
     const kinds = report.groups.length > 0 && report.groups.length < s.denied ? ` in ${report.groups.length} kinds` : '';
@@ -45,14 +46,14 @@ function groupJson(g: DenialGroup, policy: IrPolicy) {
   const d = g.example;
   return {
     line: d.lineNo, tid: d.tid, syscall: d.syscall, ...(d.recordedErrno ? { recordedErrno: d.recordedErrno } : {}),
-    count: g.count, failedAnyway: g.failedAnyway, lines: g.lines, explanation: explain(policy, d.verdict),
+    count: g.count, failedAnyway: g.failedAnyway, lines: g.lines, explanation: displayExplanation(explain(policy, d.verdict)),
   };
 }
 
 /** The group's first denial explained, then how many more were the same and where. */
 function groupText(g: DenialGroup, loaded: LoadedPolicy): string {
   const d = g.example;
-  const text = renderExplanation(explain(loaded.compiled.policy, d.verdict), (s) => sourceLine(loaded.compiled, s));
+  const text = renderExplanation(displayExplanation(explain(loaded.compiled.policy, d.verdict)), (s) => sourceLine(loaded.compiled, s));
   // A call that failed anyway loses nothing; enforcing changes only the errno the program sees.
   const first = text.indexOf('\n');
   const note = d.recordedErrno ? ` (the recorded call failed anyway: ${d.recordedErrno})` : '';
