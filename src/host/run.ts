@@ -3,6 +3,7 @@ import { WA, WaliModuleError, type Imports, type WasmInstance, type WasmMemoryOb
 import { importedMemory } from '../wali/module-types.js';
 import { cappedLimits, limitMemory } from '../wali/memory-limits.js';
 import { NodeWaliHost, type HostOptions } from './host.js';
+import { compileModule } from './compile.js';
 
 /** What a policy interposer returns from `wrap`: the imports to use, and a hook for memory binding. */
 export interface ImportWrapper {
@@ -51,7 +52,8 @@ function provideMemory(wasm: Uint8Array, imports: Imports, maxPages: number | un
  */
 export async function runWali(bytes: Uint8Array, opts: RunOptions): Promise<number> {
   const wasm = opts.maxMemoryPages === undefined ? bytes : limitMemory(bytes, opts.maxMemoryPages);
-  const module = await WA.compile(wasm);
+  // Transforms of the module's bytes go here, before it is compiled (compile.ts: tiering, cache).
+  const module = await compileModule(wasm);
   const host = new NodeWaliHost(opts);
   try {
     let imports = host.getImportObject(module);
