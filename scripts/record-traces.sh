@@ -30,7 +30,7 @@ ALL=(
   py-threads perl-inplace
   exec-cloexec cwd-ancestor-rename
   deleted-files odd-names pipes-sockets dup2-juggle
-  tar-zip tree-ops escape-workdir
+  tar-zip tree-ops escape-workdir root-walk
 )
 
 die() { printf 'record-traces: %s\n' "$*" >&2; exit 1; }
@@ -565,6 +565,26 @@ echo leak >../escape-outside.txt
 exec 3<..
 echo via-dirfd >/proc/self/fd/3/escape-dirfd.txt
 mkdir sub && mv sub ../escape-moved
+EOF
+)")
+    ;;
+
+  root-walk)
+    # What ordinary programs do with / and the work directory's ancestors: ls / and a shell's /*
+    # glob list /, cd / and back, ls -la stats .., du and find walk the work dir, realpath stats
+    # every ancestor, Python lists / and chdirs to / and back by absolute path.
+    NEEDS=(ls du find realpath python3)
+    CMD=("${SH[@]}" "$(cat <<'EOF'
+set -e
+mkdir -p d/e; echo x >d/f
+ls / >ls-root.txt
+echo /* >glob.txt
+ls -la >ls-la.txt
+du -s . >du.txt
+find . -name f >find.txt
+realpath . >realpath.txt
+cd /; pwd >"$OLDPWD/pwd.txt"; cd - >/dev/null
+/usr/bin/python3 -S -B -c 'import os; w = os.getcwd(); os.listdir("/"); os.chdir("/"); os.chdir(w); os.path.realpath(".")'
 EOF
 )")
     ;;
