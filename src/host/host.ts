@@ -44,6 +44,7 @@ import { futexCalls } from './sys-futex.js';
 import { fsinfoCalls } from './sys-fsinfo.js';
 import { pipeCalls } from './sys-pipes.js';
 import { pollCalls } from './sys-poll.js';
+import { forkCalls } from './sys-fork.js';
 import { HostSetupError, neg, negOf } from './errno.js';
 import { kindOfStat } from './stat.js';
 import { isatty } from 'node:tty';
@@ -93,7 +94,7 @@ export class NodeWaliHost {
   readonly kernel: Kernel;
   readonly view: View;
   readonly enforcer: Enforcer;
-  readonly tid = 1;
+  readonly tid: number;
   private readonly core: HostCore;
   private readonly sys: Sys;
   private readonly mounts: HostMounts;
@@ -102,39 +103,58 @@ export class NodeWaliHost {
   private readonly opts: HostOptions;
   private readonly hearAllowed: boolean;
   private envDir: string | undefined;
+  private envFile: string | undefined;
+  /** A process forked from another: its host fds and mounts are the tree's, released by it. */
+  private readonly forked: boolean = false;
 
-  constructor(opts: HostOptions) {
+  constructor(opts: HostOptions, fork?: { parent: NodeWaliHost; tid: number }) {
     this.opts = opts;
     this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
-    try {
-      this.sys = loadSys();
-    } catch (e) {
-      throw new HostSetupError((e as Error).message);
+    let envFile: string | undefined;
+    if (fork) {
+      // A forked process: the same model, mounts and host descriptions; its own task and memory.
+      const p = fork.parent;
+      this.forked = true;
+      this.sys = p.sys;
+      this.mounts = p.mounts;
+      this.view = p.view;
+      this.kernel = p.kernel;
+      this.enforcer = p.enforcer;
+      this.tid = fork.tid;
+      this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, p.core.anchors, p.core.files);
+      envFile = p.envFile;
+    } else {
+      try {
+        this.sys = loadSys();
+      } catch (e) {
+        throw new HostSetupError((e as Error).message);
+      }
+      const specs: MountSpec[] = [...opts.dirs];
+      this.tid = 1;
+      envFile = this.writeEnv(opts.env, specs);
+      this.mounts = new HostMounts(specs, this.sys);
+      const late: { kernel?: Kernel; anchors?: Anchors } = {};
+      this.view = namespaceView(this.sys, this.mounts, late);
+      // The guest namespace has only its mounts: no synthetic /proc.
+      this.kernel = new Kernel({ view: this.view, procfs: false });
+      late.kernel = this.kernel;
+      const anchors = new Anchors(this.sys, this.kernel, this.mounts);
+      late.anchors = anchors;
+      this.kernel.spawn({ tid: this.tid, cwd: '/', fds: [] });
+      this.mounts.attach(this.kernel);
+      const root = this.kernel.learnDir('/');
+      // `/` and the ancestors of mount points are synthetic: read-only.
+      if (!this.mounts.at(root)) this.kernel.markReadonly(root);
+      const policy = opts.policy ?? ALLOW_ALL;
+      const engine = 'decide' in policy ? policy : engineFor(policy);
+      this.enforcer = new Enforcer(this.kernel, engine, { veil: true });
+      this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, anchors);
+      const cwd = toByteString(opts.cwd ?? opts.dirs[0]?.guest ?? '/');
+      const moved = this.kernel.syscall(this.tid, { sys: 'chdir', path: cwd });
+      if (!moved.ok) throw new HostSetupError(`guest cwd ${opts.cwd ?? cwd}: ${moved.errno ?? moved.unknown}`);
+      this.installStdio(opts.stdio ?? [0, 1, 2]);
+      grantInherited(this.kernel, engine, this.kernel.task(this.tid)!);
     }
-    const specs: MountSpec[] = [...opts.dirs];
-    const envFile = this.writeEnv(opts.env, specs);
-    this.mounts = new HostMounts(specs, this.sys);
-    const late: { kernel?: Kernel; anchors?: Anchors } = {};
-    this.view = namespaceView(this.sys, this.mounts, late);
-    // The guest namespace has only its mounts: no synthetic /proc.
-    this.kernel = new Kernel({ view: this.view, procfs: false });
-    late.kernel = this.kernel;
-    const anchors = new Anchors(this.sys, this.kernel, this.mounts);
-    late.anchors = anchors;
-    this.kernel.spawn({ tid: this.tid, cwd: '/', fds: [] });
-    this.mounts.attach(this.kernel);
-    const root = this.kernel.learnDir('/');
-    // `/` and the ancestors of mount points are synthetic: read-only.
-    if (!this.mounts.at(root)) this.kernel.markReadonly(root);
-    const policy = opts.policy ?? ALLOW_ALL;
-    const engine = 'decide' in policy ? policy : engineFor(policy);
-    this.enforcer = new Enforcer(this.kernel, engine, { veil: true });
-    this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, anchors);
-    const cwd = toByteString(opts.cwd ?? opts.dirs[0]?.guest ?? '/');
-    const moved = this.kernel.syscall(this.tid, { sys: 'chdir', path: cwd });
-    if (!moved.ok) throw new HostSetupError(`guest cwd ${opts.cwd ?? cwd}: ${moved.errno ?? moved.unknown}`);
-    this.installStdio(opts.stdio ?? [0, 1, 2]);
-    grantInherited(this.kernel, engine, this.kernel.task(this.tid)!);
     const pages = new PageMap(this.core);
     const groups = [openCalls(this.core), fdCalls(this.core), direntCalls(this.core), nameCalls(this.core), metaCalls(this.core), processCalls(this.core)];
     for (const g of groups) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn as SyscallImpl);
@@ -142,7 +162,19 @@ export class NodeWaliHost {
     for (const [name, fn] of Object.entries(plainCalls(memCalls(this.core, pages)))) this.impls.set(name, fn);
     for (const g of [idCalls(this.core), limitCalls(this.core), taskCalls(this.core, opts.args[0] ?? ''), futexCalls(this.core), fsinfoCalls(this.core)]) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn);
     for (const [name, fn] of Object.entries({ ...pipeCalls(this.core), ...pollCalls(this.core) })) this.impls.set(name, fn);
+    for (const [name, fn] of Object.entries(forkCalls(this.core))) this.impls.set(name, fn);
+    this.envFile = envFile;
     this.aux = auxCalls(this.core, { args: opts.args.map(toByteString), envFile });
+  }
+
+  /** The host of process `tid`, forked from this one (the model has cloned the task). @internal */
+  forkHost(tid: number): NodeWaliHost {
+    return new NodeWaliHost(this.opts, { parent: this, tid });
+  }
+
+  /** What the syscall groups share (for the process tree). @internal */
+  get hostCore(): HostCore {
+    return this.core;
   }
 
   /** The env file WALI's libc reads at start, in a directory of its own mounted at ENV_GUEST_DIR. */
@@ -280,7 +312,9 @@ export class NodeWaliHost {
     const entry = instance.exports['_start'];
     if (typeof entry !== 'function') throw new WaliModuleError('the module exports no _start');
     try {
-      (entry as () => void)();
+      // An Asyncify build runs under its process tree (fork, setjmp): processes.ts.
+      if (this.core.proc) this.core.proc.run();
+      else (entry as () => void)();
       return 0;
     } catch (e) {
       if (e instanceof WaliExit) return e.code;
@@ -298,6 +332,8 @@ export class NodeWaliHost {
    */
   close(): void {
     for (const f of this.core.atExit.splice(0)) f();
+    if (this.forked) return;
+    this.core.proc?.tree.end();
     this.core.files.closeAll();
     this.mounts.close();
     if (this.envDir !== undefined) {
