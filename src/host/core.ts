@@ -19,6 +19,10 @@ import type { Sys } from './native/sys.js';
 import { SYNTHETIC, type Anchor, type Anchors } from './anchors.js';
 import { neg, type Result } from './errno.js';
 import { identOfStat } from './stat.js';
+import type { GuestProcess } from './processes.js';
+
+/** A signal's effect on its target: none (ignored, caught or blocked: never delivered) or the end of the process. */
+export type SignalAction = 'none' | 'terminate';
 
 /** A guest fd as the model and the host see it. */
 export interface OpenFd {
@@ -38,11 +42,14 @@ const KEEP = (): void => undefined;
 
 /** The state shared by the syscall groups of one NodeWaliHost. */
 export class HostCore {
-  readonly files = new HostFiles();
   /** Run once when the guest is gone, before its host fds close (shared file mappings write back). */
   readonly atExit: (() => void)[] = [];
   mem: GuestMemory | undefined;
   memory: WasmMemoryObject | undefined;
+  /** The guest process this host runs, in its process tree (Asyncify builds only: processes.ts). */
+  proc: GuestProcess | undefined;
+  /** What a signal sent to this process does, by its disposition and mask (sys-process.ts). */
+  signalAction: (sig: number) => SignalAction = () => 'none';
 
   constructor(
     readonly kernel: Kernel,
@@ -51,6 +58,8 @@ export class HostCore {
     readonly sys: Sys,
     readonly mounts: HostMounts,
     readonly anchors: Anchors,
+    /** Host descriptions: shared by every process of a tree, as descriptions are shared after fork. */
+    readonly files = new HostFiles(),
   ) {}
 
   get task(): Task {

@@ -3,6 +3,8 @@ import { WA, WaliModuleError, type Imports, type WasmInstance, type WasmMemoryOb
 import { importedMemory } from '../wali/module-types.js';
 import { cappedLimits, limitMemory } from '../wali/memory-limits.js';
 import { NodeWaliHost, type HostOptions } from './host.js';
+import { prepareModule, type AsyncifyMode } from './asyncify.js';
+import { ProcessTree } from './processes.js';
 import { compileModule } from './compile.js';
 
 /** What a policy interposer returns from `wrap`: the imports to use, and a hook for memory binding. */
@@ -22,6 +24,14 @@ export interface RunOptions extends HostOptions {
   maxMemoryPages?: number;
   /** Called with the host once the guest is instantiated, before it runs (to watch its lifecycle: `watchLifecycle(host)`). */
   onStart?: (host: NodeWaliHost) => void;
+  /**
+   * When the module is rewritten by binaryen's Asyncify so that it can fork and longjmp
+   * (asyncify.ts): `auto` (default) when it imports SYS_fork, SYS_vfork or setjmp/longjmp.
+   * Not with `wrap` (fork is then ENOSYS).
+   */
+  asyncify?: AsyncifyMode;
+  /** At most this many guest processes at once, zombies included (default 64); fork then fails with EAGAIN. */
+  maxProcesses?: number;
 }
 
 /**
@@ -51,8 +61,10 @@ function provideMemory(wasm: Uint8Array, imports: Imports, maxPages: number | un
  * ```
  */
 export async function runWali(bytes: Uint8Array, opts: RunOptions): Promise<number> {
-  const wasm = opts.maxMemoryPages === undefined ? bytes : limitMemory(bytes, opts.maxMemoryPages);
+  const limited = opts.maxMemoryPages === undefined ? bytes : limitMemory(bytes, opts.maxMemoryPages);
   // Transforms of the module's bytes go here, before it is compiled (compile.ts: tiering, cache).
+  // fork and setjmp need the Asyncify build (asyncify.ts; not under `wrap`, whose model would not follow the tree).
+  const { bytes: wasm, asyncified } = await prepareModule(limited, opts.wrap ? 'never' : opts.asyncify);
   const module = await compileModule(wasm);
   const host = new NodeWaliHost(opts);
   try {
@@ -64,10 +76,19 @@ export async function runWali(bytes: Uint8Array, opts: RunOptions): Promise<numb
       if (w.attach) hook = (i) => w.attach!(i);
     }
     const memory = provideMemory(wasm, imports, opts.maxMemoryPages);
+    if (asyncified) ProcessTree.wrapImports(imports, () => host.hostCore.proc);
     const instance = await WA.instantiate(module, imports);
     // An imported memory the module does not export again is still the guest's memory.
     const bound = memory && instance.exports['memory'] === undefined ? { exports: { ...instance.exports, memory } } : instance;
     host.attach(bound);
+    if (asyncified) {
+      const importsFor = (h: NodeWaliHost): { imports: Imports; memory: WasmMemoryObject | undefined } => {
+        const own = h.getImportObject(module);
+        return { imports: own, memory: provideMemory(wasm, own, opts.maxMemoryPages) };
+      };
+      const tree = new ProcessTree({ module, importsFor, ...(opts.maxProcesses !== undefined ? { maxProcesses: opts.maxProcesses } : {}) });
+      tree.adopt(host, instance, bound.exports['memory'] as WasmMemoryObject);
+    }
     hook?.(bound);
     opts.onStart?.(host);
     return host.start(bound);

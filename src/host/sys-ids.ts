@@ -175,7 +175,8 @@ export function idCalls(h: HostCore, extra: SysExtra = loadSysExtra()): Record<s
     getgroups: (n, list) => getgroups(h, groups, i32(n), u32(list)),
     // may_setgroups() needs CAP_SETGID, checked before the size: EPERM whatever is asked.
     setgroups: () => neg('EPERM'),
-    getppid: () => rel.ppid,
+    // A forked guest process's parent is the guest process that forked it.
+    getppid: () => h.proc?.parent?.pid ?? rel.ppid,
     getpgid: (pid) => ofPid(rel, i32(pid), 'pgid'),
     getpgrp: () => rel.pgid,
     getsid: (pid) => ofPid(rel, i32(pid), 'sid'),

@@ -5,7 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { release } from 'node:os';
-import { plainCalls, type HostCore } from './core.js';
+import { plainCalls, type HostCore, type SignalAction } from './core.js';
 import type { Entry } from '../enforce/enforcer.js';
 import { STALE } from './anchors.js';
 import { i32, neg, u32 } from './errno.js';
@@ -13,10 +13,18 @@ import { i32, neg, u32 } from './errno.js';
 /** Thrown by exit, exit_group and __proc_exit; `code` is the exit status (0-255). */
 export class WaliExit extends Error {
   readonly code: number;
-  constructor(code: number) {
-    super(`guest exited with status ${code & 0xff}`);
+  /** The signal that ended the process (then `code` is 128 + signal, as a shell reports it). */
+  readonly signal: number | undefined;
+  constructor(code: number, signal?: number) {
+    super(signal === undefined ? `guest exited with status ${code & 0xff}` : `guest was killed by signal ${signal}`);
     this.name = 'WaliExit';
     this.code = code & 0xff;
+    this.signal = signal;
+  }
+
+  /** The end of a process by a fatal signal. */
+  static signalled(sig: number): WaliExit {
+    return new WaliExit(128 + sig, sig);
   }
 }
 
@@ -24,6 +32,23 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const NSIG = 64;
 const SIGKILL = 9;
 const SIGSTOP = 19;
+/** Signals whose default action is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) or to stop, which this host cannot. */
+const DEFAULT_HARMLESS = new Set([17, 18, 23, 28, 19, 20, 21, 22]);
+const SIG_DFL = 0;
+
+/**
+ * What a signal sent to the process does: its default action ends the process unless the
+ * signal is blocked (it stays pending: never delivered), ignored or caught (a handler cannot
+ * run in this host: accepted, not delivered). SIGKILL always ends it.
+ */
+function signalAction(acts: Map<number, Uint8Array>, mask: { value: bigint }, sig: number): SignalAction {
+  if (sig === SIGKILL) return 'terminate';
+  const act = acts.get(sig);
+  const handler = act ? new DataView(act.buffer, act.byteOffset, act.byteLength).getUint32(0, true) : SIG_DFL;
+  if (handler !== SIG_DFL || DEFAULT_HARMLESS.has(sig)) return 'none';
+  if (mask.value & (1n << BigInt(sig - 1))) return 'none';
+  return 'terminate';
+}
 
 function getcwd(h: HostCore, e: Entry, buf: number, size: number): number {
   const r = h.exit(e);
@@ -149,6 +174,7 @@ export function processCalls(h: HostCore): Record<string, (e: Entry | undefined,
   const judged = (f: (e: Entry, ...a: unknown[]) => number) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
   const acts = new Map<number, Uint8Array>();
   const mask = { value: 0n };
+  h.signalAction = (sig) => signalAction(acts, mask, sig);
   return {
     chdir: judged((e) => chdir(h, e)),
     fchdir: judged((e) => chdir(h, e)),

@@ -1,0 +1,121 @@
+/**
+ * The Asyncify build of a module that forks or uses setjmp. A JS host cannot copy or rewind a
+ * running wasm stack, so such modules are rewritten by binaryen's Asyncify pass: the stack can
+ * then be unwound into linear memory (each frame's locals saved) and rewound from it. fork copies
+ * the unwound memory into a second instance; setjmp keeps a copy of the unwound frames and
+ * longjmp rewinds to it (src/host/processes.ts).
+ *
+ * Only the imports that need it (`ASYNC_IMPORTS`) can unwind, so Asyncify instruments only the
+ * functions that may reach them. Every mutable global the module defines is exported as
+ * `GLOBAL_EXPORT + index` so that a forked instance gets the parent's values (the shadow stack
+ * pointer, the TLS base). The result is cached on disk under a hash of the input.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { readModuleTypes } from '../wali/module-types.js';
+import { WALI_MODULE } from '../wali/table.js';
+
+/** The imports that unwind the stack: fork and the setjmp family. */
+export const ASYNC_IMPORTS = ['SYS_fork', 'SYS_vfork', 'setjmp', 'sigsetjmp', 'longjmp', 'siglongjmp'] as const;
+
+/** Prefix of the exports that carry the module's mutable globals. */
+export const GLOBAL_EXPORT = '__fdwarden_global_';
+
+/** An export every output of the transform has (an already transformed module is not transformed again). */
+export const ASYNCIFIED_MARK = '__fdwarden_asyncified';
+
+/** Bumped when the transform changes, so old cache entries are not used. */
+const TRANSFORM_VERSION = 1;
+
+/** When the transform applies: `auto` (the module imports fork or setjmp), always, or never. */
+export type AsyncifyMode = 'auto' | 'always' | 'never';
+
+/** Whether the module imports fork, vfork or a setjmp/longjmp from module `wali`. */
+export function wantsAsyncify(bytes: Uint8Array): boolean {
+  const names = new Set<string>(ASYNC_IMPORTS);
+  return readModuleTypes(bytes).imports.some((i) => i.module === WALI_MODULE && i.kind === 'function' && names.has(i.name));
+}
+
+/** Whether `bytes` is already this transform's output (the unwind entry points and the globals' exports). */
+export function isAsyncified(bytes: Uint8Array): boolean {
+  const names = readModuleTypes(bytes).exports.map((e) => e.name);
+  return names.includes('asyncify_start_unwind') && names.includes(ASYNCIFIED_MARK);
+}
+
+/** Where transformed modules are kept: FDWARDEN_CACHE_DIR, else $XDG_CACHE_HOME/fdwarden or ~/.cache/fdwarden. */
+export function cacheDir(): string {
+  const base = process.env['FDWARDEN_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'fdwarden');
+  return join(base, 'asyncify');
+}
+
+export interface Asyncified {
+  bytes: Uint8Array;
+  /** Whether the bytes came from the disk cache. */
+  cached: boolean;
+}
+
+/** Runs the transform (binaryen is loaded only here: it is large). */
+async function transform(bytes: Uint8Array): Promise<Uint8Array> {
+  const binaryen = (await import('binaryen')).default;
+  const m = binaryen.readBinary(bytes);
+  try {
+    const F = binaryen.Features;
+    // What WALI's toolchain emits (threads, bulk memory, legacy exception handling ...), and no
+    // more: with every feature on, binaryen writes encodings V8 does not read.
+    m.setFeatures(F.MVP | F.Atomics | F.BulkMemory | F.MutableGlobals | F.SignExt | F.NontrappingFPToInt | F.SIMD128 | F.ExceptionHandling | F.ReferenceTypes | F.Multivalue | F.TailCall);
+    const exported = new Set<string>();
+    for (let i = 0; i < m.getNumExports(); i++) {
+      const e = binaryen.getExportInfo(m.getExportByIndex(i));
+      if (e.kind === binaryen.ExternalGlobal) exported.add(e.value);
+    }
+    for (let i = 0; i < m.getNumGlobals(); i++) {
+      const g = binaryen.getGlobalInfo(m.getGlobalByIndex(i));
+      // Imported globals belong to the embedder; immutable ones are the same in every instance.
+      if (!g.mutable || g.module) continue;
+      m.addGlobalExport(g.name, `${GLOBAL_EXPORT}${i}`);
+      exported.add(g.name);
+    }
+    m.addGlobal(ASYNCIFIED_MARK, binaryen.i32, false, m.i32.const(1));
+    m.addGlobalExport(ASYNCIFIED_MARK, ASYNCIFIED_MARK);
+    binaryen.setPassArgument('asyncify-imports', ASYNC_IMPORTS.map((n) => `${WALI_MODULE}.${n}`).join(','));
+    binaryen.setOptimizeLevel(2);
+    binaryen.setShrinkLevel(0);
+    m.runPasses(['asyncify']);
+    return m.emitBinary();
+  } finally {
+    m.dispose();
+  }
+}
+
+/**
+ * The Asyncify build of `bytes`, from the cache when it holds one. A cache that cannot be
+ * written (read-only home) costs a transform at each run, nothing else.
+ */
+export async function asyncify(bytes: Uint8Array, dir = cacheDir()): Promise<Asyncified> {
+  const key = createHash('sha256').update(`fdwarden-asyncify-${TRANSFORM_VERSION}\0`).update(bytes).digest('hex');
+  const file = join(dir, `${key}.wasm`);
+  try {
+    return { bytes: new Uint8Array(readFileSync(file)), cached: true };
+  } catch {
+    // Not cached yet.
+  }
+  const out = await transform(bytes);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, out);
+    renameSync(temp, file);
+  } catch {
+    // No cache: the next run transforms again.
+  }
+  return { bytes: out, cached: false };
+}
+
+/** The bytes to compile: the Asyncify build when the mode asks for it (and it is not one already). */
+export async function prepareModule(bytes: Uint8Array, mode: AsyncifyMode = 'auto'): Promise<{ bytes: Uint8Array; asyncified: boolean }> {
+  if (isAsyncified(bytes)) return { bytes, asyncified: true };
+  if (mode === 'never' || (mode === 'auto' && !wantsAsyncify(bytes))) return { bytes, asyncified: false };
+  return { bytes: (await asyncify(bytes)).bytes, asyncified: true };
+}
