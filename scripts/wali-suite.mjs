@@ -108,7 +108,7 @@ const UNPRIVILEGED = process.getuid?.() === 0 && spawnSync('setpriv', ['--versio
 
 const POLICY_DIR = mkdtempSync(join(tmpdir(), 'fdwarden-wali-suite-'));
 const POLICY = join(POLICY_DIR, 'all.policy');
-writeFileSync(POLICY, 'policy "wali-suite" abi 1\ndefault allow\n');
+writeFileSync(POLICY, 'policy "wali-suite" abi 1\ndefault allow\nnetwork allow *\n');
 
 async function runTest(name, cache) {
   const b = build(name, cache);

@@ -48,6 +48,8 @@ export interface HostFile {
    * read/write keep using the offset shared with the embedding process (Node has no lseek).
    */
   readonly positional?: boolean;
+  /** A socket the guest made (socket, socketpair, accept): the socket calls act on it. */
+  readonly socket?: boolean;
   /** The file offset, shared by every guest fd on this description. */
   offset: number;
   /** A directory's listing, read at the first getdents64 after open or a rewind. */

@@ -44,6 +44,7 @@ import { futexCalls } from './sys-futex.js';
 import { fsinfoCalls } from './sys-fsinfo.js';
 import { pipeCalls } from './sys-pipes.js';
 import { pollCalls } from './sys-poll.js';
+import { socketCalls } from './sys-sockets.js';
 import { forkCalls } from './sys-fork.js';
 import { HostSetupError, neg, negOf } from './errno.js';
 import { kindOfStat } from './stat.js';
@@ -161,7 +162,7 @@ export class NodeWaliHost {
     for (const [name, fn] of Object.entries(plainCalls(ioCalls(this.core)))) this.impls.set(name, fn);
     for (const [name, fn] of Object.entries(plainCalls(memCalls(this.core, pages)))) this.impls.set(name, fn);
     for (const g of [idCalls(this.core), limitCalls(this.core), taskCalls(this.core, opts.args[0] ?? ''), futexCalls(this.core), fsinfoCalls(this.core)]) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn);
-    for (const [name, fn] of Object.entries({ ...pipeCalls(this.core), ...pollCalls(this.core) })) this.impls.set(name, fn);
+    for (const [name, fn] of Object.entries({ ...pipeCalls(this.core), ...pollCalls(this.core), ...socketCalls(this.core) })) this.impls.set(name, fn);
     for (const [name, fn] of Object.entries(forkCalls(this.core))) this.impls.set(name, fn);
     this.envFile = envFile;
     this.aux = auxCalls(this.core, { args: opts.args.map(toByteString), envFile });

@@ -9,6 +9,7 @@ import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FIOCLEX, 
 import type { HostCore, OpenFd } from './core.js';
 import type { Entry } from '../enforce/enforcer.js';
 import { i32, isErr, neg } from './errno.js';
+import { loadSysNet } from './native/sys-net.js';
 
 const F_GETLK = 5;
 const F_SETLK = 6;
@@ -103,6 +104,12 @@ function ioctlResult(h: HostCore, fd: number, req: number, argp: number): number
     }
     case FIONREAD: {
       const host = o.host;
+      // A socket: the bytes its host socket holds (SIOCINQ).
+      if (host?.socket) {
+        const v = new Uint8Array(4);
+        const r = loadSysNet().ioctlInt(host.nodeFd, FIONREAD, v);
+        return r < 0 ? r : mem.writeBytes(argp, v) ? neg('EFAULT') : 0;
+      }
       if (host?.kind !== 'seekable') return neg('ENOTTY');
       let left = 0;
       try {

@@ -1,0 +1,146 @@
+/**
+ * Linux is the oracle for the guest's sockets: test/host/c/sockets.c runs natively (raw
+ * syscalls) and as wasm on the Node host, and every printed result must be the same: socketpair
+ * data both ways, Unix path sockets bound, listened on, accepted and connected in a directory,
+ * loopback TCP and UDP, sendmsg/recvmsg with iovecs (WALI's wasm32 msghdr), shutdown, socket
+ * options, non-blocking accepts and connects, and the errors (EBADF, ENOTSOCK, EINVAL, EADDRINUSE,
+ * ECONNREFUSED ...). Then what a policy without network leaves of them: every network call fails
+ * inside the program with the policy's errno and nothing reaches the host.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compileC, runCaptured, tempDir } from './cc.js';
+import { policy } from '../unit/wali/guest.js';
+
+const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'sockets.c');
+const ALL = policy('policy "p" abi 1\ndefault allow\nnetwork allow *\n');
+
+function compileNative(): string {
+  const src = readFileSync(SOURCE);
+  const out = join(tmpdir(), 'fdwarden-native', `sockets-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`);
+  if (existsSync(out)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const temp = `${out}.${process.pid}.tmp`;
+  const cc = spawnSync(process.env['CC'] ?? 'cc', ['-O1', '-w', '-o', temp, SOURCE], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`compiling sockets.c natively failed (a C compiler is needed):\n${cc.stderr}`);
+  renameSync(temp, out);
+  return out;
+}
+
+let guestDir: { path: string; cleanup: () => void };
+let nativeDir: { path: string; cleanup: () => void };
+beforeEach(() => {
+  guestDir = tempDir();
+  nativeDir = tempDir();
+  writeFileSync(join(guestDir.path, 'f'), 'abc');
+  writeFileSync(join(nativeDir.path, 'f'), 'abc');
+});
+afterEach(() => {
+  guestDir.cleanup();
+  nativeDir.cleanup();
+});
+
+const kv = (text: string, prefix: string): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const l of text.split('\n')) if (l.includes('=') && l.startsWith(prefix) && (prefix !== '' || !l.startsWith('only-wasm:'))) out[l.slice(prefix.length, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
+  return out;
+};
+
+async function guest(group: string, p = ALL): Promise<{ guest: Record<string, string>; only: Record<string, string> }> {
+  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['sockets', group], dirs: [{ host: guestDir.path, guest: '/work' }], policy: p });
+  expect(r.status, r.stderr).toBe(0);
+  return { guest: kv(r.stdout, ''), only: kv(r.stdout, 'only-wasm:') };
+}
+
+async function both(group: string): Promise<{ guest: Record<string, string>; native: Record<string, string>; only: Record<string, string> }> {
+  const g = await guest(group);
+  // stdin a file, as the guest's (a pipe from Node would be a Unix socket: libuv makes them so).
+  const stdin = openSync(join(nativeDir.path, 'f'), 'r');
+  const n = spawnSync(compileNative(), [group], { cwd: nativeDir.path, encoding: 'latin1', stdio: [stdin, 'pipe', 'pipe'] });
+  closeSync(stdin);
+  expect(n.status, n.stderr).toBe(0);
+  return { ...g, native: kv(n.stdout, '') };
+}
+
+describe('sockets answer as Linux', () => {
+  it('socketpair: data both ways, FIONREAD, FIONBIO, SO_TYPE, SO_ERROR, shutdown, EOF, EPIPE, datagram truncation', async () => {
+    const { guest: g, native } = await both('pair');
+    expect(g).toEqual(native);
+    expect(g).toMatchObject({ socketpair: '0', fds: '34', data_ok: '1', fionread: '3', getfl_nb: '2050', so_type: '1', read_eof: '0', send_after_shut: '-32', shut_bad: '-22', dgram_trunc: '2', pair_inet: '-95', pair_null: '-14' });
+  });
+
+  it('Unix path sockets in a directory: bind makes the node, listen, connect, accept4, names as bound, EADDRINUSE, ENOENT, ECONNREFUSED, datagrams', async () => {
+    const { guest: g, native } = await both('unix');
+    expect(g).toEqual(native);
+    expect(g).toMatchObject({ bind: '0', bind_again: '-22', is_sock: '1', sockname_path: 'sock', peer_path: 'sock', connect: '0', accept: '5', bind_inuse: '-98', connect_noent: '-2', connect_file: '-111', accept_nb: '-11', dg_recvfrom: '2', dg_sendto_gone: '-2' });
+    expect(readdirSync(guestDir.path).sort()).toEqual(['f']); // both names unlinked by the guest
+  });
+
+  it('loopback TCP: bind, getsockname, listen, connect, accept, peer names, MSG_PEEK, shutdown, non-blocking accept and connect, options, errors', async () => {
+    const { guest: g, native } = await both('tcp');
+    expect(g).toEqual(native);
+    expect(g).toMatchObject({ reuseaddr_get: '1', port_set: '1', accept_ok: '1', peer_port: '1', accept_peer_port: '1', peek: '5', eof: '0', accept_nb: '-11', connect_nb: '1', connect_nb_error: '0', bind_inuse: '-98', bind_family: '-97', bind_long: '-22', refused: '-111', listen_udp: '-95', bad_opt: '-92' });
+  });
+
+  it('loopback UDP: sendto, recvfrom with the sender, MSG_DONTWAIT, a wrong family, connected sends, MSG_TRUNC', async () => {
+    const { guest: g, native } = await both('udp');
+    expect(g).toEqual(native);
+    expect(g).toMatchObject({ sendto: '5', recvfrom: '5', from_port: '1', empty_nb: '-11', bad_dest: '-97', recvmsg_trunc: '2', recvmsg_flags: '32', peek_trunc: '6' });
+  });
+
+  it('sendmsg/recvmsg gather and scatter iovecs in WALI\'s msghdr; EMSGSIZE, EFAULT, EBADF, ENOTSOCK; control messages are refused', async () => {
+    const { guest: g, native, only } = await both('msg');
+    expect(g).toEqual(native);
+    expect(g).toMatchObject({ sendmsg: '6', recvmsg: '6', recvmsg_data: '1', sendmsg_empty: '0', recvmsg_iovmax: '-90', recvmsg_efault: '-14' });
+    expect(only).toEqual({ scm_rights: '-95' }); // EOPNOTSUPP: no fd crosses between host and guest
+  });
+
+  it('errors: ENOTSOCK on a file and on stdin (getpeername(0)), EBADF, EINVAL lengths and flags', async () => {
+    const { guest: g, native } = await both('errors');
+    expect(g).toEqual(native);
+    expect(g).toMatchObject({ peername_stdin: '-88', bind_file: '-88', listen_file: '-88', sockname_badfd: '-9', sockname_neglen: '-22', accept4_flags: '-22' });
+  });
+});
+
+describe('a policy without network', () => {
+  let server: Server;
+  let outside: { path: string; cleanup: () => void };
+  let reached = 0;
+  beforeEach(async () => {
+    outside = tempDir('fdwarden-outside-');
+    reached = 0;
+    server = createServer(() => { reached++; });
+    await new Promise<void>((ok) => server.listen(join(outside.path, 'sock'), ok));
+    mkdirSync(join(guestDir.path, 'secret'));
+    mkdirSync(join(outside.path, 'outside'));
+    symlinkSync(join(outside.path, 'sock'), join(guestDir.path, 'out'));
+  });
+  afterEach(async () => {
+    await new Promise<void>((ok) => server.close(() => ok()));
+    outside.cleanup();
+  });
+
+  it('fails every network call inside the program with the policy\'s errno; denied directories and symlinks out of the mount reach nothing', async () => {
+    const p = policy('policy "p" abi 1\ndefault deny errno EPERM\nallow * under /work\ndeny * under /work/secret errno EACCES\n');
+    const { guest: g } = await guest('deny', p);
+    expect(g).toEqual({
+      inet: '-1', inet6: '-1', pair_inet: '-1', unix: '1', abstract_bind: '-1', abstract_connect: '-1', autobind: '-1',
+      secret_bind: '-13', secret_connect: '-13', escape_connect: '-2', dotdot_connect: '-2', ok_bind: '0', sendto_inet: '-1',
+    });
+    expect(reached).toBe(0);
+    expect(readdirSync(join(guestDir.path, 'secret'))).toEqual([]);
+    expect(readdirSync(guestDir.path).sort()).toEqual(['f', 'mine', 'out', 'secret']);
+  });
+
+  it('a deny statement gives its errno; loopback only is not every address', async () => {
+    const p = policy('policy "p" abi 1\ndefault allow\nnetwork allow loopback\nnetwork deny abstract errno EPERM\n');
+    const { guest: g } = await guest('deny', p);
+    expect(g).toMatchObject({ inet: '3', abstract_bind: '-1', abstract_connect: '-1', autobind: '-1', sendto_inet: '-95' }); // loopback allowed: the host kernel answers (a Unix stream socket has no destination)
+  });
+});
