@@ -48,6 +48,8 @@ export class HostCore {
   memory: WasmMemoryObject | undefined;
   /** The guest process this host runs, in its process tree (Asyncify builds only: processes.ts). */
   proc: GuestProcess | undefined;
+  /** Signal dispositions (WALI's 32-byte struct sigaction by signal) and the blocked mask: a child's start as copies of its parent's. */
+  signals: { acts: Map<number, Uint8Array>; mask: { value: bigint } } = { acts: new Map(), mask: { value: 0n } };
   /** What a signal sent to this process does, by its disposition and mask (sys-process.ts). */
   signalAction: (sig: number) => SignalAction = () => 'none';
 

@@ -123,6 +123,8 @@ export class NodeWaliHost {
       this.enforcer = p.enforcer;
       this.tid = fork.tid;
       this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, p.core.anchors, p.core.files);
+      // fork copies the signal dispositions and the mask (pending signals are the parent's).
+      this.core.signals = { acts: new Map(p.core.signals.acts), mask: { value: p.core.signals.mask.value } };
       envFile = p.envFile;
     } else {
       try {

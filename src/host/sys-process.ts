@@ -172,8 +172,7 @@ function nanosleep(h: HostCore, req: number): number {
 /** fs-context, pid, clock, signal, uname, getrandom and exit calls, by syscall name. */
 export function processCalls(h: HostCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
   const judged = (f: (e: Entry, ...a: unknown[]) => number) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
-  const acts = new Map<number, Uint8Array>();
-  const mask = { value: 0n };
+  const { acts, mask } = h.signals;
   h.signalAction = (sig) => signalAction(acts, mask, sig);
   return {
     chdir: judged((e) => chdir(h, e)),

@@ -1,0 +1,212 @@
+/**
+ * Linux is the oracle for the guest's processes: test/host/c/processes.c runs natively (raw
+ * syscalls) and as wasm on the Node host (an Asyncify build: it imports SYS_fork), and every
+ * printed result must be the same: fork's results, getppid in the child, data through a pipe,
+ * inherited fds with shared offsets and copied fd flags, wait4's statuses, pids, options and
+ * errors, kill/tkill checks, deaths by signal, setjmp/longjmp. Then what a hostile guest cannot
+ * do with fork: escape its policy in a child, exhaust the host, signal outside its processes.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { compileC, runCaptured, tempDir } from './cc.js';
+
+const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'processes.c');
+
+beforeAll(() => {
+  // The Asyncify builds of the test programs are cached here, not in the user's cache.
+  process.env['FDWARDEN_CACHE_DIR'] ??= join(tmpdir(), 'fdwarden-test-cache');
+});
+
+function compileNative(): string {
+  const src = readFileSync(SOURCE);
+  const out = join(tmpdir(), 'fdwarden-native', `processes-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`);
+  if (existsSync(out)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const temp = `${out}.${process.pid}.tmp`;
+  const cc = spawnSync(process.env['CC'] ?? 'cc', ['-O1', '-w', '-o', temp, SOURCE], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`compiling processes.c natively failed (a C compiler is needed):\n${cc.stderr}`);
+  renameSync(temp, out);
+  return out;
+}
+
+let guestDir: { path: string; cleanup: () => void };
+let nativeDir: { path: string; cleanup: () => void };
+beforeEach(() => {
+  guestDir = tempDir();
+  nativeDir = tempDir();
+  writeFileSync(join(guestDir.path, 'f'), 'abcdef');
+  writeFileSync(join(nativeDir.path, 'f'), 'abcdef');
+});
+afterEach(() => {
+  guestDir.cleanup();
+  nativeDir.cleanup();
+});
+
+const kvOf = (text: string): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const l of text.split('\n')) if (l.includes('=')) out[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
+  return out;
+};
+
+async function both(group: string): Promise<{ guest: Record<string, string>; native: Record<string, string>; status: number; nativeStatus: number | null; nativeSignal: string | null }> {
+  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['processes', group], dirs: [{ host: guestDir.path, guest: '/work' }] });
+  const n = spawnSync(compileNative(), [group], { cwd: nativeDir.path, encoding: 'latin1' });
+  return { guest: kvOf(r.stdout), native: kvOf(n.stdout), status: r.status, nativeStatus: n.status, nativeSignal: n.signal };
+}
+
+describe('processes answer as Linux', () => {
+  it('fork: 0 in the child, its pid in the parent, getppid, a pipe between them, a grandchild', async () => {
+    const { guest, native, status, nativeStatus } = await both('fork');
+    expect(status).toBe(0);
+    expect(nativeStatus).toBe(0);
+    expect(guest).toEqual(native);
+    expect(guest).toMatchObject({
+      fork_positive: '1', child_ppid_is_parent: '1', child_pid_differs: '1', child_tid_is_pid: '1', child_write: '10',
+      wait_is_child: '1', status: String(7 << 8), parent_read: '10', parent_data: '1', parent_eof: '0', nested_status: String(6 << 8),
+    });
+  });
+
+  it('wait4: exit codes << 8, any child, a given pid, the group, WNOHANG, ECHILD, EINVAL, ESRCH, EFAULT', async () => {
+    const { guest, native, status, nativeStatus } = await both('wait');
+    expect(status).toBe(0);
+    expect(nativeStatus).toBe(0);
+    expect(guest).toEqual(native);
+    expect(guest).toMatchObject({
+      no_child: '-10', no_child_nohang: '-10', bad_options: '-22', int_min: '-3', status_0: '0', status_42: String(42 << 8),
+      status_255: String(255 << 8), wait_b: '1', status_b: String(2 << 8), wait_b_again: '-10', wait_group_a: '1', status_a: String(1 << 8),
+      none_left: '-10', none_left_nohang: '-10', wait_other_pid: '-10', wait_null_status: '1', wait_bad_status: '-14', reaped_anyway: '-10',
+    });
+  });
+
+  it('fds: inherited with shared offsets, fd flags copied, a child\'s close and fcntl are its own', async () => {
+    const { guest, native } = await both('fds');
+    expect(guest).toEqual(native);
+    expect(guest).toMatchObject({
+      read_parent: '2', child_offset: '2', child_read: '2', child_data: '1', child_cloexec: '1', child_write_rdonly: '-9', child_close: '0',
+      parent_offset: '4', parent_read_after: '2', parent_data_after: '1', parent_cloexec: '1', parent_cloexec_kept: '1',
+    });
+  });
+
+  it('signals: existence checks, EINVAL, deaths by SIGTERM and SIGKILL, ignored and blocked signals', async () => {
+    const { guest, native } = await both('signals');
+    expect(guest).toEqual(native);
+    expect(guest).toMatchObject({
+      kill_self_0: '0', tkill_self_0: '0', kill_self_bad: '-22', kill_self_neg: '-22', tkill_self_bad: '-22', kill_self_ignored: '0',
+      child_kill_parent_0: '0', status_sigterm: '15', status_sigkill: '9', status_usr1_ignored: String(3 << 8), status_blocked: String(4 << 8),
+    });
+  });
+
+  it('a guest that kills itself ends as if killed by the signal: 128+N', async () => {
+    const { status, nativeSignal } = await both('selfkill');
+    expect(nativeSignal).toBe('SIGTERM');
+    expect(status).toBe(128 + 15);
+  });
+
+  it('setjmp returns 0, then what longjmp passes (1 for 0), from deep in the stack', async () => {
+    const { guest, native, status } = await both('jump');
+    expect(status).toBe(0);
+    expect(guest).toEqual(native);
+    expect(guest).toMatchObject({ setjmp_first: '0', setjmp_second: '7', setjmp_third: '1', rounds: '3', depth: '15' });
+  });
+});
+
+const FORKS = `#include "wali.h"
+SYS(fork) i64 sys_fork(void);
+SYS(wait4) i64 sys_wait4(int, int *, int, void *);
+SYS(kill) i64 sys_kill(int, int);
+SYS(getppid) i64 sys_getppid(void);
+static void quit(int c) { sys_exit_group(c); for (;;) {} }
+`;
+
+describe('a hostile guest and fork', () => {
+  it('a child is judged by the same policy, and its fds keep the rights they obtained', async () => {
+    const { mkdirSync: mk } = await import('node:fs');
+    mk(join(guestDir.path, 'secret'));
+    writeFileSync(join(guestDir.path, 'secret', 'x'), 'x');
+    mk(join(guestDir.path, 'ro'));
+    writeFileSync(join(guestDir.path, 'ro', 'f'), 'ro');
+    const { policy } = await import('../unit/wali/guest.js');
+    const p = policy('policy "p" abi 1\ndefault allow\ndeny * under /work/secret errno ENOENT\ndeny write under /work/ro errno EACCES\n');
+    const src = `${FORKS}
+void _start(void) {
+  int fd = (int)sys_open("/work/ro/f", 0, 0);
+  kv("parent_open_ro", fd >= 0);
+  kv("parent_secret", sys_open("/work/secret/x", 0, 0));
+  kv("parent_rw", sys_open("/work/ro/f", 2, 0));
+  i64 pid = sys_fork();
+  if (pid == 0) {
+    kv("child_secret", sys_open("/work/secret/x", 0, 0));
+    kv("child_rw", sys_open("/work/ro/f", 2, 0));
+    kv("child_write_inherited", sys_write(fd, "x", 1));
+    char b[4];
+    kv("child_read_inherited", sys_read(fd, b, 2));
+    quit(0);
+  }
+  int st;
+  kv("wait", sys_wait4((int)pid, &st, 0, 0) == pid);
+  quit(0);
+}`;
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], policy: p });
+    expect(r.stderr).toBe('');
+    expect(r.kv).toEqual({
+      parent_open_ro: '1', parent_secret: '-2', parent_rw: '-13', child_secret: '-2', child_rw: '-13',
+      child_write_inherited: '-9', child_read_inherited: '2', wait: '1',
+    });
+    expect(readFileSync(join(guestDir.path, 'ro', 'f'), 'latin1')).toBe('ro');
+  });
+
+  it('fork in a loop is bounded: at the process limit fork is EAGAIN (zombies count), never a crash', async () => {
+    const src = `${FORKS}
+void _start(void) {
+  /* Breadth: children that exit and are never reaped. */
+  int n = 0;
+  i64 r;
+  for (;;) {
+    r = sys_fork();
+    if (r == 0) quit(0);
+    if (r < 0) break;
+    n++;
+  }
+  kv("breadth", n);
+  kv("breadth_errno", r);
+  int st;
+  while (sys_wait4(-1, &st, 0, 0) > 0) {}
+  /* Depth: every child forks again until the limit. */
+  int depth = 0;
+  for (;;) {
+    r = sys_fork();
+    if (r < 0) { kv("depth_errno", r); quit(depth); }
+    if (r == 0) { depth++; continue; }
+    sys_wait4((int)r, &st, 0, 0);
+    quit(depth == 0 ? 100 + ((st >> 8) & 0xff) : (st >> 8) & 0xff);
+  }
+}`;
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], maxProcesses: 8 });
+    expect(r.kv).toEqual({ breadth: '7', breadth_errno: '-11', depth_errno: '-11' });
+    expect(r.status).toBe(107);
+  });
+
+  it('signals outside the guest\'s processes are refused; a child that traps ends as if by SIGABRT', async () => {
+    const src = `${FORKS}
+void _start(void) {
+  kv("kill_node", sys_kill((int)sys_getppid(), 15));
+  kv("kill_all", sys_kill(-1, 9));
+  kv("kill_group", sys_kill(0, 15));
+  kv("kill_far", sys_kill(4000000, 0));
+  i64 pid = sys_fork();
+  if (pid == 0) __builtin_trap();
+  int st;
+  sys_wait4((int)pid, &st, 0, 0);
+  kv("trap_status", st);
+  quit(0);
+}`;
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    expect(r.kv).toEqual({ kill_node: '-1', kill_all: '-1', kill_group: '-1', kill_far: '-1', trap_status: '6' });
+    expect(r.status).toBe(0);
+  });
+});
