@@ -27,7 +27,7 @@ type Command = (argv: readonly string[]) => Promise<number>;
  * Each command's module is loaded when it runs: `fdwarden run` (whose start-up is the program's)
  * loads no policy tooling, strace reader or learner it does not use.
  */
-const COMMANDS: Record<string, () => Promise<Command>> = {
+const COMMANDS: Record<string, (argv: readonly string[]) => Promise<Command>> = {
   annotate: async () => (await import('./annotate.js')).annotateCommand,
   check: async () => (await import('./policy-commands.js')).checkCommand,
   test: async () => (await import('./policy-commands.js')).testCommand,
@@ -35,7 +35,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explain: async () => (await import('./policy-commands.js')).explainCommand,
   diff: async () => (await import('./diff.js')).diffCommand,
   learn: async () => (await import('./learn.js')).learnCommand,
-  run: async () => (await import('./run.js')).runCommand,
+  run: async (argv) => {
+    // The guest's thread starts first: its modules load while run.js and the policy compiler do.
+    (await import('./run-supervisor.js')).prestartFor(argv);
+    return (await import('./run.js')).runCommand;
+  },
 };
 
 /** Commands that print their own, longer --help. */
@@ -60,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    return await (await load())(rest);
+    return await (await load(rest))(rest);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`fdwarden ${cmd}: ${e.message}\n`);
