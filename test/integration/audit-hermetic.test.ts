@@ -78,6 +78,19 @@ describe('audit with an empty view learns what recorded successes reached', () =
   });
 });
 
+describe('empty paths in a recording', () => {
+  it('a recorded ENOENT on "" is the kernel refusing, a recorded success on "" is unknown: never allowed with no rule consulted', () => {
+    const r = run([
+      '100 openat(AT_FDCWD, "", O_RDONLY) = -1 ENOENT (No such file or directory)',
+      '100 openat(AT_FDCWD, "", O_RDONLY) = 3',
+      '100 read(3, "x", 1) = 1',
+      '100 newfstatat(3, "", {st_mode=S_IFREG|0644, st_size=1, ...}, AT_EMPTY_PATH) = 0',
+    ], 'policy "p" abi 1\ndefault allow\nunknown deny errno EACCES\n');
+    expect(r.judged.get(1)?.verdict).toMatchObject({ allowed: false, cause: 'kernel', errno: 'ENOENT' });
+    expect(r.denials.map((d) => [d.lineNo, d.verdict.cause])).toEqual([[2, 'unknown'], [3, 'unknown'], [4, 'unknown']]);
+  });
+});
+
 describe('hermetic audits of real recordings under the shipped workdir policy', () => {
   // The project's fixtures come with the snapshot recorded with them (its /dev/fd is a symlink
   // into /proc); the shared recordings come with none and are replayed over an empty view.
