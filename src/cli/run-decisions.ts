@@ -20,7 +20,9 @@ export function decisionLine(e: DecisionEvent, policy: IrPolicy): string {
   });
   const x = e.verdict.escalation;
   const esc = !x ? '' : x.reason !== undefined ? ` (refused undecided: ${x.reason})` : ` (would gain rights at the new name: ${x.witness})`;
-  return `${head} ${e.syscall} ${objs.join('; ')}${esc}`;
+  // Linux's own answer, given before the policy's (EEXIST, EBADF, a bad flag): not the rules' doing.
+  const kernel = !e.allowed && e.reason === 'kernel' ? ' (the kernel refuses it first)' : '';
+  return `${head} ${e.syscall} ${objs.join('; ')}${esc}${kernel}`;
 }
 
 export interface DecisionLog {
