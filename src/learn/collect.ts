@@ -125,11 +125,11 @@ export function collectTrace(t: TraceInput, into: Collected = emptyCollected()):
     const task = replay.kernel.task(c.tid);
     if (!task) return;
     let req = c.call ? requestFor(replay.kernel, task, c.call) : null;
-    if (c.call && c.observed?.ok && contradicted(req)) {
+    if (c.call && c.observed?.ok && contradicted(req, c.call)) {
       // As audit does: what a recorded success reached is learned first (src/rules/recorded.ts).
       learnRecorded(replay.kernel, task, c.call);
       req = requestFor(replay.kernel, task, c.call);
-      if (req && contradicted(req)) req = unexplained(req);
+      if (req && contradicted(req, c.call)) req = unexplained(req);
     }
     if (!req) return;
     into.calls++;

@@ -127,11 +127,11 @@ export class Auditor {
     // Steps (how each path resolved) cost strings: recorded only where a report shows them.
     const keep = this.opts.keepAll === true || this.opts.keepLine === lineNo;
     let e = enforcer.judged(task, call, keep);
-    if (observed?.ok && contradicted(e.request)) {
+    if (observed?.ok && contradicted(e.request, call)) {
       // The call succeeded on names the view lacks: learn them, then judge the object it reached.
       learnRecorded(this.replay.kernel, task, call);
       e = enforcer.judged(task, call, keep);
-      if (e.request && contradicted(e.request)) {
+      if (e.request && contradicted(e.request, call)) {
         const request = unexplained(e.request);
         e = { ...e, request, verdict: judge(engine, request) };
       }

@@ -43,9 +43,16 @@ function namesOf(c: Call): Named[] {
   }
 }
 
-/** Whether some object of the request is missing from the model although the call succeeded. */
-export function contradicted(req: Request | null): boolean {
-  return !!req?.checks.some((ch) => ch.role !== 'fd' && ch.role !== 'network' && ch.object.unknown === undefined && (ch.object.errno !== undefined || !ch.object.exists));
+/**
+ * Whether the recorded success of `call` contradicts the model: a path of it does not resolve,
+ * or the object it needs to exist (what it opens, looks up, runs, enters, removes or renames)
+ * is absent. A name the call creates is absent by right, and costs no second judgement.
+ */
+export function contradicted(req: Request | null, call: Call): boolean {
+  if (!req) return false;
+  const mustExist = namesOf(call)[0]?.existing === true;
+  return req.checks.some((ch, i) => ch.role !== 'fd' && ch.role !== 'network' && ch.role !== 'outside' && ch.object.unknown === undefined &&
+    (ch.object.errno !== undefined || (i === 0 && mustExist && !ch.object.exists)));
 }
 
 /**
