@@ -1,7 +1,7 @@
 /**
  * The `property` blocks of `fdwarden test`: each promise goes through the testing kit (proof on
  * the automaton, then sampled syscall programs). The kit is loaded only when a policy has
- * properties, because it needs fast-check, an optional peer dependency.
+ * properties: it brings fast-check and the prover, which plain tests do not need.
  */
 import type { CompiledPolicy, PolicyProperty } from '../dsl/index.js';
 import { UsageError } from './options.js';
