@@ -15,7 +15,7 @@ import { judge, type Engine, type Verdict } from './judge.js';
 import { rightsIn } from './rights.js';
 import { Enforcer, type Entry } from '../enforce/enforcer.js';
 import { grantInherited } from '../enforce/grants.js';
-import { contradicted, learnRecorded, unexplained } from './recorded.js';
+import { contradicted, learnListed, learnRecorded, unexplained } from './recorded.js';
 
 export interface Judged {
   lineNo: number;
@@ -126,6 +126,7 @@ export class Auditor {
     const { call, lineNo, tid, name, observed } = c;
     // Steps (how each path resolved) cost strings: recorded only where a report shows them.
     const keep = this.opts.keepAll === true || this.opts.keepLine === lineNo;
+    if (observed?.ok) learnListed(this.replay.kernel, engine, task, call);
     let e = enforcer.judged(task, call, keep);
     if (observed?.ok && contradicted(e.request, call)) {
       // The call succeeded on names the view lacks: learn them, then judge the object it reached.

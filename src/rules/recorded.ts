@@ -11,6 +11,9 @@ import type { Kernel } from '../state/kernel.js';
 import type { Call } from '../state/calls.js';
 import type { Task } from '../state/types.js';
 import type { Request } from './requests.js';
+import type { Engine } from './judge.js';
+import { procSelf } from './judge.js';
+import { dentry, inodeOf } from '../state/namespace.js';
 import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_CREAT, O_DIRECTORY, O_NOFOLLOW, __O_TMPFILE } from '../linux/index.js';
 
 interface Named {
@@ -87,4 +90,23 @@ export function learnRecorded(k: Kernel, task: Task, call: Call): void {
     // A lookup recorded as a success learns every missing name on its way (sys/run.ts).
     k.syscall(task.tid, { sys: 'lookup', name: 'learn', dirfd: n.dirfd, path: target, follow: n.existing ? n.follow : true, emptyPath: false }, { ok: true, ret: 0 });
   }
+}
+
+/**
+ * A listing that succeeded proves its fd names a directory: an object learned from a recorded
+ * success without knowing its type (opened without O_DIRECTORY) becomes one, and its fd obtains
+ * what the policy allows on a directory there (`when type dir` rules included), as it would have
+ * at open had the model known.
+ */
+export function learnListed(k: Kernel, engine: Engine, task: Task, call: Call): void {
+  if (call.sys !== 'usefd' || (call.name !== 'getdents64' && call.name !== 'getdents')) return;
+  const e = k.s.tables.get(task.files)?.fds.get(call.fd);
+  const f = e && k.s.files.get(e.file);
+  if (!f || f.unknown) return;
+  const d = dentry(k.s, f.dentry);
+  const inode = inodeOf(k.s, d);
+  if (!d.learned || inode.kind !== 'unknown') return;
+  inode.kind = 'dir';
+  const label = k.describeFd(task.tid, call.fd);
+  if (label && label !== 'unknown' && label.kind === 'path') f.granted = engine.allowedMask(procSelf(label.path, task), 'dir');
 }

@@ -78,6 +78,26 @@ describe('audit with an empty view learns what recorded successes reached', () =
   });
 });
 
+describe('types a recording proves', () => {
+  const POLICY = 'policy "p" abi 1\ndefault deny errno EACCES\nallow read,stat under /opt when type file\nallow list,stat under /opt when type dir\n';
+
+  it('O_DIRECTORY, and a listing that succeeded, make a learned object a directory: `when type dir` rules apply', () => {
+    const r = run([
+      '100 openat(AT_FDCWD, "/opt/a", O_RDONLY|O_DIRECTORY) = 3',
+      '100 getdents64(3, 0x1000 /* 2 entries */, 32768) = 48',
+      '100 openat(AT_FDCWD, "/opt/b", O_RDONLY|O_CLOEXEC) = 4',
+      '100 getdents64(4, 0x1000 /* 2 entries */, 32768) = 48',
+    ], POLICY);
+    // The open of /opt/b told nothing of its type: `when type` fails there (fail closed); its listing proves a directory.
+    expect(r.denials.map((d) => [d.lineNo, d.syscall])).toEqual([[3, 'openat']]);
+  });
+
+  it('an object whose type no call proves satisfies no `when type` rule', () => {
+    const r = run(['100 openat(AT_FDCWD, "/opt/f", O_RDONLY) = 3', '100 read(3, "x", 1) = 1'], POLICY);
+    expect(r.denials.map((d) => [d.lineNo, d.syscall])).toEqual([[1, 'openat'], [2, 'read']]);
+  });
+});
+
 describe('empty paths in a recording', () => {
   it('a recorded ENOENT on "" is the kernel refusing, a recorded success on "" is unknown: never allowed with no rule consulted', () => {
     const r = run([
