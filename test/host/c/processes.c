@@ -211,7 +211,12 @@ static void signals(void) {
     S(kill, pid_(), SIGTERM);
     quit(1);
   }
+  /* Alive or a zombie, the child exists until it is reaped (printed once it is: no interleaving). */
+  i64 k0 = S(kill, (int)pid, 0);
+  i64 kbad = S(kill, (int)pid, 100);
   S(wait4, (int)pid, &st, 0, NUL);
+  kv("kill_child_0", k0);
+  kv("kill_child_bad", kbad);
   kv("status_sigterm", st);
   pid = S(fork);
   if (pid == 0) {
