@@ -11,8 +11,7 @@ import type { Kernel } from '../state/kernel.js';
 import type { Call } from '../state/calls.js';
 import type { Task } from '../state/types.js';
 import type { Request } from './requests.js';
-import type { Engine } from './judge.js';
-import { procSelf } from './judge.js';
+import { procSelf, type Engine } from './judge.js';
 import { dentry, inodeOf } from '../state/namespace.js';
 import { AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_CREAT, O_DIRECTORY, O_NOFOLLOW, __O_TMPFILE } from '../linux/index.js';
 
