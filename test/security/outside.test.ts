@@ -110,3 +110,42 @@ describe('class 5: what reaches beyond the guest is judged or refused', () => {
     expect(why).toContain('outside the guest: a socket of family 16 (EACCES)');
   });
 });
+
+describe('class 5 on the Node host: a forked guest stays inside its own processes and its policy', () => {
+  test('a child is refused what its parent is refused; signals reach only the guest\'s live processes', async () => {
+    const { runC, tempDir } = await import('../host/cc.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    process.env['FDWARDEN_CACHE_DIR'] ??= join((await import('node:os')).tmpdir(), 'fdwarden-test-cache');
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.path, 'f'), 'secret');
+      const src = `#include "wali.h"
+SYS(fork) i64 sys_fork(void);
+SYS(wait4) i64 sys_wait4(int, int *, int, void *);
+SYS(kill) i64 sys_kill(int, int);
+SYS(getppid) i64 sys_getppid(void);
+void _start(void) {
+  int node = (int)sys_getppid();
+  kv("parent_open", sys_open("/work/f", 0, 0));
+  i64 pid = sys_fork();
+  if (pid == 0) {
+    kv("child_open", sys_open("/work/f", 0, 0));
+    kv("child_kill_parent_0", sys_kill((int)sys_getppid(), 0));
+    kv("child_kill_node", sys_kill(node, 9));
+    sys_exit_group(0);
+  }
+  int st;
+  kv("reaped", sys_wait4((int)pid, &st, 0, 0) == pid);
+  kv("kill_reaped", sys_kill((int)pid, 9));
+  kv("kill_next_pid", sys_kill((int)pid + 1, 9));
+  sys_exit_group(0);
+}`;
+      const r = await runC(src, { args: ['t'], dirs: [{ host: dir.path, guest: '/work' }], policy: policy(DENY_ALL) });
+      expect(r.kv).toEqual({ parent_open: '-13', child_open: '-13', child_kill_parent_0: '0', child_kill_node: '-1', reaped: '1', kill_reaped: '-1', kill_next_pid: '-1' });
+      expect(r.status).toBe(0);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
