@@ -58,7 +58,7 @@ export type TreeSpec = Record<string, { file: string } | { dir: true } | { link:
 /** Errnos, as numbers (x86-64 Linux). */
 export const E = {
   EPERM: 1, ENOENT: 2, EBADF: 9, EFAULT: 14, EBUSY: 16, EEXIST: 17, EXDEV: 18, ENOTDIR: 20, EISDIR: 21, EINVAL: 22,
-  ESPIPE: 29, ERANGE: 34, ENAMETOOLONG: 36, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, EOPNOTSUPP: 95,
+  ESPIPE: 29, ERANGE: 34, ENAMETOOLONG: 36, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOTSOCK: 88, EOPNOTSUPP: 95, EAFNOSUPPORT: 97,
 } as const;
 type ErrName = keyof typeof E;
 
@@ -783,6 +783,11 @@ export class MemfsHost {
         this.fds.delete(Number(fd) | 0);
         return 0;
       },
+      // An in-memory VFS has no sockets: none can be made, so no fd is one.
+      socket: () => fail('EAFNOSUPPORT'),
+      bind: (fd) => (this.entry(fd), fail('ENOTSOCK')),
+      connect: (fd) => (this.entry(fd), fail('ENOTSOCK')),
+      sendto: (fd) => (this.entry(fd), fail('ENOTSOCK')),
       dup: (fd) => this.newFd(this.entry(fd).file, false),
       dup2: (fd, nfd) => {
         this.entry(fd);

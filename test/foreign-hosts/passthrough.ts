@@ -264,6 +264,11 @@ export class PassthroughHost {
       lseek: (fd, off, wh) => syscall(NR.lseek, L, this.fd(fd), 'int64_t', BigInt(off), L, Number(wh)),
       open: (p, flags, mode) => withPath(p, (b) => this.newFd(syscall(NR.open, P, b, L, Number(flags), L, Number(mode)))),
       openat: (d, p, flags, mode) => withPath(p, (b) => this.newFd(syscall(NR.openat, L, this.dirfd(d), P, b, L, Number(flags), L, Number(mode)))),
+      // This host offers no sockets: none can be made, so an open fd is not one.
+      socket: () => -97n,
+      bind: (fd) => (syscall(NR.fcntl, L, this.fd(fd), L, 1) < 0n ? -9n : -88n),
+      connect: (fd) => (syscall(NR.fcntl, L, this.fd(fd), L, 1) < 0n ? -9n : -88n),
+      sendto: (fd) => (syscall(NR.fcntl, L, this.fd(fd), L, 1) < 0n ? -9n : -88n),
       close: (fd) => {
         const r = syscall(NR.close, L, this.fd(fd));
         if (r === 0n) this.opened.delete(this.fd(fd));

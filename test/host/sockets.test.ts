@@ -14,9 +14,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileC, runCaptured, tempDir } from './cc.js';
 import { policy } from '../unit/wali/guest.js';
+import { NodeWaliHost, WaliExit } from '../../src/host/index.js';
+import { WA } from '../../src/wali/wasm.js';
+import { funcImport, functype, importSection, module_, typeSection } from '../unit/wali/encode.js';
+import { newMemory } from '../unit/wali/wasm.js';
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'sockets.c');
 const ALL = policy('policy "p" abi 1\ndefault allow\nnetwork allow *\n');
@@ -142,5 +147,75 @@ describe('a policy without network', () => {
     const p = policy('policy "p" abi 1\ndefault allow\nnetwork allow loopback\nnetwork deny abstract errno EPERM\n');
     const { guest: g } = await guest('deny', p);
     expect(g).toMatchObject({ inet: '3', abstract_bind: '-1', abstract_connect: '-1', autobind: '-1', sendto_inet: '-95' }); // loopback allowed: the host kernel answers (a Unix stream socket has no destination)
+  });
+});
+
+describe('a hostile guest on sockets', () => {
+  // Random arguments to every socket call, pointers among valid structures, garbage and the edge
+  // of memory. Every socket is made non-blocking and every transfer asks MSG_DONTWAIT, so no call
+  // can wait; the policy allows loopback and abstract names only, so nothing leaves the machine.
+  const NAMES = ['socket', 'socketpair', 'bind', 'connect', 'listen', 'accept4', 'getsockname', 'getpeername', 'getsockopt', 'setsockopt',
+    'shutdown', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'ioctl', 'close'] as const;
+  const UN = 1024; // sockaddr_un "s"
+  const ABSTRACT = 1152; // sockaddr_un "\0x"
+  const IN4 = 1280; // 127.0.0.1:0
+  const MSG = 1408; // a msghdr: name IN4 (16), one iovec at 1536 over 64 bytes at 2048
+  const ptr = fc.constantFrom(0, UN, ABSTRACT, IN4, MSG, 1536, 2048, 4096, 65530, 0xfffffff0, 0x7fffff00);
+  const int = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom(-1, 0, 1, 2, 3, 4, 5, 6, 10, 16, 110, 128, 129, 1024, 1025, 0xfffffff0));
+  const word = fc.oneof(int, ptr);
+  const callArb = fc.oneof(...NAMES.map((name) => fc.tuple(fc.constant(name), fc.array(word, { minLength: 6, maxLength: 6 }))));
+  const hostFds = (): number => readdirSync('/proc/self/fd').length;
+  const P = policy('policy "p" abi 1\ndefault allow\nnetwork allow loopback,abstract\n');
+
+  it('never throws, always answers a raw result, and leaves no host fd behind', async () => {
+    const module = await WA.compile(module_(typeSection(functype([], ['i64'])), importSection(...NAMES.map((n) => funcImport('wali', `SYS_${n}`, 0)))));
+    const devnull = openSync('/dev/null', 'r+');
+    try {
+      await fc.assert(fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 40 }), async (calls) => {
+        const before = hostFds();
+        const host = new NodeWaliHost({ args: ['hostile'], dirs: [{ host: guestDir.path, guest: '/work' }], stdio: [devnull, devnull, devnull], policy: P });
+        const memory = newMemory(false, 1, 1);
+        const imports = host.getImportObject(module);
+        host.attach({ exports: { memory } });
+        const u8 = new Uint8Array(memory.buffer);
+        const v = new DataView(memory.buffer);
+        try {
+          for (const [name, a] of calls) {
+            u8.fill(0, UN, 2112);
+            v.setUint16(UN, 1, true);
+            u8[UN + 2] = 0x73;
+            v.setUint16(ABSTRACT, 1, true);
+            u8[ABSTRACT + 3] = 0x78;
+            v.setUint16(IN4, 2, true);
+            u8.set([127, 0, 0, 1], IN4 + 4);
+            v.setUint32(MSG, IN4, true);
+            v.setUint32(MSG + 4, 16, true);
+            v.setUint32(MSG + 8, 1536, true);
+            v.setUint32(MSG + 12, 1, true);
+            v.setUint32(1536, 2048, true);
+            v.setUint32(1540, 64, true);
+            const args = [...a];
+            if (name === 'socket' || name === 'socketpair') args[1] = (args[1]! & ~0xf0) | 0o4000;
+            if (name === 'accept4') args[3] = args[3]! | 0o4000;
+            if (name === 'sendto' || name === 'recvfrom' || name === 'sendmsg' || name === 'recvmsg') args[name.endsWith('msg') ? 2 : 3] = args[name.endsWith('msg') ? 2 : 3]! | 0x40;
+            if (name === 'ioctl') args[1] = [0x541b, 0x5421, 0x5413, args[1]!][Math.abs(args[1]!) % 4]!; // FIONREAD, FIONBIO, TIOCGWINSZ, any
+            let ret: unknown;
+            try {
+              ret = (imports['wali']![`SYS_${name}`] as (...x: number[]) => unknown)(...args);
+            } catch (e) {
+              if (e instanceof WaliExit) break;
+              throw e;
+            }
+            expect(typeof ret).toBe('bigint');
+            if ((ret as bigint) < 0n) expect(ret as bigint).toBeGreaterThanOrEqual(-4095n);
+          }
+        } finally {
+          host.close();
+        }
+        expect(hostFds()).toBe(before);
+      }), { seed: 0x50c_4e75, numRuns: 200 });
+    } finally {
+      closeSync(devnull);
+    }
   });
 });

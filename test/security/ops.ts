@@ -14,12 +14,15 @@ export const OPEN_FLAGS = [
 ];
 const AT = ['0', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', 'AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH', 'AT_REMOVEDIR', 'AT_SYMLINK_FOLLOW', '0x800', '1', '0xffff'];
 
-/** One fsops op over `paths` (its words). */
-export function opArb(paths: readonly string[]): fc.Arbitrary<string[]> {
+/**
+ * One fsops op over `paths` (its words). `sockets`: Unix sockets bound, connected and sent to at
+ * those paths too (hosts with sockets; the foreign hosts have none).
+ */
+export function opArb(paths: readonly string[], sockets = false): fc.Arbitrary<string[]> {
   const path = pick(paths);
   const fd = pick(FDS);
   const at = pick(AT);
-  return fc.oneof(
+  const ops = [
     fc.tuple(fc.constant('open'), path, pick(OPEN_FLAGS)),
     fc.tuple(fc.constant('openat'), fd, path, pick(OPEN_FLAGS)),
     fc.tuple(fc.constant('close'), pick(['3', '4', '5', '6'])),
@@ -51,10 +54,12 @@ export function opArb(paths: readonly string[]): fc.Arbitrary<string[]> {
     fc.tuple(fc.constant('fchdir'), fd),
     fc.tuple(pick(['ls', 'lstype', 'cat']), path),
     fc.tuple(fc.constant('getdents'), fd),
-  );
+  ];
+  if (sockets) ops.push(fc.tuple(pick(['sockbind', 'sockconnect', 'socksend']), path));
+  return fc.oneof(...ops);
 }
 
 /** A program: up to `max` ops. */
-export function programArb(paths: readonly string[], max = 24): fc.Arbitrary<string[]> {
-  return fc.array(opArb(paths), { minLength: 1, maxLength: max }).map((ops) => ops.flat());
+export function programArb(paths: readonly string[], max = 24, sockets = false): fc.Arbitrary<string[]> {
+  return fc.array(opArb(paths, sockets), { minLength: 1, maxLength: max }).map((ops) => ops.flat());
 }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadSys, type Sys } from '../../src/host/native/sys.js';
+import { loadSysNet } from '../../src/host/native/sys-net.js';
 import type { DecisionEvent } from '../../src/enforce/decisions.js';
 import { policy } from '../unit/wali/guest.js';
 import { fsops, stage, type Stage } from './harness.js';
@@ -42,7 +43,9 @@ function recordSys(sink: (o: HostOp) => void): () => void {
   const sys = loadSys() as unknown as Record<string, (...a: unknown[]) => number>;
   const saved: Record<string, (...a: unknown[]) => number> = {};
   const where = (dirfd: number, name: string): string => {
-    if (dirfd === -100) return name.startsWith('/proc/self/fd/') ? readlinkSync(name) : name;
+    // /proc/self/fd/N, or /proc/self/fd/N/NAME (a Unix socket bound in the directory fd N).
+    const m = /^\/proc\/self\/fd\/(\d+)(\/.*)?$/.exec(name);
+    if (dirfd === -100) return m ? readlinkSync(`/proc/self/fd/${m[1]}`) + (m[2] ?? '') : name;
     const base = readlinkSync(`/proc/self/fd/${dirfd}`);
     return name === '' || name === '.' ? base : `${base}/${name}`;
   };
@@ -75,7 +78,32 @@ function recordSys(sink: (o: HostOp) => void): () => void {
       return real(...a);
     };
   }
-  return () => Object.assign(sys as unknown as Sys, saved);
+  // Socket addresses: the Unix path the host binds, connects or sends to (sock-addr.ts).
+  const net = loadSysNet() as unknown as Record<string, (...a: unknown[]) => number>;
+  const savedNet: Record<string, (...a: unknown[]) => number> = {};
+  const unixPath = (b: unknown): string | undefined => {
+    if (!(b instanceof Uint8Array) || b.length <= 2 || (b[0]! | (b[1]! << 8)) !== 1 || b[2] === 0) return undefined;
+    const body = b.subarray(2);
+    const nul = body.indexOf(0);
+    return Buffer.from(nul < 0 ? body : body.subarray(0, nul)).toString('latin1');
+  };
+  for (const [op, addrArg] of [['bind', 1], ['connect', 1], ['sendmsg', 1]] as const) {
+    const real = net[op]!;
+    savedNet[op] = real;
+    net[op] = (...a: unknown[]) => {
+      const name = unixPath(a[addrArg]);
+      if (name !== undefined) {
+        let at: string;
+        try { at = where(-100, name); } catch { at = `<not open>${name}`; }
+        sink({ op, dirfd: -100, name, flags: 0, at });
+      }
+      return real(...a);
+    };
+  }
+  return () => {
+    Object.assign(sys as unknown as Sys, saved);
+    Object.assign(net, savedNet);
+  };
 }
 
 /** Whether a host op only looks (metadata, an anchor, a directory listing the model reads). */
@@ -89,7 +117,7 @@ describe('the object the policy judged is the object the host touches', () => {
     let touched = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(programArb(PATHS, 24), async (words) => {
+        fc.asyncProperty(programArb(PATHS, 24, true), async (words) => {
           s?.cleanup();
           s = stage();
           mkdirSync(join(s.w, 'ro'));

@@ -24,6 +24,10 @@ i64 sys_lseek(int fd, i64 off, int whence) { return r(syscall(SYS_lseek, fd, off
 i64 sys_open(const char *p, int flags, u32 mode) { return r(syscall(SYS_open, p, flags, mode)); }
 i64 sys_openat(int dirfd, const char *p, int flags, u32 mode) { return r(syscall(SYS_openat, dirfd, p, flags, mode)); }
 i64 sys_close(int fd) { return r(syscall(SYS_close, fd)); }
+i64 sys_socket(int d, int t, int p) { return r(syscall(SYS_socket, d, t, p)); }
+i64 sys_bind(int fd, const void *a, u32 n) { return r(syscall(SYS_bind, fd, a, n)); }
+i64 sys_connect(int fd, const void *a, u32 n) { return r(syscall(SYS_connect, fd, a, n)); }
+i64 sys_sendto(int fd, const void *b, u32 n, int flags, const void *a, u32 an) { return r(syscall(SYS_sendto, fd, b, n, flags, a, an)); }
 i64 sys_dup(int fd) { return r(syscall(SYS_dup, fd)); }
 i64 sys_dup2(int fd, int nfd) { return r(syscall(SYS_dup2, fd, nfd)); }
 i64 sys_dup3(int fd, int nfd, int flags) { return r(syscall(SYS_dup3, fd, nfd, flags)); }

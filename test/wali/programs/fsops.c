@@ -29,6 +29,9 @@
  *   utimens DIRFD PATH FLAGS     (atime := 1000000000 s, mtime left alone)
  *   statx DIRFD PATH FLAGS       (mask STATX_BASIC_STATS)     trap  (wasm `unreachable`)
  *   lstype PATH                  (ls, each entry as "name:d_type")
+ *   sockbind PATH                (a Unix stream socket bound to PATH, then closed)
+ *   sockconnect PATH             (a Unix stream socket connected to PATH, then closed)
+ *   socksend PATH                (a Unix datagram socket sending "x" to PATH, then closed)
  *
  * Output: one line per op, `OP ARG... = RESULT` with the words as given and the raw syscall
  * result (-errno on failure), followed on the same line by:
@@ -424,6 +427,20 @@ int prog_main(int argc, char **argv) {
         n += fmt_kv(xbuf + n, " nlink=", STATX_NLINK(sx));
         n += fmt_kv(xbuf + n, " blksize=", STATX_BLKSIZE(sx));
         xbuf[n] = 0;
+      }
+    } else if (str_eq(op, "sockbind") || str_eq(op, "sockconnect") || str_eq(op, "socksend")) {
+      NEED(1);
+      struct { unsigned short family; char path[108]; } sa;
+      u32 n = 0;
+      sa.family = 1; /* AF_UNIX */
+      while (a[0][n] && n < sizeof sa.path - 1) sa.path[n] = a[0][n], n++;
+      sa.path[n] = 0;
+      int dgram = op[4] == 's';
+      i64 s = sys_socket(1, (dgram ? 2 : 1) | 02000000 /* SOCK_CLOEXEC */, 0);
+      r = s;
+      if (s >= 0) {
+        r = op[4] == 'b' ? sys_bind((int)s, &sa, 2 + n + 1) : op[4] == 'c' ? sys_connect((int)s, &sa, 2 + n + 1) : sys_sendto((int)s, "x", 1, 0, &sa, 2 + n + 1);
+        sys_close((int)s);
       }
     } else if (str_eq(op, "trap")) {
       __builtin_trap();
