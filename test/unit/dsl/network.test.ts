@@ -2,6 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse, printPolicy, renderDiagnostic } from '../../../src/dsl/index.js';
 import { decideNetwork } from '../../../src/rules/network.js';
+import { engineFor } from '../../../src/rules/engine.js';
+import { judge } from '../../../src/rules/judge.js';
+import { explain, renderExplanation } from '../../../src/rules/explain.js';
+import type { Request } from '../../../src/rules/requests.js';
 import { compile, errors, HEADER, where } from './helpers.js';
 
 describe('network statements', () => {
@@ -48,5 +52,28 @@ describe('network statements', () => {
     const text = `${HEADER}network allow loopback,inet\nnetwork deny abstract errno EPERM because "no abstract sockets"\n`;
     const a = parse(text).ast;
     expect(printPolicy(a)).toBe(text);
+  });
+
+  it('explain names the statement that decided a connect, or says none did', () => {
+    const text = `${HEADER}default allow\nnetwork allow loopback\nnetwork deny abstract errno EPERM because "shared by the machine"\n`;
+    const p = compile(text).policy;
+    const lines = text.split('\n');
+    const connect = (classes: ('loopback' | 'inet' | 'abstract')[], what: string): string => {
+      const req: Request = { syscall: 'connect', checks: [{ role: 'network', object: { path: undefined, exists: false, steps: [] }, rights: 0, network: { classes, what } }] };
+      return renderExplanation(explain(p, judge(engineFor(p), req)), (s) => lines[s.line - 1]);
+    };
+    expect(connect(['loopback'], 'the loopback address 127.0.0.1:80')).toBe([
+      'connect: allowed',
+      '  network: the loopback address 127.0.0.1:80 (needs loopback)',
+      '    allowed by network statement at p.policy:3:1',
+      '        network allow loopback',
+    ].join('\n'));
+    expect(connect(['abstract'], 'the abstract socket')).toContain('denied EPERM by network statement at p.policy:4:1: "shared by the machine"');
+    expect(connect(['inet'], 'the network address 10.0.0.1:80')).toBe([
+      'connect: denied with EACCES',
+      '  network: the network address 10.0.0.1:80 (needs inet)',
+      '    denied EACCES: no `network` statement allows it',
+      '  would allow it: network allow inet',
+    ].join('\n'));
   });
 });
