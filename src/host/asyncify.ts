@@ -64,7 +64,9 @@ async function transform(bytes: Uint8Array): Promise<Uint8Array> {
     const F = binaryen.Features;
     // What WALI's toolchain emits (threads, bulk memory, legacy exception handling ...), and no
     // more: with every feature on, binaryen writes encodings V8 does not read.
-    m.setFeatures(F.MVP | F.Atomics | F.BulkMemory | F.MutableGlobals | F.SignExt | F.NontrappingFPToInt | F.SIMD128 | F.ExceptionHandling | F.ReferenceTypes | F.Multivalue | F.TailCall);
+    // (binaryen splits memory.copy/fill off bulk memory, and long call_indirect encodings off reference types.)
+    m.setFeatures(F.MVP | F.Atomics | F.BulkMemory | F.BulkMemoryOpt | F.MutableGlobals | F.SignExt | F.NontrappingFPToInt | F.SIMD128
+      | F.ExceptionHandling | F.ReferenceTypes | F.CallIndirectOverlong | F.Multivalue | F.TailCall);
     const exported = new Set<string>();
     for (let i = 0; i < m.getNumExports(); i++) {
       const e = binaryen.getExportInfo(m.getExportByIndex(i));
@@ -117,5 +119,11 @@ export async function asyncify(bytes: Uint8Array, dir = cacheDir()): Promise<Asy
 export async function prepareModule(bytes: Uint8Array, mode: AsyncifyMode = 'auto'): Promise<{ bytes: Uint8Array; asyncified: boolean }> {
   if (isAsyncified(bytes)) return { bytes, asyncified: true };
   if (mode === 'never' || (mode === 'auto' && !wantsAsyncify(bytes))) return { bytes, asyncified: false };
-  return { bytes: (await asyncify(bytes)).bytes, asyncified: true };
+  try {
+    return { bytes: (await asyncify(bytes)).bytes, asyncified: true };
+  } catch (e) {
+    // The module still runs as it would without processes (fork ENOSYS, longjmp a trap); say why.
+    process.emitWarning(`fdwarden: the Asyncify transform failed (${(e as Error).message}); the module runs without fork and longjmp`);
+    return { bytes, asyncified: false };
+  }
 }
