@@ -94,6 +94,8 @@ export function hostAddr(h: HostCore, e: Entry | undefined, bytes: Uint8Array, b
   if (at === SYNTHETIC) return neg('ECONNREFUSED'); // a directory: no socket there
   if (typeof at === 'number') return at;
   try {
+    // A mount root is its own anchor: the kernel refuses it as no socket (ECONNREFUSED).
+    if (at.name === '') return { bytes: sun(`/proc/self/fd/${at.fd}`) as Uint8Array, release: NOTHING };
     const fd = h.sys.openat(at.fd, at.name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) return fd;
     const n = h.node(obj.dentry);

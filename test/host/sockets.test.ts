@@ -81,9 +81,10 @@ describe('sockets answer as Linux', () => {
   });
 
   it('Unix path sockets in a directory: bind makes the node, listen, connect, accept4, names as bound, EADDRINUSE, ENOENT, ECONNREFUSED, datagrams', async () => {
-    const { guest: g, native } = await both('unix');
+    const { guest: g, native, only } = await both('unix');
     expect(g).toEqual(native);
-    expect(g).toMatchObject({ bind: '0', bind_again: '-22', is_sock: '1', sockname_path: 'sock', peer_path: 'sock', connect: '0', accept: '5', bind_inuse: '-98', connect_noent: '-2', connect_file: '-111', accept_nb: '-11', dg_recvfrom: '2', dg_sendto_gone: '-2' });
+    expect(only).toEqual({ bind_long: '-36' }); // ENAMETOOLONG: /proc/self/fd/N/ and a 100-byte name do not fit sun_path
+    expect(g).toMatchObject({ bind: '0', bind_again: '-22', is_sock: '1', sockname_path: 'sock', peer_path: 'sock', connect: '0', accept: '5', bind_inuse: '-98', connect_noent: '-2', connect_file: '-111', connect_dir: '-111', accept_nb: '-11', dg_recvfrom: '2', dg_sendto_gone: '-2' });
     expect(readdirSync(guestDir.path).sort()).toEqual(['f']); // both names unlinked by the guest
   });
 

@@ -214,6 +214,11 @@ static void unix_path(void) {
   kv("bind_noent", S(bind, s2, &u, un(&u, "none/x")));
   kv("connect_noent", S(connect, s2, &u, un(&u, "nosuch")));
   kv("connect_file", S(connect, s2, &u, un(&u, "f")));
+  kv("connect_dir", S(connect, s2, &u, un(&u, ".")));
+#ifdef __wasm__
+  /* The host binds /proc/self/fd/N/NAME, which must fit sun_path too: a long name cannot. */
+  kv("only-wasm:bind_long", S(bind, s2, &u, un(&u, "a123456789b123456789c123456789d123456789e123456789f123456789g123456789h123456789i123456789j123456789")));
+#endif
   S(fcntl, s, F_SETFL, O_NONBLOCK);
   kv("accept_nb", S(accept, s, NUL, NUL));
   S(close, a);
