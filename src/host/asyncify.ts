@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readModuleTypes } from '../wali/module-types.js';
 import { WALI_MODULE } from '../wali/table.js';
 
@@ -32,9 +32,9 @@ const TRANSFORM_VERSION = 1;
 /** When the transform applies: `auto` (the module imports fork or setjmp), always, or never. */
 export type AsyncifyMode = 'auto' | 'always' | 'never';
 
-/** Whether the module imports fork, vfork or a setjmp/longjmp from module `wali`. */
+/** Whether the module imports fork, vfork, a setjmp/longjmp or execve (which needs the process tree) from module `wali`. */
 export function wantsAsyncify(bytes: Uint8Array): boolean {
-  const names = new Set<string>(ASYNC_IMPORTS);
+  const names = new Set<string>([...ASYNC_IMPORTS, 'SYS_execve']);
   return readModuleTypes(bytes).imports.some((i) => i.module === WALI_MODULE && i.kind === 'function' && names.has(i.name));
 }
 
@@ -56,9 +56,17 @@ export interface Asyncified {
   cached: boolean;
 }
 
+type Binaryen = typeof import('binaryen').default;
+/** binaryen once loaded (a synchronous transform is possible only then: execve runs in a synchronous call). */
+let loaded: Binaryen | undefined;
+
 /** Runs the transform (binaryen is loaded only here: it is large). */
 async function transform(bytes: Uint8Array): Promise<Uint8Array> {
-  const binaryen = (await import('binaryen')).default;
+  loaded ??= (await import('binaryen')).default;
+  return transformWith(loaded, bytes);
+}
+
+function transformWith(binaryen: Binaryen, bytes: Uint8Array): Uint8Array {
   const m = binaryen.readBinary(bytes);
   try {
     const F = binaryen.Features;
@@ -96,23 +104,60 @@ async function transform(bytes: Uint8Array): Promise<Uint8Array> {
  * written (read-only home) costs a transform at each run, nothing else.
  */
 export async function asyncify(bytes: Uint8Array, dir = cacheDir()): Promise<Asyncified> {
-  const key = createHash('sha256').update(`fdwarden-asyncify-${TRANSFORM_VERSION}\0`).update(bytes).digest('hex');
-  const file = join(dir, `${key}.wasm`);
-  try {
-    return { bytes: new Uint8Array(readFileSync(file)), cached: true };
-  } catch {
-    // Not cached yet.
-  }
+  const file = cacheFile(bytes, dir);
+  const hit = readCached(file);
+  if (hit) return { bytes: hit, cached: true };
   const out = await transform(bytes);
+  store(file, out);
+  return { bytes: out, cached: false };
+}
+
+function cacheFile(bytes: Uint8Array, dir: string): string {
+  const key = createHash('sha256').update(`fdwarden-asyncify-${TRANSFORM_VERSION}\0`).update(bytes).digest('hex');
+  return join(dir, `${key}.wasm`);
+}
+
+function readCached(file: string): Uint8Array | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
+    return new Uint8Array(readFileSync(file));
+  } catch {
+    return undefined; // not cached yet
+  }
+}
+
+function store(file: string, out: Uint8Array): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, out);
     renameSync(temp, file);
   } catch {
     // No cache: the next run transforms again.
   }
-  return { bytes: out, cached: false };
+}
+
+/**
+ * prepareModule in a synchronous call (an execve): from the cache, or transformed when binaryen
+ * is already loaded; otherwise the module runs without fork and longjmp (with a warning).
+ */
+export function prepareModuleSync(bytes: Uint8Array): { bytes: Uint8Array; asyncified: boolean } {
+  if (isAsyncified(bytes)) return { bytes, asyncified: true };
+  if (!wantsAsyncify(bytes)) return { bytes, asyncified: false };
+  const file = cacheFile(bytes, cacheDir());
+  const hit = readCached(file);
+  if (hit) return { bytes: hit, asyncified: true };
+  try {
+    if (loaded) {
+      const out = transformWith(loaded, bytes);
+      store(file, out);
+      return { bytes: out, asyncified: true };
+    }
+  } catch (e) {
+    process.emitWarning(`fdwarden: the Asyncify transform failed (${(e as Error).message}); the module runs without fork and longjmp`);
+    return { bytes, asyncified: false };
+  }
+  process.emitWarning('fdwarden: an execve\'d module needs the Asyncify transform, which is not cached and cannot be made during a call; it runs without fork and longjmp');
+  return { bytes, asyncified: false };
 }
 
 /** The bytes to compile: the Asyncify build when the mode asks for it (and it is not one already). */

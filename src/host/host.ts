@@ -46,6 +46,7 @@ import { pipeCalls } from './sys-pipes.js';
 import { pollCalls } from './sys-poll.js';
 import { socketCalls } from './sys-sockets.js';
 import { forkCalls } from './sys-fork.js';
+import { WaliExec } from './sys-exec.js';
 import { HostSetupError, neg, negOf } from './errno.js';
 import { kindOfStat } from './stat.js';
 import { isatty } from 'node:tty';
@@ -108,7 +109,7 @@ export class NodeWaliHost {
   /** A process forked from another: its host fds and mounts are the tree's, released by it. */
   private readonly forked: boolean = false;
 
-  constructor(opts: HostOptions, fork?: { parent: NodeWaliHost; tid: number }) {
+  constructor(opts: HostOptions, fork?: { parent: NodeWaliHost; tid: number; exec?: boolean }) {
     this.opts = opts;
     this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
     let envFile: string | undefined;
@@ -123,9 +124,13 @@ export class NodeWaliHost {
       this.enforcer = p.enforcer;
       this.tid = fork.tid;
       this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, p.core.anchors, p.core.files);
-      // fork copies the signal dispositions and the mask (pending signals are the parent's).
-      this.core.signals = { acts: new Map(p.core.signals.acts), mask: { value: p.core.signals.mask.value } };
-      envFile = p.envFile;
+      // fork copies the signal dispositions and the mask (pending signals are the parent's);
+      // execve keeps the mask and ignored signals, and caught ones go back to their default.
+      const acts = new Map(p.core.signals.acts);
+      if (fork.exec) for (const [sig, act] of acts) if (new DataView(act.buffer, act.byteOffset, 4).getUint32(0, true) > 1) acts.delete(sig);
+      this.core.signals = { acts, mask: { value: p.core.signals.mask.value } };
+      this.envDir = p.envDir;
+      envFile = fork.exec ? this.rewriteEnv(opts.env) : p.envFile;
     } else {
       try {
         this.sys = loadSys();
@@ -168,6 +173,23 @@ export class NodeWaliHost {
     for (const [name, fn] of Object.entries(forkCalls(this.core))) this.impls.set(name, fn);
     this.envFile = envFile;
     this.aux = auxCalls(this.core, { args: opts.args.map(toByteString), envFile });
+  }
+
+  /** The host of the program an execve starts in this process (the model has run the exec). @internal */
+  execHost(args: string[], env: Record<string, string>): NodeWaliHost {
+    return new NodeWaliHost({ ...this.opts, args, env }, { parent: this, tid: this.tid, exec: true });
+  }
+
+  /**
+   * An execve'd program's environment, written where the first program's was (its env file,
+   * read at start by WALI's libc). Without one (the first program had no environment, so
+   * nothing is mounted for it) the new program has none; entries a line cannot hold are dropped.
+   */
+  private rewriteEnv(env: Record<string, string> | undefined): string | undefined {
+    if (this.envDir === undefined) return undefined;
+    const lines = Object.entries(env ?? {}).filter(([k, v]) => k !== '' && !k.includes('=') && !k.includes('\n') && !v.includes('\n'));
+    writeFileSync(join(this.envDir, 'env'), lines.map(([k, v]) => `${k}=${v}\n`).join(''));
+    return `${ENV_GUEST_DIR}/env`;
   }
 
   /** The host of process `tid`, forked from this one (the model has cloned the task). @internal */
@@ -249,7 +271,7 @@ export class NodeWaliHost {
       try {
         ret = fast?.(args) ?? this.dispatch(name, impl, args as GuestWord[]);
       } catch (e) {
-        if (e instanceof WaliExit || e instanceof WaliTrap) throw e;
+        if (e instanceof WaliExit || e instanceof WaliTrap || e instanceof WaliExec) throw e;
         ret = negOf(e);
       }
       this.opts.trace?.(name, args, BigInt(ret));

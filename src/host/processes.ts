@@ -20,6 +20,7 @@ import { WALI_MODULE } from '../wali/table.js';
 import { GLOBAL_EXPORT } from './asyncify.js';
 import { WaliExit } from './sys-process.js';
 import { WaliTrap } from './aux.js';
+import { WaliExec } from './sys-exec.js';
 import type { NodeWaliHost } from './host.js';
 import { neg } from './errno.js';
 
@@ -38,6 +39,8 @@ interface Global {
 
 /** An Asyncify instance's entry points. */
 interface Machine {
+  /** An Asyncify build (it can unwind: fork, setjmp). */
+  async: boolean;
   start: () => void;
   startUnwind: (at: number) => void;
   stopUnwind: () => void;
@@ -46,6 +49,16 @@ interface Machine {
   state: () => number;
   globals: Global[];
   memory: WasmMemoryObject;
+}
+
+/** A module without the Asyncify build (an execve'd one that could not be transformed): it never unwinds. */
+function plainMachine(instance: WasmInstance, memory: WasmMemoryObject): Machine {
+  const start = instance.exports['_start'];
+  if (typeof start !== 'function') throw new WaliTrap('the module exports no _start');
+  const none = (): void => {
+    throw new WaliTrap('this module cannot unwind (no Asyncify build)');
+  };
+  return { async: false, start: start as () => void, startUnwind: none, stopUnwind: none, startRewind: none, stopRewind: none, state: () => 0, globals: [], memory };
 }
 
 function machineOf(instance: WasmInstance, memory: WasmMemoryObject): Machine {
@@ -57,7 +70,7 @@ function machineOf(instance: WasmInstance, memory: WasmMemoryObject): Machine {
   };
   const globals = Object.keys(x).filter((k) => k.startsWith(GLOBAL_EXPORT)).sort().map((k) => x[k] as Global);
   return {
-    start: fn('_start'), startUnwind: fn('asyncify_start_unwind'), stopUnwind: fn('asyncify_stop_unwind'),
+    async: true, start: fn('_start'), startUnwind: fn('asyncify_start_unwind'), stopUnwind: fn('asyncify_stop_unwind'),
     startRewind: fn('asyncify_start_rewind'), stopRewind: fn('asyncify_stop_rewind'), state: fn('asyncify_get_state'),
     globals, memory,
   };
@@ -88,13 +101,40 @@ export class GuestProcess {
   private pending: Pending | undefined;
   private resume = 0;
   private jumps = new Map<number, JumpPoint>();
+  /** Where unwound frames go: grown once per program image at the end of its memory (0: not yet). */
+  private region = 0;
 
   constructor(
     readonly tree: ProcessTree,
     readonly pid: number,
     readonly parent: GuestProcess | undefined,
-    readonly host: NodeWaliHost,
+    /** The host of the program it runs (a new one after execve). */
+    public host: NodeWaliHost,
+    /** The module it runs and its bytes (an execve replaces them). */
+    public image: Image,
   ) {}
+
+  /** After execve: another program in this process, from its start; nothing of the old image is kept. */
+  replace(host: NodeWaliHost, image: Image, m: Machine): void {
+    this.host = host;
+    this.image = image;
+    this.m = m;
+    this.pending = undefined;
+    this.jumps = new Map();
+    this.region = 0;
+  }
+
+  /** The region for unwound frames, made the first time (a fork then cannot fail half-way): its address, or undefined when memory cannot grow. */
+  frameRegion(): number | undefined {
+    if (this.region === 0) {
+      try {
+        this.region = this.machine.memory.grow(FRAME_PAGES) * WASM_PAGE;
+      } catch {
+        return undefined;
+      }
+    }
+    return this.region;
+  }
 
   bind(m: Machine): void {
     this.m = m;
@@ -105,13 +145,19 @@ export class GuestProcess {
     return this.m;
   }
 
-  /** Where unwound frames go (the region is the tree's, at the same address in every copy). */
+  /** Where unwound frames go (the same address in a fork child's copy of the memory). */
   private frames(): number {
-    const at = this.tree.frameRegion(this.machine.memory);
+    const at = this.frameRegion();
+    if (at === undefined) throw new WaliTrap('no memory left for the unwound stack');
     const dv = new DataView(this.machine.memory.buffer);
     dv.setInt32(at, at + 8, true);
     dv.setInt32(at + 4, at + FRAME_PAGES * WASM_PAGE, true);
     return at;
+  }
+
+  /** Whether its program can unwind (fork needs it). */
+  get canUnwind(): boolean {
+    return this.m?.async === true;
   }
 
   /** In an async import: true when the stack is being rewound into it (it returns `resume`). */
@@ -137,15 +183,21 @@ export class GuestProcess {
    * exit, a fatal signal and traps are thrown, as without processes.
    */
   run(): void {
-    const m = this.machine;
     for (;;) {
-      m.start();
+      const m = this.machine;
+      try {
+        m.start();
+      } catch (e) {
+        if (!(e instanceof WaliExec)) throw e;
+        this.tree.exec(this, e);
+        continue;
+      }
       if (m.state() !== UNWINDING) return;
       m.stopUnwind();
       const p = this.pending;
       this.pending = undefined;
       if (!p) throw new WaliTrap('the guest unwound without a fork or setjmp');
-      const at = this.tree.frameRegion(m.memory);
+      const at = this.region;
       if (p.kind === 'fork') {
         this.tree.runChild(this, p.pid);
         this.resume = p.pid;
@@ -178,27 +230,34 @@ export class GuestProcess {
       if (to) to.value = g.value;
     });
     child.jumps = new Map(this.jumps);
+    child.region = this.region;
     child.resume = 0;
     child.bind(m);
   }
 
   /** Starts the rewind of a freshly copied child (its fork returns 0). */
   rewindChild(): void {
-    this.machine.startRewind(this.tree.frameRegion(this.machine.memory));
+    this.machine.startRewind(this.region);
   }
 }
 
-export interface TreeOptions {
+/** A program: its compiled module and the bytes it was compiled from (their imported memory's limits). */
+export interface Image {
   module: WasmModule;
-  /** The imports of a forked process's host, with a fresh memory when the module imports its memory. */
-  importsFor: (host: NodeWaliHost) => { imports: Imports; memory: WasmMemoryObject | undefined };
+  bytes: Uint8Array;
+}
+
+export interface TreeOptions {
+  /** The imports of a process's host for `image`, with a fresh memory when the module imports its memory. */
+  importsFor: (host: NodeWaliHost, image: Image) => { imports: Imports; memory: WasmMemoryObject | undefined };
+  /** The bytes an execve'd module runs as (memory limits, the Asyncify build when it can be had synchronously). */
+  prepare: (bytes: Uint8Array) => { bytes: Uint8Array; asyncified: boolean };
   maxProcesses?: number;
 }
 
 /** Every guest process of one run (the root is the process `runWali` started). */
 export class ProcessTree {
   readonly byPid = new Map<number, GuestProcess>();
-  private region = 0;
   private readonly max: number;
 
   constructor(private readonly opts: TreeOptions) {
@@ -206,8 +265,8 @@ export class ProcessTree {
   }
 
   /** The root process on `host`, its instance already made. */
-  adopt(host: NodeWaliHost, instance: WasmInstance, memory: WasmMemoryObject): GuestProcess {
-    const p = new GuestProcess(this, host.tid, undefined, host);
+  adopt(host: NodeWaliHost, image: Image, instance: WasmInstance, memory: WasmMemoryObject): GuestProcess {
+    const p = new GuestProcess(this, host.tid, undefined, host, image);
     p.bind(machineOf(instance, memory));
     this.byPid.set(p.pid, p);
     host.hostCore.proc = p;
@@ -247,25 +306,6 @@ export class ProcessTree {
     }
   }
 
-  /** Address of the region for unwound frames, grown at the end of memory the first time. */
-  frameRegion(memory: WasmMemoryObject): number {
-    if (this.region === 0) {
-      const pages = memory.grow(FRAME_PAGES);
-      this.region = pages * WASM_PAGE;
-    }
-    return this.region;
-  }
-
-  /** Whether the region exists or can be made (a fork then cannot fail half-way). */
-  canUnwind(memory: WasmMemoryObject): boolean {
-    try {
-      this.frameRegion(memory);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** A pid for a new process, or -EAGAIN when the tree is full (zombies count, as for RLIMIT_NPROC). */
   reservePid(): number {
     if (this.byPid.size >= this.max) return neg('EAGAIN');
@@ -284,15 +324,15 @@ export class ProcessTree {
   /** Instantiates the child of `parent` (the model already holds task `pid`) and runs it to its end. */
   runChild(parent: GuestProcess, pid: number): void {
     const host = parent.host.forkHost(pid);
-    const child = new GuestProcess(this, pid, parent, host);
+    const child = new GuestProcess(this, pid, parent, host, parent.image);
     host.hostCore.proc = child;
     parent.children.add(child);
     this.byPid.set(pid, child);
     let status: number;
     try {
-      const { imports, memory } = this.opts.importsFor(host);
+      const { imports, memory } = this.opts.importsFor(host, parent.image);
       ProcessTree.wrapImports(imports, () => child);
-      const instance = new WA.Instance(this.opts.module, imports) as WasmInstance;
+      const instance = new WA.Instance(parent.image.module, imports) as WasmInstance;
       const mem = memory ?? (instance.exports['memory'] as WasmMemoryObject);
       const bound = memory && instance.exports['memory'] === undefined ? { exports: { ...instance.exports, memory } } : instance;
       parent.copyInto(child, machineOf(instance, mem));
@@ -302,10 +342,30 @@ export class ProcessTree {
       status = 0;
     } catch (e) {
       if (e instanceof WaliExit) status = waitStatus(e);
-      else if (e instanceof WaliTrap || e instanceof WA.RuntimeError || e instanceof RangeError) status = SIGABRT;
+      else if (e instanceof WaliTrap || e instanceof WA.RuntimeError || e instanceof WA.CompileError || e instanceof WA.LinkError || e instanceof RangeError) status = SIGABRT;
       else throw e;
     }
     this.ended(child, status);
+  }
+
+  /**
+   * execve succeeded (the model has run it): the process runs the new module from its start, on a
+   * new host for the same task (argv, environment, fresh memory and per-process state). Past the
+   * point of no return, a module that cannot be instantiated ends the process (a trap).
+   */
+  exec(p: GuestProcess, x: WaliExec): void {
+    for (const f of p.host.hostCore.atExit.splice(0)) f();
+    const prepared = this.opts.prepare(x.bytes);
+    const image: Image = { module: new WA.Module(prepared.bytes), bytes: prepared.bytes };
+    const host = p.host.execHost(x.args, x.env);
+    host.hostCore.proc = p;
+    const { imports, memory } = this.opts.importsFor(host, image);
+    if (prepared.asyncified) ProcessTree.wrapImports(imports, () => p);
+    const instance = new WA.Instance(image.module, imports) as WasmInstance;
+    const mem = memory ?? (instance.exports['memory'] as WasmMemoryObject);
+    const bound = memory && instance.exports['memory'] === undefined ? { exports: { ...instance.exports, memory } } : instance;
+    host.attach(bound);
+    p.replace(host, image, prepared.asyncified ? machineOf(instance, mem) : plainMachine(instance, mem));
   }
 
   /** A process ended: its fds close now (pipes see EOF), its task stays in the model until reaped. */
@@ -329,9 +389,12 @@ export class ProcessTree {
     c.host.kernel.syscall(c.pid, { sys: 'exit', group: true }, { ok: true, ret: 0 });
   }
 
-  /** The root has ended: every process left is reaped (the model sees every task exit). */
+  /** The root has ended: every process left is reaped (the model sees every task exit); an execve'd root's mappings are written back. */
   end(): void {
-    for (const p of [...this.byPid.values()]) for (const c of [...p.children]) this.reap(p, c);
+    for (const p of [...this.byPid.values()]) {
+      for (const f of p.host.hostCore.atExit.splice(0)) f();
+      for (const c of [...p.children]) this.reap(p, c);
+    }
   }
 
   /** Live or zombie guest process `pid`. */

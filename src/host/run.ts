@@ -3,8 +3,8 @@ import { WA, WaliModuleError, type Imports, type WasmInstance, type WasmMemoryOb
 import { importedMemory } from '../wali/module-types.js';
 import { cappedLimits, limitMemory } from '../wali/memory-limits.js';
 import { NodeWaliHost, type HostOptions } from './host.js';
-import { prepareModule, type AsyncifyMode } from './asyncify.js';
-import { ProcessTree } from './processes.js';
+import { prepareModule, prepareModuleSync, type AsyncifyMode } from './asyncify.js';
+import { ProcessTree, type Image } from './processes.js';
 import { compileModule } from './compile.js';
 
 /** What a policy interposer returns from `wrap`: the imports to use, and a hook for memory binding. */
@@ -82,12 +82,14 @@ export async function runWali(bytes: Uint8Array, opts: RunOptions): Promise<numb
     const bound = memory && instance.exports['memory'] === undefined ? { exports: { ...instance.exports, memory } } : instance;
     host.attach(bound);
     if (asyncified) {
-      const importsFor = (h: NodeWaliHost): { imports: Imports; memory: WasmMemoryObject | undefined } => {
-        const own = h.getImportObject(module);
-        return { imports: own, memory: provideMemory(wasm, own, opts.maxMemoryPages) };
+      const importsFor = (h: NodeWaliHost, image: Image): { imports: Imports; memory: WasmMemoryObject | undefined } => {
+        const own = h.getImportObject(image.module);
+        return { imports: own, memory: provideMemory(image.bytes, own, opts.maxMemoryPages) };
       };
-      const tree = new ProcessTree({ module, importsFor, ...(opts.maxProcesses !== undefined ? { maxProcesses: opts.maxProcesses } : {}) });
-      tree.adopt(host, instance, bound.exports['memory'] as WasmMemoryObject);
+      // An execve'd module gets the same memory limit.
+      const prepare = (b: Uint8Array): { bytes: Uint8Array; asyncified: boolean } => prepareModuleSync(opts.maxMemoryPages === undefined ? b : limitMemory(b, opts.maxMemoryPages));
+      const tree = new ProcessTree({ importsFor, prepare, ...(opts.maxProcesses !== undefined ? { maxProcesses: opts.maxProcesses } : {}) });
+      tree.adopt(host, { module, bytes: wasm }, instance, bound.exports['memory'] as WasmMemoryObject);
     }
     hook?.(bound);
     opts.onStart?.(host);

@@ -8,6 +8,7 @@ import type { Entry } from '../enforce/enforcer.js';
 import type { HostCore } from './core.js';
 import type { GuestProcess } from './processes.js';
 import { WaliExit } from './sys-process.js';
+import { execve } from './sys-exec.js';
 import { i32, neg, u32 } from './errno.js';
 
 const NSIG = 64;
@@ -29,8 +30,8 @@ const RUSAGE_SIZE = 144;
  */
 function fork(h: HostCore, e: Entry | undefined): number {
   const p = h.proc;
-  if (!p || !h.memory) return h.exit(e, neg('ENOSYS'));
-  if (!p.tree.canUnwind(h.memory)) return h.exit(e, neg('ENOMEM'));
+  if (!p || !p.canUnwind) return h.exit(e, neg('ENOSYS'));
+  if (p.frameRegion() === undefined) return h.exit(e, neg('ENOMEM'));
   const pid = p.tree.reservePid();
   if (pid < 0) {
     h.kernel.lifecycle?.({ type: 'limit', what: 'processes: fork refused (EAGAIN), the guest has as many processes as it may' });
@@ -89,6 +90,7 @@ export function forkCalls(h: HostCore): Record<string, (e: Entry | undefined, ..
   return {
     fork: (e) => fork(h, e),
     vfork: (e) => fork(h, e),
+    execve: (e, _path, argv, envp) => execve(h, e, u32(argv), u32(envp)),
     wait4: (_e, pid, status, options, rusage) => wait4(h, i32(pid), u32(status), i32(options), u32(rusage)),
     kill: (_e, pid, sig) => signal(h, i32(pid), i32(sig)),
     tkill: (_e, tid, sig) => signal(h, i32(tid), i32(sig)),

@@ -53,8 +53,17 @@ const kvOf = (text: string): Record<string, string> => {
   return out;
 };
 
+/** The program itself as ./prog (the exec group runs it again), and an executable file that is no program. */
+function withProg(dir: string, bytes: Uint8Array): void {
+  writeFileSync(join(dir, 'prog'), bytes, { mode: 0o755 });
+  writeFileSync(join(dir, 'notexec'), 'abcdef\n', { mode: 0o755 });
+}
+
 async function both(group: string): Promise<{ guest: Record<string, string>; native: Record<string, string>; status: number; nativeStatus: number | null; nativeSignal: string | null }> {
-  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['processes', group], dirs: [{ host: guestDir.path, guest: '/work' }] });
+  const wasm = compileC(readFileSync(SOURCE, 'utf8'));
+  withProg(guestDir.path, wasm);
+  withProg(nativeDir.path, readFileSync(compileNative()));
+  const r = await runCaptured(wasm, { args: ['processes', group], dirs: [{ host: guestDir.path, guest: '/work' }] });
   const n = spawnSync(compileNative(), [group], { cwd: nativeDir.path, encoding: 'latin1' });
   return { guest: kvOf(r.stdout), native: kvOf(n.stdout), status: r.status, nativeStatus: n.status, nativeSignal: n.signal };
 }
@@ -107,6 +116,16 @@ describe('processes answer as Linux', () => {
     expect(status).toBe(128 + 15);
   });
 
+  it('execve: ENOENT, EACCES for a directory and a file without x, ENOEXEC, EFAULT; another program in a child, close-on-exec fds closed', async () => {
+    const { guest, native, status } = await both('exec');
+    expect(status).toBe(0);
+    expect(guest).toEqual(native);
+    expect(guest).toMatchObject({
+      fds: '34', exec_missing: '-2', exec_dir: '-13', exec_not_executable: '-13', exec_not_a_program: '-8', exec_bad_argv: '-14',
+      execd_plain: '0', execd_cloexec: '-9', execd_ppid_differs: '1', exec_status: String(9 << 8), parent_cloexec_open: '1',
+    });
+  });
+
   it('setjmp returns 0, then what longjmp passes (1 for 0), from deep in the stack', async () => {
     const { guest, native, status } = await both('jump');
     expect(status).toBe(0);
@@ -120,6 +139,7 @@ SYS(fork) i64 sys_fork(void);
 SYS(wait4) i64 sys_wait4(int, int *, int, void *);
 SYS(kill) i64 sys_kill(int, int);
 SYS(getppid) i64 sys_getppid(void);
+SYS(execve) i64 sys_execve(const char *, char *const *, char *const *);
 static void quit(int c) { sys_exit_group(c); for (;;) {} }
 `;
 
@@ -145,6 +165,8 @@ void _start(void) {
     kv("child_write_inherited", sys_write(fd, "x", 1));
     char b[4];
     kv("child_read_inherited", sys_read(fd, b, 2));
+    char *av[] = {"x", 0};
+    kv("child_exec_secret", sys_execve("/work/secret/x", av, av + 1));
     quit(0);
   }
   int st;
@@ -155,7 +177,7 @@ void _start(void) {
     expect(r.stderr).toBe('');
     expect(r.kv).toEqual({
       parent_open_ro: '1', parent_secret: '-2', parent_rw: '-13', child_secret: '-2', child_rw: '-13',
-      child_write_inherited: '-9', child_read_inherited: '2', wait: '1',
+      child_write_inherited: '-9', child_read_inherited: '2', child_exec_secret: '-2', wait: '1',
     });
     expect(readFileSync(join(guestDir.path, 'ro', 'f'), 'latin1')).toBe('ro');
   });

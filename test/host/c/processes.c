@@ -4,7 +4,8 @@
  * (test/host/processes.test.ts). One `name=value` line per check (raw results, -errno, wait
  * statuses, 0/1 facts about pids). A parent always waits for its child before it prints, so the
  * lines do not depend on scheduling. argv[1] selects a group: fork, wait, fds, signals, selfkill,
- * jump. Run in a directory holding a regular file `f` with "abcdef".
+ * jump, exec. Run in a directory holding a regular file `f` with "abcdef", an executable text
+ * file `notexec` and this program itself as `prog` (mode 755).
  */
 #ifdef __wasm__
 typedef unsigned long size_t;
@@ -28,6 +29,7 @@ SYS(gettid) i64 sys_gettid(void);
 SYS(rt_sigaction) i64 sys_rt_sigaction(int, const void *, void *, size_t);
 SYS(rt_sigprocmask) i64 sys_rt_sigprocmask(int, const void *, void *, size_t);
 SYS(exit_group) i64 sys_exit_group(int);
+SYS(execve) i64 sys_execve(const char *, char *const *, char *const *);
 __attribute__((import_module("wali"), import_name("__cl_get_argv_len"))) int cl_get_argv_len(int);
 __attribute__((import_module("wali"), import_name("__cl_copy_argv"))) int cl_copy_argv(char *, int);
 __attribute__((import_module("wali"), import_name("setjmp"), returns_twice)) int wali_setjmp(void *);
@@ -275,6 +277,41 @@ static void jumps(void) {
   kv("depth", depth);
 }
 
+/* execve: its errors, then a child runs this program again ("execd"), which reports its fds. */
+static char *argv_of(char *a, char *b, char *c, char *d) {
+  static char *v[5];
+  v[0] = a; v[1] = b; v[2] = c; v[3] = d; v[4] = 0;
+  return (char *)v;
+}
+static void execs(void) {
+  static char *env[] = {"A=1", 0};
+  char **av = (char **)argv_of("prog", "execd", "3", "4");
+  int plain = (int)S(open, "f", O_RDONLY, 0);
+  int ce = (int)S(open, "f", O_RDONLY | O_CLOEXEC, 0);
+  kv("fds", plain * 10 + ce);
+  kv("exec_missing", S(execve, "missing", av, env));
+  kv("exec_dir", S(execve, ".", av, env));
+  kv("exec_not_executable", S(execve, "f", av, env));
+  kv("exec_not_a_program", S(execve, "notexec", av, env));
+  kv("exec_bad_argv", S(execve, "./prog", (char **)0xfffffff0, env));
+  i64 pid = S(fork);
+  if (pid == 0) {
+    i64 r = S(execve, "./prog", av, env);
+    kv("exec_returned", r);
+    quit(99);
+  }
+  int st;
+  S(wait4, (int)pid, &st, 0, NUL);
+  kv("exec_status", st);
+  kv("parent_cloexec_open", S(fcntl, ce, F_GETFD, 0));
+}
+static void execd(void) {
+  kv("execd_plain", S(fcntl, 3, F_GETFD, 0));
+  kv("execd_cloexec", S(fcntl, 4, F_GETFD, 0));
+  kv("execd_ppid_differs", ppid_() != pid_());
+  quit(9);
+}
+
 static int run(const char *group) {
   if (eq(group, "fork")) forks();
   else if (eq(group, "wait")) waits();
@@ -282,6 +319,8 @@ static int run(const char *group) {
   else if (eq(group, "signals")) signals();
   else if (eq(group, "selfkill")) { S(kill, pid_(), SIGTERM); return 1; }
   else if (eq(group, "jump")) jumps();
+  else if (eq(group, "exec")) execs();
+  else if (eq(group, "execd")) execd();
   else return 2;
   return 0;
 }
@@ -297,7 +336,8 @@ void _start(void) {
 }
 #else
 int main(int argc, char **argv) {
-  syscall(SYS_close_range, 3, ~0U, 0);
+  /* Only stdio, as the guest has (an execve'd run keeps what it was given). */
+  if (argc < 2 || !eq(argv[1], "execd")) syscall(SYS_close_range, 3, ~0U, 0);
   return argc < 2 ? 2 : run(argv[1]);
 }
 #endif
