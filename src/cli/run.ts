@@ -24,9 +24,10 @@ export const RUN_USAGE = `usage: fdwarden run --policy POLICY [--var NAME=VALUE]
   --timeout SECONDS  stop the program after SECONDS of wall-clock time (fractions allowed), whatever it is doing
   --memory-limit SIZE  at most SIZE of linear memory (512K, 256M, 1G ...): memory.grow past it returns -1
                      and mmap fails with ENOMEM; the host's JS heap for the guest gets SIZE too (64M at least)
-A module that imports fork, vfork or setjmp/longjmp is first rewritten by binaryen's Asyncify (cached
+A module that imports fork, vfork, setjmp/longjmp or execve is first rewritten by binaryen's Asyncify (cached
 under $FDWARDEN_CACHE_DIR, else ~/.cache/fdwarden): each forked child then runs to its end before its
-parent resumes (at most 64 processes; then fork fails with EAGAIN), and longjmp returns to its setjmp.
+parent resumes (at most 64 processes; then fork fails with EAGAIN), execve runs another WALI module,
+and longjmp returns to its setjmp.
 Exit status: the program's, or one of these with the reason on stderr (one line, whatever the guest did):
   1      fdwarden could not run it: usage, policy, mounts, not a runnable module, an internal error
   124    --timeout ran out
