@@ -49,3 +49,17 @@ export function loadPolicy(file: string, vars: Record<string, string[]>): Loaded
 export function sourceLine(compiled: CompiledPolicy, span: { file: string; line: number }): string | undefined {
   return compiled.sources.get(span.file)?.split('\n')[span.line - 1];
 }
+
+/**
+ * The policy a command was given, its diagnostics on stderr (unless `quiet`: a JSON report
+ * carries them), or exit status 1 when it has errors.
+ */
+export function loadPolicyOrStatus(file: string | undefined, vars: readonly string[] | undefined, quiet = false): LoadedPolicy | number {
+  if (!file) throw new UsageError('needs a policy file (--policy POLICY)');
+  const parsed = parseVars(vars);
+  const p = loadPolicy(file, parsed);
+  if (p.report && !quiet) process.stderr.write(p.report.endsWith('\n') ? p.report : p.report + '\n');
+  if (!p.compiled.ok) return 1;
+  checkVarsUsed(parsed, p.compiled);
+  return p;
+}

@@ -37,6 +37,9 @@ export function readableFile(file: string, what = ''): void {
 /** Exit status for an {@link InputError} (and any file the command could not read). */
 export const EXIT_INPUT = 4;
 
+/** Exit status for a command line that is wrong (sysexits' EX_USAGE), for every command but `run`. */
+export const EXIT_USAGE = 64;
+
 const FS_REASONS: Record<string, string> = {
   ENOENT: 'no such file or directory', EISDIR: 'is a directory, not a file', ENOTDIR: 'a component of the path is not a directory',
   EACCES: 'permission denied', EPERM: 'permission denied', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long',

@@ -1,5 +1,5 @@
 /**
- * `fdwarden check`, `test`, `audit`, `explain`: thin wrappers over the library. Exit codes:
+ * `fdwarden audit`, `explain`: thin wrappers over the library (`check` and `test` are policy-check.ts). Exit codes:
  * 0 fine, 1 errors (bad policy, bad usage, failing tests), 3 when an audit found denials.
  */
 import { Auditor } from '../rules/auditor.js';
@@ -10,7 +10,7 @@ import { explain, renderExplanation } from '../rules/explain.js';
 import { judgeSingle } from '../rules/single.js';
 import { callFromText } from './call-text.js';
 import { displayExplanation } from './display.js';
-import { checkVarsUsed, loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
+import { loadPolicyOrStatus, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
 import { parseInherit, requireSyscall, startDir, viewFor } from './inputs.js';
 import { resolve } from 'node:path';
@@ -19,59 +19,6 @@ import { parseSeed, propertySummary, runProperties } from './properties.js';
 const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
 const err = (s: string): void => { if (s) process.stderr.write(s.endsWith('\n') ? s : s + '\n'); };
 
-function policyOrExit(file: string | undefined, vars: readonly string[] | undefined): LoadedPolicy | number {
-  if (!file) throw new UsageError('needs a policy file (--policy POLICY)');
-  const parsed = parseVars(vars);
-  const p = loadPolicy(file, parsed);
-  err(p.report);
-  if (!p.compiled.ok) return 1;
-  checkVarsUsed(parsed, p.compiled);
-  return p;
-}
-
-export async function checkCommand(argv: readonly string[]): Promise<number> {
-  const p = parseOptions(argv, { var: { value: true, repeat: true } });
-  if (p.positional.length !== 1) throw new UsageError('usage: fdwarden check POLICY [--var NAME=VALUE]...');
-  const loaded = policyOrExit(p.positional[0], p.options.get('var'));
-  if (typeof loaded === 'number') return loaded;
-  const pol = loaded.compiled.policy;
-  out(`${p.positional[0]}: ok (abi ${pol.abi}, ${pol.rules.length} rules, default ${pol.default.effect}${pol.default.effect === 'deny' ? ` ${pol.default.errno}` : ''})`);
-  return 0;
-}
-
-export async function testCommand(argv: readonly string[]): Promise<number> {
-  const p = parseOptions(argv, { var: { value: true, repeat: true }, cwd: { value: true }, seed: { value: true } });
-  if (p.positional.length !== 1) throw new UsageError('usage: fdwarden test POLICY [--var NAME=VALUE]... [--cwd DIR] [--seed N]');
-  const seed = parseSeed(one(p, 'seed'));
-  const loaded = policyOrExit(p.positional[0], p.options.get('var'));
-  if (typeof loaded === 'number') return loaded;
-  const engine = engineFor(loaded.compiled.policy);
-  let passed = 0;
-  let failed = 0;
-  for (const t of loaded.compiled.tests) {
-    for (const x of t.expects) {
-      const cwd = one(p, 'cwd') ?? '/';
-      const r = judgeSingle(engine, x.syscall, x.argsText, cwd.startsWith('/') ? cwd : resolve(cwd));
-      const at = `${x.span.file}:${x.span.line}:${x.span.col}`;
-      if (!r.ok) {
-        failed++;
-        out(`FAIL ${t.name}: ${at}: ${x.call}: ${r.error}`);
-        continue;
-      }
-      const v = r.verdict;
-      const good = (x.decision === 'allow') === v.allowed && (x.decision === 'allow' || x.errno === undefined || x.errno === v.errno);
-      if (good) passed++;
-      else {
-        failed++;
-        out(`FAIL ${t.name}: ${at}: expected ${x.decision}${x.errno ? ` ${x.errno}` : ''}, got ${v.allowed ? 'allow' : `deny ${v.errno}`}: ${x.call}`);
-        out(renderExplanation(explain(loaded.compiled.policy, v), (s) => sourceLine(loaded.compiled, s)).replace(/^/gm, '    '));
-      }
-    }
-  }
-  const props = await runProperties(loaded.compiled, parseVars(p.options.get('var')), seed, out);
-  out(`${passed} passed, ${failed} failed${propertySummary(props)}`);
-  return failed || props.broken ? 1 : 0;
-}
 
 function auditOptions(argv: readonly string[]) {
   return parseOptions(argv, {
@@ -93,7 +40,7 @@ function replayOpts(p: ReturnType<typeof auditOptions>) {
 export async function auditCommand(argv: readonly string[]): Promise<number> {
   const p = auditOptions(argv);
   if (p.positional.length !== 1) throw new UsageError('usage: fdwarden audit --policy POLICY TRACE [--cwd DIR] [--var NAME=VALUE]... [--json]');
-  const loaded = policyOrExit(one(p, 'policy'), p.options.get('var'));
+  const loaded = loadPolicyOrStatus(one(p, 'policy'), p.options.get('var'));
   if (typeof loaded === 'number') return loaded;
   requireSyscall(p.positional[0]!);
   return auditTrace(p.positional[0]!, loaded, replayOpts(p), p.flags.has('json'));
@@ -101,7 +48,7 @@ export async function auditCommand(argv: readonly string[]): Promise<number> {
 
 export async function explainCommand(argv: readonly string[]): Promise<number> {
   const p = auditOptions(argv);
-  const loaded = policyOrExit(one(p, 'policy'), p.options.get('var'));
+  const loaded = loadPolicyOrStatus(one(p, 'policy'), p.options.get('var'));
   if (typeof loaded === 'number') return loaded;
   const policy = loaded.compiled.policy;
   const engine = engineFor(policy);

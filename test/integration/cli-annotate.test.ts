@@ -50,10 +50,10 @@ describe('fdwarden annotate', () => {
   it('rejects unknown options and bad --inherit with a clear message', () => {
     const file = log(['1 getpid() = 1']);
     const bad = run(['annotate', file, '--cdw', '/w']);
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(64);
     expect(bad.stderr).toMatch(/unknown option --cdw \(known: --cwd/);
     const inh = run(['annotate', file, '--inherit', 'stdin']);
-    expect(inh.status).toBe(1);
+    expect(inh.status).toBe(64);
     expect(inh.stderr).toMatch(/--inherit wants FD=PATH/);
     const missing = run(['annotate', '/nonexistent.strace']);
     expect(missing.status).toBe(4);

@@ -68,7 +68,7 @@ describe('fdwarden diff', () => {
     expect(bounded.status).toBe(1);
     expect(bounded.stderr).toMatch(/exceeded 3 state pairs/);
     const usage = await diff([V1]);
-    expect(usage.status).toBe(1);
+    expect(usage.status).toBe(64);
     expect(usage.stderr).toMatch(/two policies/);
   });
 });

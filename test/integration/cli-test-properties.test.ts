@@ -82,7 +82,7 @@ describe('fdwarden test with property blocks', () => {
     expect(seeded.status).toBe(1);
     expect(seeded.stdout).toMatch(/seed 7\]/);
     const bad = run(['test', file, '--seed', 'x']);
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(64);
     expect(bad.stderr).toMatch(/--seed wants a whole number/);
   });
 

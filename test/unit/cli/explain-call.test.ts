@@ -10,9 +10,9 @@ import { cli } from './capture.js';
 const POLICY = join(import.meta.dirname, '../../../examples/policies/workdir.policy');
 
 describe('explain of a call written on the command line', () => {
-  it('an unknown flag is FW104 with a did-you-mean, exit 1, nothing judged', async () => {
+  it('an unknown flag is FW104 with a did-you-mean, exit 64, nothing judged', async () => {
     const r = await cli('explain', '--policy', POLICY, 'openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CRAET)');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(64);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('<call>:1:42: error[FW104]: unknown flag `O_CRAET`');
     expect(r.stderr).toContain('= help: did you mean `O_CREAT`?');
@@ -21,14 +21,14 @@ describe('explain of a call written on the command line', () => {
 
   it('an unknown flag in a whole strace line (pid and result) is found too', async () => {
     const r = await cli('explain', '--policy', POLICY, '4516  openat(AT_FDCWD, "/x", O_WRONLY|O_TRUNK) = 3');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(64);
     expect(r.stderr).toContain('unknown flag `O_TRUNK`');
     expect(r.stderr).toContain('did you mean `O_TRUNC`?');
   });
 
   it('an unknown syscall is FW501 with a did-you-mean', async () => {
     const r = await cli('explain', '--policy', POLICY, 'opneat(AT_FDCWD, "/etc/passwd", O_RDONLY)');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(64);
     expect(r.stderr).toContain('error[FW501]: unknown syscall `opneat`');
     expect(r.stderr).toContain('did you mean `openat`?');
   });
@@ -44,7 +44,7 @@ describe('explain of a call written on the command line', () => {
 
   it('a path with a NUL byte is refused with its reason', async () => {
     const r = await cli('explain', '--policy', POLICY, 'openat(AT_FDCWD, "/etc/pa\\0sswd", O_RDONLY)');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(64);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('error[FW502]: a path cannot contain a NUL byte');
     expect(r.stderr).toContain('up to its first NUL');

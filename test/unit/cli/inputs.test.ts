@@ -68,18 +68,18 @@ describe('inputs that cannot be used: one line naming them, exit 4', () => {
   });
 });
 
-describe('usage errors (exit 1)', () => {
+describe('usage errors (exit 64)', () => {
   it('explain --line past the end of the log', async () => {
     const r = await cli('explain', '--policy', POLICY, '--trace', TRACE, '--line', '99999');
-    oneLine(r, 1, /has 366 lines/);
+    oneLine(r, 64, /has 366 lines/);
   });
 
   it('a --var no policy uses, with a did-you-mean; a used one is fine', async () => {
-    oneLine(await cli('check', POLICY, '--var', 'WROK=/x'), 1, /--var WROK: no variable \$WROK in .*workdir\.policy \(did you mean `--var WORK`\?\)/);
-    oneLine(await cli('audit', '--policy', POLICY, '--var', 'WROK=/x', TRACE), 1, /--var WROK/);
-    oneLine(await cli('diff', POLICY, POLICY, '--var', 'HOEM=/x'), 1, /did you mean `--var HOME`/);
+    oneLine(await cli('check', POLICY, '--var', 'WROK=/x'), 64, /--var WROK: no variable \$WROK in .*workdir\.policy \(did you mean `--var WORK`\?\)/);
+    oneLine(await cli('audit', '--policy', POLICY, '--var', 'WROK=/x', TRACE), 64, /--var WROK/);
+    oneLine(await cli('diff', POLICY, POLICY, '--var', 'HOEM=/x'), 64, /did you mean `--var HOME`/);
     expect((await cli('check', POLICY, '--var', 'WORK=/x', '--var', 'HOME=/home/u')).status).toBe(0);
-    oneLine(await cli('learn', TRACE, '--cwd', '/', '--var', 'WORK=/x'), 1, /there is no --base/);
+    oneLine(await cli('learn', TRACE, '--cwd', '/', '--var', 'WORK=/x'), 64, /there is no --base/);
   });
 });
 
@@ -113,7 +113,7 @@ describe('learn -o', () => {
     expect(readFileSync(b, 'utf8')).toContain('include "git-system.policy"');
     expect(readFileSync(join(out, 'wal-system.policy'), 'utf8')).toBe(before);
     expect((await cli('check', a)).status).toBe(0);
-    oneLine(await cli('learn', join(TRACES, 'sqlite-wal.strace'), ...fs, '-o', join(out, 'x-system.policy')), 1, /kept for the system reads/);
+    oneLine(await cli('learn', join(TRACES, 'sqlite-wal.strace'), ...fs, '-o', join(out, 'x-system.policy')), 64, /kept for the system reads/);
   });
 
   it('on stdout, the base is included by its absolute path (the output may be saved anywhere)', async () => {
