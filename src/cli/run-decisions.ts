@@ -9,6 +9,11 @@ export function decisionLine(e: DecisionEvent, policy: IrPolicy): string {
   const head = e.allowed ? 'allow' : `deny ${e.errno ?? ''}`.trimEnd();
   if (!e.verdict) return `${head} ${e.syscall} (${e.reason})`;
   const objs = e.verdict.checks.map((c) => {
+    if (c.check.network) {
+      // What a socket reaches: decided by a `network` statement, or by none (the default errno).
+      const st = c.network?.statement !== undefined ? policy.network?.[c.network.statement]?.span : undefined;
+      return `network: ${c.check.network.what}${st ? ` by ${st.file}:${st.line}` : ' by default'}`;
+    }
     const rules = [...new Set(c.decisions.map((d) => d.rule).filter((r): r is number => r !== undefined))]
       .map((id) => policy.rules.find((r) => r.id === id)?.span).filter((s) => s !== undefined).map((s) => `${s.file}:${s.line}`);
     const by = rules.length ? ` by ${rules.join(', ')}`

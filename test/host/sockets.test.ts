@@ -22,6 +22,8 @@ import { NodeWaliHost, WaliExit } from '../../src/host/index.js';
 import { WA } from '../../src/wali/wasm.js';
 import { funcImport, functype, importSection, module_, typeSection } from '../unit/wali/encode.js';
 import { newMemory } from '../unit/wali/wasm.js';
+import type { DecisionEvent } from '../../src/enforce/decisions.js';
+import { decisionLine } from '../../src/cli/run-decisions.js';
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'sockets.c');
 const ALL = policy('policy "p" abi 1\ndefault allow\nnetwork allow *\n');
@@ -57,8 +59,8 @@ const kv = (text: string, prefix: string): Record<string, string> => {
   return out;
 };
 
-async function guest(group: string, p = ALL): Promise<{ guest: Record<string, string>; only: Record<string, string> }> {
-  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['sockets', group], dirs: [{ host: guestDir.path, guest: '/work' }], policy: p });
+async function guest(group: string, p = ALL, onDecision?: (e: DecisionEvent) => void): Promise<{ guest: Record<string, string>; only: Record<string, string> }> {
+  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['sockets', group], dirs: [{ host: guestDir.path, guest: '/work' }], policy: p, ...(onDecision ? { onDecision, decisions: 'denials' as const } : {}) });
   expect(r.status, r.stderr).toBe(0);
   return { guest: kv(r.stdout, ''), only: kv(r.stdout, 'only-wasm:') };
 }
@@ -134,7 +136,12 @@ describe('a policy without network', () => {
 
   it('fails every network call inside the program with the policy\'s errno; denied directories and symlinks out of the mount reach nothing', async () => {
     const p = policy('policy "p" abi 1\ndefault deny errno EPERM\nallow * under /work\ndeny * under /work/secret errno EACCES\n');
-    const { guest: g } = await guest('deny', p);
+    const log: string[] = [];
+    const { guest: g } = await guest('deny', p, (e) => log.push(decisionLine(e, p)));
+    // fdwarden run's log says what each refused socket would have reached, and that no statement allowed it.
+    expect(log).toContain('deny EPERM socket network: a new IPv4 socket by default');
+    expect(log).toContain('deny EPERM bind network: the abstract socket by default');
+    expect(log).toContain('deny EPERM sendto network: the loopback address 127.0.0.1:9 by default');
     expect(g).toEqual({
       inet: '-1', inet6: '-1', pair_inet: '-1', unix: '1', abstract_bind: '-1', abstract_connect: '-1', autobind: '-1',
       secret_bind: '-13', secret_connect: '-13', escape_connect: '-2', dotdot_connect: '-2', ok_bind: '0', sendto_inet: '-1',
