@@ -27,7 +27,7 @@ export const GLOBAL_EXPORT = '__fdwarden_global_';
 export const ASYNCIFIED_MARK = '__fdwarden_asyncified';
 
 /** Bumped when the transform changes, so old cache entries are not used. */
-const TRANSFORM_VERSION = 1;
+const TRANSFORM_VERSION = 2;
 
 /** When the transform applies: `auto` (the module imports fork or setjmp), always, or never. */
 export type AsyncifyMode = 'auto' | 'always' | 'never';
@@ -92,6 +92,8 @@ function transformWith(binaryen: Binaryen, bytes: Uint8Array): Uint8Array {
     binaryen.setPassArgument('asyncify-imports', ASYNC_IMPORTS.map((n) => `${WALI_MODULE}.${n}`).join(','));
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(0);
+    // Keep the name section: a trap names the guest's function (`fdwarden run`'s one line).
+    binaryen.setDebugInfo(true);
     m.runPasses(['asyncify']);
     return m.emitBinary();
   } finally {
