@@ -22,6 +22,7 @@ import { WaliExit } from './sys-process.js';
 import { WaliTrap } from './aux.js';
 import { WaliExec } from './sys-exec.js';
 import type { NodeWaliHost } from './host.js';
+import type { OpenFd } from './core.js';
 import { neg } from './errno.js';
 
 /** At most this many guest processes at once, zombies included (then fork fails with EAGAIN). */
@@ -155,7 +156,18 @@ export class GuestProcess {
     return at;
   }
 
-  /** Whether its program can unwind (fork needs it). */
+  /**
+   * Whether a blocking wait on `o` can never end: this process is a forked one, so every other
+   * live guest process is suspended until it ends, and nothing outside the guest holds a pipe
+   * the guest made. (Linux would wait for the parent to write; here the wait is EDEADLK.)
+   */
+  waitsForever(o: OpenFd): boolean {
+    if (!this.parent) return false;
+    const n = this.host.kernel.node(o.file.dentry);
+    return n !== undefined && n.anonymous && n.kind === 'fifo';
+  }
+
+    /** Whether its program can unwind (fork needs it). */
   get canUnwind(): boolean {
     return this.m?.async === true;
   }

@@ -28,12 +28,15 @@ const POLLOUT = 0x4;
  * be ready (`events`): pipes and eventfds are non-blocking on the host (sys-pipes.ts), and Node
  * may have made stdio non-blocking. O_NONBLOCK is the model's flag, so F_SETFL is exact.
  */
-function blocking<T>(o: OpenFd, fd: number, events: number, op: () => T): T {
+function blocking<T>(io: Io, fd: number, events: number, op: () => T): T {
+  const o = io.o;
   for (let tries = 0; ; tries++) {
     try {
       return op();
     } catch (e) {
       if (errnoOf(e) !== 'EAGAIN' || o.file.flags & O_NONBLOCK || tries > 100_000) throw e;
+      // A forked process runs alone to its end: a guest pipe it waits on stays as it is (processes.ts).
+      if (io.h.proc?.waitsForever(o)) throw Object.assign(new Error('a forked process would wait for a suspended one'), { code: 'EDEADLK' });
       loadSysPoll().waitFd(fd, events);
     }
   }
@@ -42,6 +45,7 @@ function blocking<T>(o: OpenFd, fd: number, events: number, op: () => T): T {
 interface Io {
   o: OpenFd;
   host: HostFile;
+  h: HostCore;
 }
 
 /** The fd for a read (write=false) or a write: EBADF for closed, O_PATH or wrong access mode. */
@@ -51,7 +55,7 @@ function ioFd(h: HostCore, fd: number, write: boolean): Result<Io> {
   const acc = o.file.flags & O_ACCMODE;
   if (o.file.flags & O_PATH || (write ? acc === 0 : acc === 1) || !o.host) return { errno: 'EBADF' };
   if (o.host.kind === 'dir' || o.host.kind === 'synthetic') return { errno: 'EISDIR' };
-  return { o, host: o.host };
+  return { o, host: o.host, h };
 }
 
 /** True when [ptr, ptr+len) lies in guest memory. */
@@ -73,7 +77,7 @@ function usable(h: HostCore, ptr: number, count: number): number {
 /** Reads into `buf`; `pos` null means at (and advancing) the description's offset. */
 function hostRead(io: Io, buf: Uint8Array, pos: number | null): number {
   const { host } = io;
-  if (host.kind !== 'seekable') return blocking(io.o, host.nodeFd, POLLIN, () => readSync(host.nodeFd, buf, 0, buf.length, pos));
+  if (host.kind !== 'seekable') return blocking(io, host.nodeFd, POLLIN, () => readSync(host.nodeFd, buf, 0, buf.length, pos));
   const at = pos ?? host.offset;
   const n = readSync(host.nodeFd, buf, 0, buf.length, at);
   if (pos === null) host.offset = at + n;
@@ -85,7 +89,7 @@ function hostWrite(io: Io, data: Uint8Array, pos: number | null): number {
   if (host.kind !== 'seekable') {
     let done = 0;
     try {
-      while (done < data.length) done += blocking(io.o, host.nodeFd, POLLOUT, () => writeSync(host.nodeFd, data, done, data.length - done, pos === null ? null : pos + done));
+      while (done < data.length) done += blocking(io, host.nodeFd, POLLOUT, () => writeSync(host.nodeFd, data, done, data.length - done, pos === null ? null : pos + done));
     } catch (e) {
       // What was written counts (a full non-blocking pipe, EPIPE part-way): Linux returns it.
       if (done === 0) throw e;

@@ -213,6 +213,32 @@ void _start(void) {
     expect(r.status).toBe(107);
   });
 
+  it('a child that waits for its suspended parent gets EDEADLK instead of hanging (Linux would let the parent write)', async () => {
+    const src = `${FORKS}
+SYS(pipe) i64 sys_pipe(int *);
+void _start(void) {
+  int p[2];
+  sys_pipe(p);
+  i64 pid = sys_fork();
+  if (pid == 0) {
+    char b[4];
+    kv("child_read", sys_read(p[0], b, 1));
+    sys_close(p[1]);
+    kv("child_read_own_end_closed", sys_read(p[0], b, 1));
+    quit(0);
+  }
+  sys_write(p[1], "x", 1);
+  int st;
+  sys_wait4((int)pid, &st, 0, 0);
+  char b[4];
+  kv("parent_read", sys_read(p[0], b, 1));
+  quit(0);
+}`;
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    expect(r.kv).toEqual({ child_read: '-35', child_read_own_end_closed: '-35', parent_read: '1' });
+    expect(r.status).toBe(0);
+  });
+
   it('signals outside the guest\'s processes are refused; a child that traps ends as if by SIGABRT', async () => {
     const src = `${FORKS}
 void _start(void) {
