@@ -63,6 +63,12 @@ function sun(path: string): Uint8Array | number {
   return out;
 }
 
+/** The address bytes the enforcer's decision read (bind, connect, sendto, sendmsg with a destination). */
+export function judgedBytes(e: Entry | undefined): Uint8Array | undefined {
+  const c = e?.call;
+  return c && (c.sys === 'bind' || c.sys === 'connect' || c.sys === 'sendto') ? c.addr?.raw : undefined;
+}
+
 /** Whether guest address bytes name a Unix socket by a filesystem path. */
 export function isUnixPath(b: Uint8Array): boolean {
   return b.length > 2 && (b[0]! | (b[1]! << 8)) === AF_UNIX && b[2] !== 0;

@@ -14,7 +14,7 @@ import { STALE } from './anchors.js';
 import { i32, isErr, neg, u32 } from './errno.js';
 import type { SysNet } from './native/sys-net.js';
 import type { SysPoll } from './native/sys-poll.js';
-import { hostAddr, SOCKADDR_MAX, type HostAddr, type UnixNames } from './sock-addr.js';
+import { hostAddr, judgedBytes, SOCKADDR_MAX, type HostAddr, type UnixNames } from './sock-addr.js';
 import { blockingRetry, inGuest, POLLIN, POLLOUT, sockOf } from './sock-wait.js';
 
 /** The most bytes one call moves. */
@@ -69,11 +69,17 @@ function scatter(h: HostCore, segs: readonly [number, number][], data: Uint8Arra
   }
 }
 
-/** The destination for the host: none, or the judged one (a Unix path anchored, see sock-addr.ts). */
+/**
+ * The destination for the host: none, or the one the decision read and judged (a Unix path
+ * anchored, see sock-addr.ts). Only an address too short to decode (under 2 bytes) is read here.
+ */
 function destination(h: HostCore, e: Entry | undefined, ptr: number, len: number): HostAddr | null | number {
   if (ptr === 0) return null;
   if (len < 0) return neg('EINVAL');
+  const judged = judgedBytes(e);
+  if (judged) return hostAddr(h, e, judged, false);
   const n = Math.min(len, SOCKADDR_MAX);
+  if (n >= 2) return neg('EACCES'); // an address the decision did not see: fail closed
   const b = n === 0 ? new Uint8Array(0) : inGuest(h, ptr, n) ? h.mem!.readBytes(ptr, n) : undefined;
   if (!(b instanceof Uint8Array)) return neg('EFAULT');
   return hostAddr(h, e, b, false);

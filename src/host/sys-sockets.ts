@@ -16,7 +16,7 @@ import { STALE } from './anchors.js';
 import { i32, isErr, neg, u32 } from './errno.js';
 import { loadSysNet, type SysNet } from './native/sys-net.js';
 import { loadSysPoll, type SysPoll } from './native/sys-poll.js';
-import { hostAddr, putAddr, SOCKADDR_MAX, UnixNames } from './sock-addr.js';
+import { hostAddr, judgedBytes, putAddr, SOCKADDR_MAX, UnixNames } from './sock-addr.js';
 import { blockingRetry, inGuest, POLLIN, POLLOUT, sockOf, type Sock } from './sock-wait.js';
 import { msgCalls } from './sys-msg.js';
 
@@ -120,9 +120,15 @@ function socketpair(h: HostCore, n: SysNet, e: Entry, d: number, t: number, prot
   return 0;
 }
 
-/** The guest's address bytes (at most 128: the model refused longer ones before the policy). */
-function guestAddr(h: HostCore, ptr: number, len: number): Uint8Array | number {
+/**
+ * The guest's address bytes: those the decision read (the one decoding), never read again; only
+ * an address too short to decode (under 2 bytes) is read here. At most 128 bytes.
+ */
+function guestAddr(h: HostCore, e: Entry, ptr: number, len: number): Uint8Array | number {
   if (len < 0 || len > SOCKADDR_MAX) return neg('EINVAL');
+  const judged = judgedBytes(e);
+  if (judged) return judged;
+  if (len >= 2) return neg('EACCES'); // an address the decision did not see: fail closed
   if (len === 0) return new Uint8Array(0);
   const b = inGuest(h, ptr, len) ? h.mem!.readBytes(ptr, len) : undefined;
   return b instanceof Uint8Array ? b : neg('EFAULT');
@@ -132,7 +138,7 @@ function bind(h: HostCore, n: SysNet, names: UnixNames, e: Entry, fd: number, pt
   const s = sockOf(h, fd);
   if (isErr(s)) return h.exit(e, neg(s.errno));
   if (!s.own) return h.exit(e, neg('EPERM'));
-  const g = guestAddr(h, ptr, len);
+  const g = guestAddr(h, e, ptr, len);
   if (typeof g === 'number') return h.exit(e, g);
   const a = hostAddr(h, e, g, true);
   if (a === STALE) return STALE;
@@ -171,7 +177,7 @@ function connect(h: HostCore, n: SysNet, p: SysPoll, e: Entry, fd: number, ptr: 
   const s = sockOf(h, fd);
   if (isErr(s)) return h.exit(e, neg(s.errno));
   if (!s.own) return h.exit(e, neg('EPERM'));
-  const g = guestAddr(h, ptr, len);
+  const g = guestAddr(h, e, ptr, len);
   if (typeof g === 'number') return h.exit(e, g);
   const a = hostAddr(h, e, g, false);
   if (a === STALE) return STALE;

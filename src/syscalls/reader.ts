@@ -23,6 +23,8 @@ export interface SockAddr {
   readonly text?: string;
   /** The length the call gave; over sizeof(struct sockaddr_storage) (128) the kernel refuses it. */
   readonly len?: number;
+  /** The address's bytes as read for the decision (a WALI guest's): what a host passes on, never read again. */
+  readonly raw?: Uint8Array;
 }
 
 export interface ArgReader {

@@ -75,12 +75,16 @@ export class WaliArgs implements ArgReader {
     return this.sockaddrAt(this.raw[i], toU32(this.raw[len] ?? 0));
   }
 
-  /** struct msghdr on wasm32: msg_name (u32 pointer) then msg_namelen (u32). */
+  /**
+   * struct msghdr on wasm32: msg_name (u32 pointer) then msg_namelen (an int: negative is EINVAL,
+   * over 128 is cut to 128, as copy_msghdr_from_user does).
+   */
   msgName(i: number): SockAddr | undefined {
     const b = this.bytes(this.raw[i], 8);
     const v = new DataView(b.buffer, b.byteOffset, 8);
     const name = v.getUint32(0, true);
-    return name === 0 ? undefined : this.sockaddrAt(name, v.getUint32(4, true));
+    const len = v.getInt32(4, true);
+    return name === 0 ? undefined : this.sockaddrAt(name, len < 0 ? 0x80000000 : Math.min(len, SOCKADDR_STORAGE));
   }
 
   timesValid(i: number): boolean {
@@ -111,16 +115,16 @@ export class WaliArgs implements ArgReader {
       const port = b.length >= 4 ? v.getUint16(2, false) : 0;
       if (family === AF_INET6) {
         const a = b.subarray(8, 24);
-        return { family, len, inet: isLoopback6(a) ? 'loopback' : 'inet', ...(a.length === 16 ? { text: inetLabel('v6', a, port) } : {}) };
+        return { family, len, raw: b, inet: isLoopback6(a) ? 'loopback' : 'inet', ...(a.length === 16 ? { text: inetLabel('v6', a, port) } : {}) };
       }
       const a = b.subarray(4, 8);
-      return { family, len, inet: isLoopback4(a) ? 'loopback' : 'inet', ...(a.length === 4 ? { text: inetLabel('v4', a, port) } : {}) };
+      return { family, len, raw: b, inet: isLoopback4(a) ? 'loopback' : 'inet', ...(a.length === 4 ? { text: inetLabel('v4', a, port) } : {}) };
     }
-    if (b.length <= 2) return { family, len };
+    if (b.length <= 2) return { family, len, raw: b };
     const body = b.subarray(2, Math.min(b.length, SOCKADDR_UN));
-    if (body[0] === 0) return { family, len, abstract: true };
+    if (body[0] === 0) return { family, len, raw: b, abstract: true };
     const nul = body.indexOf(0);
-    return { family, len, path: Buffer.from(nul < 0 ? body : body.subarray(0, nul)).toString('latin1') };
+    return { family, len, raw: b, path: Buffer.from(nul < 0 ? body : body.subarray(0, nul)).toString('latin1') };
   }
 
   private bytes(ptr: GuestWord | undefined, len: number): Uint8Array {
