@@ -40,7 +40,8 @@ const COMMANDS: Record<string, (argv: readonly string[]) => Promise<Command>> = 
   run: async (argv) => {
     // The guest's thread starts first: its modules load while run.js and the policy compiler do.
     (await import('./run-supervisor.js')).prestartFor(argv);
-    return (await import('./run.js')).runCommand;
+    const { bundled } = await import('./bundles.js');
+    return ((await import(bundled('run').href)) as typeof import('./run.js')).runCommand;
   },
 };
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EXIT, internalError, type Ending } from './run-endings.js';
 import type { GuestJob } from './run-guest.js';
-import { workerScript } from './run-worker-script.js';
+import { bundled } from './bundles.js';
 
 /**
  * A private temporary directory for what the host writes for the guest (its environment file),
@@ -42,7 +42,7 @@ interface GuestThread {
 
 /** A worker thread for a guest, listened to from the start (an error with no listener would throw here). */
 function guestThread(heapMib: number | undefined): GuestThread {
-  const worker = new Worker(workerScript(), {
+  const worker = new Worker(bundled('run-worker'), {
     ...(heapMib !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: heapMib } } : {}),
     // The host opens descriptors natively (openat2) and closes some with fs.closeSync: Node's
     // tracking of fs.open'ed descriptors in workers would warn on each. This process ends

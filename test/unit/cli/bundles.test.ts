@@ -1,10 +1,10 @@
-/** The guest thread starts from the bundle only while every file it was made from is unchanged. */
+/** A half of fdwarden run loads from its bundle only while every file it was made from is unchanged. */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { bundleIsFresh } from '../../../src/cli/run-worker-script.js';
+import { bundleIsFresh } from '../../../src/cli/bundles.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'fdwarden-bundle-')); });
