@@ -8,6 +8,7 @@
  * (sock-addr.ts). Host sockets are O_NONBLOCK|O_CLOEXEC whatever the guest asked: its
  * O_NONBLOCK and close-on-exec are the model's, and blocking calls wait (sock-wait.ts).
  */
+import { readFileSync } from 'node:fs';
 import type { Entry } from '../enforce/enforcer.js';
 import { lowestFree } from '../state/files.js';
 import { O_CLOEXEC, O_NOFOLLOW, O_NONBLOCK, O_PATH } from '../linux/index.js';
@@ -36,25 +37,56 @@ const OPT_MAX = 4096;
 
 /**
  * setsockopt options passed to the host: values that are plain numbers and structs. Options that
- * take fds or pointers (SO_ATTACH_FILTER, SO_ATTACH_BPF ...) or need a capability the guest lacks
- * (SO_MARK, SO_*BUFFORCE, SO_BINDTODEVICE, IP_TRANSPARENT, TCP_REPAIR ...) are not: ENOPROTOOPT
- * for the first, EPERM for the second.
+ * take fds or pointers, or pin memory the host frees after the call (SO_ATTACH_FILTER,
+ * SO_ATTACH_BPF, SO_ZEROCOPY ...) are ENOPROTOOPT; those needing a capability the guest lacks
+ * are refused as Linux refuses an unprivileged process, even when the host process has it.
  */
-const SOCKET_SETTABLE = new Set([1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 29, 30, 34, 35, 37, 38, 41, 42, 43, 46, 47, 49, 60, 62, 63, 64, 65, 66, 67, 69]);
-const SOCKET_PRIVILEGED = new Set([25, 32, 33, 36]);
-const TCP_REFUSED = new Set([19, 20, 21, 22, 29, 31, 35]);
+const SOCKET_SETTABLE = new Set([2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 29, 30, 34, 35, 37, 38, 41, 42, 43, 47, 49, 63, 64, 65, 66, 67]);
+/** SO_BINDTODEVICE, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_MARK, SO_BUSY_POLL, SO_BINDTOIFINDEX, SO_PREFER_BUSY_POLL, SO_BUSY_POLL_BUDGET. */
+const SOCKET_PRIVILEGED = new Set([25, 32, 33, 36, 46, 62, 69, 70]);
+const SO_DEBUG = 1;
+const SO_PRIORITY = 12;
+/** TCP_REPAIR and its queue, sequence, options and window: CAP_NET_ADMIN. */
+const TCP_PRIVILEGED = new Set([19, 20, 21, 22, 29]);
+/** TCP_ULP (loads kernel code), TCP_ZEROCOPY_RECEIVE (maps pages). */
+const TCP_REFUSED = new Set([31, 35]);
+const TCP_CONGESTION = 13;
+/** IP_TRANSPARENT, IP_IPSEC_POLICY, IP_XFRM_POLICY; IPV6_IPSEC_POLICY, IPV6_XFRM_POLICY, IPV6_TRANSPARENT. */
+const IP_PRIVILEGED = new Set([16, 17, 19]);
+const IPV6_PRIVILEGED = new Set([34, 35, 75]);
 
-function optionAllowed(level: number, name: number, set: boolean): true | number {
+/** Whether an option may reach the host (true) or -errno; `val` is the guest's value, when given. */
+function optionAllowed(level: number, name: number, set: boolean, val?: Uint8Array | null): true | number {
+  const int = val && val.length >= 4 ? new DataView(val.buffer, val.byteOffset, 4).getInt32(0, true) : 0;
   switch (level) {
     case SOL_SOCKET:
       if (!set) return name === SO_PEERPIDFD ? neg('ENOPROTOOPT') : true;
+      if (name === SO_DEBUG) return int ? neg('EACCES') : true;
+      if (name === SO_PRIORITY && (int < 0 || int > 6)) return neg('EPERM');
       if (SOCKET_PRIVILEGED.has(name)) return neg('EPERM');
       return SOCKET_SETTABLE.has(name) ? true : neg('ENOPROTOOPT');
-    case IPPROTO_TCP: return TCP_REFUSED.has(name) ? (name === 35 || name === 31 ? neg('ENOPROTOOPT') : neg('EPERM')) : true;
+    case IPPROTO_TCP:
+      if (TCP_REFUSED.has(name)) return neg('ENOPROTOOPT');
+      if (set && TCP_PRIVILEGED.has(name)) return neg('EPERM');
+      // An algorithm outside the ones unprivileged processes may pick would load or use what needs CAP_NET_ADMIN.
+      if (set && name === TCP_CONGESTION) return congestionAllowed(val) ? true : neg('EPERM');
+      return true;
     case IPPROTO_UDP: return true;
-    case IPPROTO_IP: return name === 19 ? neg('EPERM') : name < 64 ? true : neg('ENOPROTOOPT');
-    case IPPROTO_IPV6: return name === 75 ? neg('EPERM') : name < 64 || name === 66 || name === 67 ? true : neg('ENOPROTOOPT');
+    case IPPROTO_IP: return set && IP_PRIVILEGED.has(name) ? neg('EPERM') : name < 64 ? true : neg('ENOPROTOOPT');
+    case IPPROTO_IPV6: return set && IPV6_PRIVILEGED.has(name) ? neg('EPERM') : name < 64 || name === 66 || name === 67 ? true : neg('ENOPROTOOPT');
     default: return neg('ENOPROTOOPT');
+  }
+}
+
+/** Whether a TCP_CONGESTION name is one net.ipv4.tcp_allowed_congestion_control lists. */
+function congestionAllowed(val: Uint8Array | null | undefined): boolean {
+  if (!val) return true; // NULL: the kernel answers EFAULT
+  const nul = val.indexOf(0);
+  const name = Buffer.from(nul < 0 ? val : val.subarray(0, nul)).toString('latin1');
+  try {
+    return readFileSync('/proc/sys/net/ipv4/tcp_allowed_congestion_control', 'latin1').trim().split(/\s+/).includes(name);
+  } catch {
+    return false;
   }
 }
 
@@ -261,8 +293,6 @@ function setsockopt(h: HostCore, n: SysNet, fd: number, level: number, name: num
   if (isErr(s)) return neg(s.errno);
   if (!s.own) return neg('EPERM');
   if (optlen < 0) return neg('EINVAL');
-  const ok = optionAllowed(level, name, true);
-  if (ok !== true) return ok;
   const len = Math.min(optlen, OPT_MAX);
   let val: Uint8Array | null = null;
   if (ptr !== 0) {
@@ -270,6 +300,8 @@ function setsockopt(h: HostCore, n: SysNet, fd: number, level: number, name: num
     if (!(b instanceof Uint8Array)) return neg('EFAULT');
     val = b;
   }
+  const ok = optionAllowed(level, name, true, val);
+  if (ok !== true) return ok;
   return n.setsockopt(s.fd, level, name, val, len);
 }
 

@@ -306,6 +306,15 @@ static void tcp(void) {
   len = sizeof v;
   kv("rcvbuf_get", S(getsockopt, l, SOL_SOCKET, SO_RCVBUF, &v, &len) ?: v);
   kv("opt_neg_len", S(setsockopt, l, SOL_SOCKET, SO_RCVBUF, &buf, -1));
+#ifdef __wasm__
+  /* Options the host does not pass: a capability the guest lacks (even when the host has it), fds or pointers, pinned pages. */
+  kv("only-wasm:so_mark", S(setsockopt, l, SOL_SOCKET, 36, &one, sizeof one));
+  kv("only-wasm:so_debug", S(setsockopt, l, SOL_SOCKET, 1, &one, sizeof one));
+  kv("only-wasm:so_attach_filter", S(setsockopt, l, SOL_SOCKET, 26, &one, sizeof one));
+  kv("only-wasm:so_zerocopy", S(setsockopt, l, SOL_SOCKET, 60, &one, sizeof one));
+  kv("only-wasm:tcp_repair", S(setsockopt, l, 6, 19, &one, sizeof one));
+  kv("only-wasm:congestion", S(setsockopt, l, 6, 13, "no-such-cc", 11));
+#endif
   kv("socket_bad_type", S(socket, AF_INET, 9999, 0));
   kv("socket_bad_family", S(socket, 9999, SOCK_STREAM, 0));
   S(close, c); S(close, c2); S(close, s); S(close, l); S(close, l2); S(close, u);
