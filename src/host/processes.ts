@@ -28,6 +28,9 @@ import { neg } from './errno.js';
 /** At most this many guest processes at once, zombies included (then fork fails with EAGAIN). */
 export const DEFAULT_MAX_PROCESSES = 64;
 
+/** At most this much linear memory in the live processes together when a fork copies one (then ENOMEM). */
+export const DEFAULT_TREE_MEMORY = 4 * 1024 * 1024 * 1024;
+
 /** Linear memory kept for unwound frames: 1 MiB, grown once per tree at the first fork or setjmp. */
 const FRAME_PAGES = 16;
 const UNWINDING = 1;
@@ -167,7 +170,21 @@ export class GuestProcess {
     return n !== undefined && n.anonymous && n.kind === 'fifo';
   }
 
-    /** Whether its program can unwind (fork needs it). */
+    /** Its linear memory's size now (0 once it has ended: its instance is released). */
+  get memoryBytes(): number {
+    return this.status === undefined ? this.m?.memory.buffer.byteLength ?? 0 : 0;
+  }
+
+  /** The process has ended: its instance and memory go (a zombie keeps only its status). */
+  release(): void {
+    this.m = undefined;
+    this.jumps = new Map();
+    const core = this.host.hostCore;
+    core.mem = undefined;
+    core.memory = undefined;
+  }
+
+  /** Whether its program can unwind (fork needs it). */
   get canUnwind(): boolean {
     return this.m?.async === true;
   }
@@ -265,15 +282,19 @@ export interface TreeOptions {
   /** The bytes an execve'd module runs as (memory limits, the Asyncify build when it can be had synchronously). */
   prepare: (bytes: Uint8Array) => { bytes: Uint8Array; asyncified: boolean };
   maxProcesses?: number;
+  /** Bytes of linear memory the live processes may hold together when a fork copies one (default 4 GiB). */
+  maxTreeMemory?: number;
 }
 
 /** Every guest process of one run (the root is the process `runWali` started). */
 export class ProcessTree {
   readonly byPid = new Map<number, GuestProcess>();
   private readonly max: number;
+  private readonly memoryBudget: number;
 
   constructor(private readonly opts: TreeOptions) {
     this.max = opts.maxProcesses ?? DEFAULT_MAX_PROCESSES;
+    this.memoryBudget = opts.maxTreeMemory ?? DEFAULT_TREE_MEMORY;
   }
 
   /** The root process on `host`, its instance already made. */
@@ -318,9 +339,15 @@ export class ProcessTree {
     }
   }
 
-  /** A pid for a new process, or -EAGAIN when the tree is full (zombies count, as for RLIMIT_NPROC). */
-  reservePid(): number {
+  /**
+   * A pid for a new process: -EAGAIN when the tree is full (zombies count, as for RLIMIT_NPROC),
+   * -ENOMEM when the copy of `parent`'s memory would take the live processes past the budget.
+   */
+  reservePid(parent: GuestProcess): number {
     if (this.byPid.size >= this.max) return neg('EAGAIN');
+    let live = parent.memoryBytes;
+    for (const p of this.byPid.values()) live += p.memoryBytes;
+    if (live > this.memoryBudget) return neg('ENOMEM');
     // The model keeps reaped tasks, so pids are not reused (Linux reuses them after pid_max).
     let max = 1;
     for (const tid of this.kernel().s.tasks.keys()) if (tid > max) max = tid;
@@ -390,6 +417,7 @@ export class ProcessTree {
     const ids = t ? [...(k.s.tables.get(t.files)?.fds.values() ?? [])].map((e) => e.file) : [];
     k.syscall(p.pid, { sys: 'close_range', first: 0, last: 0xffffffff, flags: 0 });
     for (const id of ids) core.releaseIfGone(id);
+    p.release();
     // Its own children are reparented to init, which reaps them.
     for (const c of [...p.children]) this.reap(p, c);
   }

@@ -32,6 +32,8 @@ export interface RunOptions extends HostOptions {
   asyncify?: AsyncifyMode;
   /** At most this many guest processes at once, zombies included (default 64); fork then fails with EAGAIN. */
   maxProcesses?: number;
+  /** At most this many bytes of linear memory in the guest's live processes together when fork copies one (default 4 GiB); fork then fails with ENOMEM. */
+  maxProcessMemory?: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function runWali(bytes: Uint8Array, opts: RunOptions): Promise<numb
       };
       // An execve'd module gets the same memory limit.
       const prepare = (b: Uint8Array): { bytes: Uint8Array; asyncified: boolean } => prepareModuleSync(opts.maxMemoryPages === undefined ? b : limitMemory(b, opts.maxMemoryPages));
-      const tree = new ProcessTree({ importsFor, prepare, ...(opts.maxProcesses !== undefined ? { maxProcesses: opts.maxProcesses } : {}) });
+      const tree = new ProcessTree({ importsFor, prepare, ...(opts.maxProcesses !== undefined ? { maxProcesses: opts.maxProcesses } : {}), ...(opts.maxProcessMemory !== undefined ? { maxTreeMemory: opts.maxProcessMemory } : {}) });
       tree.adopt(host, { module, bytes: wasm }, instance, bound.exports['memory'] as WasmMemoryObject);
     }
     hook?.(bound);

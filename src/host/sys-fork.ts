@@ -32,9 +32,10 @@ function fork(h: HostCore, e: Entry | undefined): number {
   const p = h.proc;
   if (!p || !p.canUnwind) return h.exit(e, neg('ENOSYS'));
   if (p.frameRegion() === undefined) return h.exit(e, neg('ENOMEM'));
-  const pid = p.tree.reservePid();
+  const pid = p.tree.reservePid(p);
   if (pid < 0) {
-    h.kernel.lifecycle?.({ type: 'limit', what: 'processes: fork refused (EAGAIN), the guest has as many processes as it may' });
+    const why = pid === neg('EAGAIN') ? 'fork refused (EAGAIN), the guest has as many processes as it may' : 'fork refused (ENOMEM), a copy of its memory would take its processes past their memory budget';
+    h.kernel.lifecycle?.({ type: 'limit', what: `processes: ${why}` });
     return h.exit(e, pid);
   }
   const r = h.exit(e, pid);

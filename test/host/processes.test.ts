@@ -213,6 +213,26 @@ void _start(void) {
     expect(r.status).toBe(107);
   });
 
+  it('fork is ENOMEM when a copy of the memory would take the live processes past their memory budget', async () => {
+    const src = `${FORKS}
+SYS(mmap) i64 sys_mmap(void *, unsigned long, int, int, int, i64);
+void _start(void) {
+  /* 4 MiB more memory, then forks until the budget (8 MiB in all) refuses one. */
+  kv("mmap", sys_mmap(0, 4 << 20, 3, 0x22, -1, 0) > 0);
+  int depth = 0, st;
+  for (;;) {
+    i64 r = sys_fork();
+    if (r < 0) { kv("errno", r); kv("depth", depth); quit(0); }
+    if (r == 0) { depth++; continue; }
+    sys_wait4((int)r, &st, 0, 0);
+    quit(0);
+  }
+}`;
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], maxProcessMemory: 8 << 20 });
+    expect(r.kv).toEqual({ mmap: '1', errno: '-12', depth: '0' });
+    expect(r.status).toBe(0);
+  });
+
   it('a child that waits for its suspended parent gets EDEADLK instead of hanging (Linux would let the parent write)', async () => {
     const src = `${FORKS}
 SYS(pipe) i64 sys_pipe(int *);
