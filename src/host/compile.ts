@@ -4,7 +4,7 @@
  * Tiering: V8's own policy is kept, as measured best for short and long runs alike (bench/startup.mjs):
  * functions are compiled lazily, on their first call, by Liftoff, and hot ones are tiered up to
  * TurboFan in the background. Compiling a 2 MB module eagerly instead (--no-wasm-lazy-compilation)
- * makes a short run 100-250 ms slower; Liftoff only (--liftoff-only) or no tier-up starts no
+ * makes a short run 80-250 ms slower; Liftoff only (--liftoff-only) or no tier-up starts no
  * faster. So no V8 flag is set here.
  *
  * Caching: Node 20 cannot keep compiled wasm across processes (v8.serialize of a
