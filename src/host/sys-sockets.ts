@@ -69,7 +69,7 @@ function optionAllowed(level: number, name: number, set: boolean, val?: Uint8Arr
       if (TCP_REFUSED.has(name)) return neg('ENOPROTOOPT');
       if (set && TCP_PRIVILEGED.has(name)) return neg('EPERM');
       // An algorithm outside the ones unprivileged processes may pick would load or use what needs CAP_NET_ADMIN.
-      if (set && name === TCP_CONGESTION) return congestionAllowed(val) ? true : neg('EPERM');
+      if (set && name === TCP_CONGESTION) return congestion(val);
       return true;
     case IPPROTO_UDP: return true;
     case IPPROTO_IP: return set && IP_PRIVILEGED.has(name) ? neg('EPERM') : name < 64 ? true : neg('ENOPROTOOPT');
@@ -78,16 +78,26 @@ function optionAllowed(level: number, name: number, set: boolean, val?: Uint8Arr
   }
 }
 
-/** Whether a TCP_CONGESTION name is one net.ipv4.tcp_allowed_congestion_control lists. */
-function congestionAllowed(val: Uint8Array | null | undefined): boolean {
+/** The kernel's lists of TCP congestion algorithms (allowed to all, or available at all). */
+function congestionList(which: 'allowed' | 'available'): string[] {
+  try {
+    return readFileSync(`/proc/sys/net/ipv4/tcp_${which}_congestion_control`, 'latin1').trim().split(/\s+/);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * TCP_CONGESTION as tcp_set_congestion_control answers a process without CAP_NET_ADMIN: an
+ * algorithm allowed to all passes, another loaded one is EPERM, an unknown one ENOENT (nothing
+ * is loaded for it).
+ */
+function congestion(val: Uint8Array | null | undefined): true | number {
   if (!val) return true; // NULL: the kernel answers EFAULT
   const nul = val.indexOf(0);
   const name = Buffer.from(nul < 0 ? val : val.subarray(0, nul)).toString('latin1');
-  try {
-    return readFileSync('/proc/sys/net/ipv4/tcp_allowed_congestion_control', 'latin1').trim().split(/\s+/).includes(name);
-  } catch {
-    return false;
-  }
+  if (congestionList('allowed').includes(name)) return true;
+  return congestionList('available').includes(name) ? neg('EPERM') : neg('ENOENT');
 }
 
 /** The model's next free guest fd at or above `min`, or -errno (EMFILE). */
@@ -122,6 +132,47 @@ function install(h: HostCore, e: Entry, hostFd: number): number {
 
 /** The host's type word: the guest's type with its flags replaced by the host's own. */
 const hostType = (type: number): number => (type & ~(O_NONBLOCK | O_CLOEXEC)) | HOST_FLAGS;
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_RAW = 3;
+const SOCK_PACKET = 10;
+const SO_DOMAIN = 39;
+
+/**
+ * A raw inet socket needs CAP_NET_RAW, which the guest never has (inet_create answers EPERM):
+ * refused here too, so a host process that has it does not lend it.
+ */
+function socket(h: HostCore, n: SysNet, e: Entry, domain: number, type: number, proto: number): number {
+  const t = type & 0xf;
+  if ((domain === AF_INET || domain === AF_INET6) && (t === SOCK_RAW || t === SOCK_PACKET)) return h.exit(e, neg('EPERM'));
+  return install(h, e, n.socket(domain, hostType(type), proto));
+}
+
+/** The first port an unprivileged process may bind (net.ipv4.ip_unprivileged_port_start). */
+function unprivilegedPortStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'latin1').trim()) || 1024;
+  } catch {
+    return 1024;
+  }
+}
+
+/**
+ * inet_bind's CAP_NET_BIND_SERVICE check, made for the guest (which never has it) when the host
+ * process could pass it: a port below the unprivileged start is EACCES, after the length and
+ * family checks the kernel makes first.
+ */
+function privilegedPort(n: SysNet, fd: number, g: Uint8Array): boolean {
+  if (process.geteuid?.() !== 0 || g.length < 4) return false;
+  const dom = new Uint8Array(4);
+  if (n.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, dom, new Uint8Array([4, 0, 0, 0])) < 0) return false;
+  const domain = new DataView(dom.buffer).getInt32(0, true);
+  const family = g[0]! | (g[1]! << 8);
+  const fits = domain === AF_INET ? g.length >= 16 && family === AF_INET : domain === AF_INET6 ? g.length >= 24 && family === AF_INET6 : false;
+  const port = (g[2]! << 8) | g[3]!;
+  return fits && port !== 0 && port < unprivilegedPortStart();
+}
 
 function socketpair(h: HostCore, n: SysNet, e: Entry, d: number, t: number, proto: number, ptr: number): number {
   const raw = new Uint8Array(8);
@@ -172,6 +223,7 @@ function bind(h: HostCore, n: SysNet, names: UnixNames, e: Entry, fd: number, pt
   if (!s.own) return h.exit(e, neg('EPERM'));
   const g = guestAddr(h, e, ptr, len);
   if (typeof g === 'number') return h.exit(e, g);
+  if (privilegedPort(n, s.fd, g)) return h.exit(e, neg('EACCES'));
   const a = hostAddr(h, e, g, true);
   if (a === STALE) return STALE;
   if (typeof a === 'number') return h.exit(e, a);
@@ -319,7 +371,7 @@ export function socketCalls(h: HostCore): Record<string, SyscallImpl> {
   const names = new UnixNames();
   const judged = (f: (e: Entry, ...a: unknown[]) => number): SyscallImpl => (e, ...a) => (e ? f(e, ...a) : neg('EINVAL'));
   return {
-    socket: judged((e, d, t, proto) => install(h, e, n.socket(i32(d), hostType(i32(t)), i32(proto)))),
+    socket: judged((e, d, t, proto) => socket(h, n, e, i32(d), i32(t), i32(proto))),
     socketpair: judged((e, d, t, proto, sv) => socketpair(h, n, e, i32(d), i32(t), i32(proto), u32(sv))),
     bind: judged((e, fd, a, l) => bind(h, n, names, e, i32(fd), u32(a), i32(l))),
     connect: judged((e, fd, a, l) => connect(h, n, p, e, i32(fd), u32(a), i32(l))),

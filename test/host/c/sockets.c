@@ -3,7 +3,7 @@
  * (raw Linux syscalls), so the Node host's answers are compared with the kernel's
  * (test/host/sockets.test.ts). One `name=value` line per check: raw results (-errno), data read
  * back, addresses as facts (family, loopback, ports equal). argv[1] selects a group: pair, unix,
- * tcp, udp, msg, errors, deny. Run in a directory holding a regular file `f`.
+ * tcp, udp, msg, errors, priv, deny. Run in a directory holding a regular file `f`.
  */
 #ifdef __wasm__
 typedef unsigned long size_t;
@@ -307,13 +307,9 @@ static void tcp(void) {
   kv("rcvbuf_get", S(getsockopt, l, SOL_SOCKET, SO_RCVBUF, &v, &len) ?: v);
   kv("opt_neg_len", S(setsockopt, l, SOL_SOCKET, SO_RCVBUF, &buf, -1));
 #ifdef __wasm__
-  /* Options the host does not pass: a capability the guest lacks (even when the host has it), fds or pointers, pinned pages. */
-  kv("only-wasm:so_mark", S(setsockopt, l, SOL_SOCKET, 36, &one, sizeof one));
-  kv("only-wasm:so_debug", S(setsockopt, l, SOL_SOCKET, 1, &one, sizeof one));
+  /* Options the host does not pass: fds or pointers, pages pinned past the call. */
   kv("only-wasm:so_attach_filter", S(setsockopt, l, SOL_SOCKET, 26, &one, sizeof one));
   kv("only-wasm:so_zerocopy", S(setsockopt, l, SOL_SOCKET, 60, &one, sizeof one));
-  kv("only-wasm:tcp_repair", S(setsockopt, l, 6, 19, &one, sizeof one));
-  kv("only-wasm:congestion", S(setsockopt, l, 6, 13, "no-such-cc", 11));
 #endif
   kv("socket_bad_type", S(socket, AF_INET, 9999, 0));
   kv("socket_bad_family", S(socket, 9999, SOCK_STREAM, 0));
@@ -421,6 +417,26 @@ static void errors(void) {
   S(close, f);
 }
 
+/* What an unprivileged process may not do (the native run drops every capability when root). */
+static void priv(void) {
+  int one = 1, seven = 7;
+  kv("raw", S(socket, AF_INET, 3, 1));
+  kv("raw6", S(socket, AF_INET6, 3, 58));
+  kv("packet_type", S(socket, AF_INET, 10, 0));
+  int s = S(socket, AF_INET, SOCK_STREAM, 0);
+  struct in4 a = lo(80);
+  kv("bind_80", S(bind, s, &a, sizeof a));
+  a.family = AF_INET6;
+  kv("bind_80_family", S(bind, s, &a, sizeof a));
+  kv("so_debug", S(setsockopt, s, SOL_SOCKET, 1, &one, sizeof one));
+  kv("so_mark", S(setsockopt, s, SOL_SOCKET, 36, &one, sizeof one));
+  kv("so_priority_7", S(setsockopt, s, SOL_SOCKET, 12, &seven, sizeof seven));
+  kv("tcp_repair", S(setsockopt, s, 6, 19, &one, sizeof one));
+  kv("congestion_unknown", S(setsockopt, s, 6, 13, "no-such-cc", 11));
+  kv("congestion_reno", S(setsockopt, s, 6, 13, "reno", 5));
+  S(close, s);
+}
+
 /* Under a policy without network (and a denied directory `secret`): what the guest gets. */
 static void deny(void) {
   struct un u;
@@ -453,6 +469,7 @@ static int run(const char *g) {
   else if (eq(g, "msg", 4)) msg();
   else if (eq(g, "errors", 7)) errors();
   else if (eq(g, "deny", 5)) deny();
+  else if (eq(g, "priv", 5)) priv();
   else return 2;
   return 0;
 }
