@@ -50,6 +50,9 @@ export class HostCore {
   proc: GuestProcess | undefined;
   /** Signal dispositions (WALI's 32-byte struct sigaction by signal) and the blocked mask: a child's start as copies of its parent's. */
   signals: { acts: Map<number, Uint8Array>; mask: { value: bigint } } = { acts: new Map(), mask: { value: 0n } };
+  /** The process this one was forked from, or the program an execve replaced (its groups' state is inherited). */
+  origin: { core: HostCore; exec: boolean } | undefined;
+  private readonly states = new Map<string, unknown>();
   /** What a signal sent to this process does, by its disposition and mask (sys-process.ts). */
   signalAction: (sig: number) => SignalAction = () => 'none';
 
@@ -63,6 +66,20 @@ export class HostCore {
     /** Host descriptions: shared by every process of a tree, as descriptions are shared after fork. */
     readonly files = new HostFiles(),
   ) {}
+
+  /**
+   * A syscall group's per-process state (ids, limits, prctl attributes, mappings ...): made fresh
+   * for a first process; after fork, `fork` of the parent's; after execve, `exec` of the old
+   * program's (omitted: fresh, as for what execve resets).
+   */
+  own<T>(key: string, fresh: () => T, inherit: { fork: (parent: T) => T; exec?: (old: T) => T }): T {
+    const o = this.origin;
+    const from = o?.core.states.get(key) as T | undefined;
+    const how = o === undefined || from === undefined ? undefined : o.exec ? inherit.exec : inherit.fork;
+    const v = how ? how(from!) : fresh();
+    this.states.set(key, v);
+    return v;
+  }
 
   get task(): Task {
     return this.kernel.task(this.tid)!;

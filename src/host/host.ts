@@ -124,6 +124,7 @@ export class NodeWaliHost {
       this.enforcer = p.enforcer;
       this.tid = fork.tid;
       this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, p.core.anchors, p.core.files);
+      this.core.origin = { core: p.core, exec: fork.exec === true };
       // fork copies the signal dispositions and the mask (pending signals are the parent's);
       // execve keeps the mask and ignored signals, and caught ones go back to their default.
       const acts = new Map(p.core.signals.acts);
@@ -163,7 +164,7 @@ export class NodeWaliHost {
       this.installStdio(opts.stdio ?? [0, 1, 2]);
       grantInherited(this.kernel, engine, this.kernel.task(this.tid)!);
     }
-    const pages = new PageMap(this.core);
+    const pages = this.core.own('pages', () => new PageMap(this.core), { fork: (parent) => parent.copyFor(this.core) });
     const groups = [openCalls(this.core), fdCalls(this.core), direntCalls(this.core), nameCalls(this.core), metaCalls(this.core), processCalls(this.core)];
     for (const g of groups) for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn as SyscallImpl);
     for (const [name, fn] of Object.entries(plainCalls(ioCalls(this.core)))) this.impls.set(name, fn);

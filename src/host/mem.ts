@@ -40,6 +40,17 @@ export class PageMap {
     this.files = new FileMaps(h);
   }
 
+  /**
+   * A fork child's map of its copy of the memory: the same pages mapped and free. Its file
+   * mappings are plain memory there (a shared one is not written back by the child).
+   */
+  copyFor(h: HostCore): PageMap {
+    const m = new PageMap(h);
+    m.state = this.state.slice();
+    m.gone = this.gone.slice();
+    return m;
+  }
+
   private ensure(pages: number): void {
     if (pages <= this.state.length) return;
     const next = new Uint8Array(Math.max(pages, this.state.length * 2));

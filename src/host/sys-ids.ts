@@ -148,7 +148,9 @@ function setsid(rel: Relations): number {
 
 /** Ids, groups, parent, process group and session calls, by syscall name. */
 export function idCalls(h: HostCore, extra: SysExtra = loadSysExtra()): Record<string, SyscallImpl> {
-  const host = hostIds();
+  // fork and execve keep the ids, groups, process group and session (no set-id programs here).
+  const keep = (p: { uid: Ids; gid: Ids; groups: number[] }): { uid: Ids; gid: Ids; groups: number[] } => ({ uid: { ...p.uid }, gid: { ...p.gid }, groups: [...p.groups] });
+  const host = h.own('ids', hostIds, { fork: keep, exec: keep });
   const uid = host.uid;
   const gid = host.gid;
   const groups = host.groups;
@@ -156,7 +158,8 @@ export function idCalls(h: HostCore, extra: SysExtra = loadSysExtra()): Record<s
   const gidOk = idMap('/proc/self/gid_map');
   const hostPgid = extra.getpgid();
   const hostSid = extra.getsid();
-  const rel: Relations = { pid: h.tid, ppid: process.pid, pgid: hostPgid, sid: hostSid, hostPgid, hostSid };
+  const inherit = (p: Relations): Relations => ({ ...p, pid: h.tid });
+  const rel = h.own<Relations>('relations', () => ({ pid: h.tid, ppid: process.pid, pgid: hostPgid, sid: hostSid, hostPgid, hostSid }), { fork: inherit, exec: inherit });
   return plainCalls({
     getuid: () => uid.r,
     geteuid: () => uid.e,

@@ -39,6 +39,13 @@ export class GuestLimits {
   readonly max: bigint[] = [];
   readonly nrOpen = nrOpen();
 
+  /** A copy (fork and execve keep the limits). */
+  copy(): GuestLimits {
+    const c = Object.create(GuestLimits.prototype) as GuestLimits;
+    Object.assign(c, { cur: [...this.cur], max: [...this.max], nrOpen: this.nrOpen });
+    return c;
+  }
+
   constructor(extra: SysExtra, nofile: number) {
     const b = new Uint8Array(16);
     const v = new DataView(b.buffer);
@@ -142,7 +149,7 @@ function affinity(h: HostCore, extra: SysExtra, pid: number, len: number, ptr: n
 
 /** Limit and usage calls, by syscall name. */
 export function limitCalls(h: HostCore, extra: SysExtra = loadSysExtra()): Record<string, SyscallImpl> {
-  const lim = new GuestLimits(extra, nofileOf(h.kernel.s, h.task));
+  const lim = h.own('limits', () => new GuestLimits(extra, nofileOf(h.kernel.s, h.task)), { fork: (p) => p.copy(), exec: (p) => p.copy() });
   return {
     getrlimit: (_e, res, ptr) => getrlimit(h, lim, u32(res), u32(ptr)),
     setrlimit: (e, res, ptr) => prlimit(h, lim, e, u32(res), u32(ptr), 0),

@@ -283,11 +283,20 @@ function commOf(program: string): Uint8Array {
 
 /** prctl, sigaltstack and interval timer calls, by syscall name; `program` is argv[0]. */
 export function taskCalls(h: HostCore, program: string): Record<string, SyscallImpl> {
-  const attrs: TaskAttrs = {
+  const fresh = (): TaskAttrs => ({
     comm: commOf(program), pdeathsig: 0, dumpable: 1, keepcaps: 0, slack: DEFAULT_SLACK_NS, subreaper: 0, noNewPrivs: 0, thpDisable: 0,
-  };
-  const alt: AltStack = { sp: 0, flags: SS_DISABLE, size: 0 };
-  const timers: Timer[] = [0, 1, 2].map(() => ({ at: 0n, every: 0n }));
+  });
+  // fork: the child keeps the name and flags, but not the parent-death signal or the subreaper
+  // mark (copy_process, PR_SET_CHILD_SUBREAPER); execve names the task after the new program,
+  // clears the parent-death signal and keepcaps and makes it dumpable (it keeps no_new_privs).
+  const attrs = h.own('prctl', fresh, {
+    fork: (p) => ({ ...p, comm: p.comm.slice(), pdeathsig: 0, subreaper: 0 }),
+    exec: (p) => ({ ...p, comm: commOf(program), pdeathsig: 0, dumpable: 1, keepcaps: 0 }),
+  });
+  // The alternate signal stack is inherited by fork and dropped by execve.
+  const alt = h.own<AltStack>('sigaltstack', () => ({ sp: 0, flags: SS_DISABLE, size: 0 }), { fork: (p) => ({ ...p }) });
+  // Interval timers: a fork child starts with none; execve keeps them.
+  const timers = h.own<Timer[]>('itimers', () => [0, 1, 2].map(() => ({ at: 0n, every: 0n })), { fork: () => [0, 1, 2].map(() => ({ at: 0n, every: 0n })), exec: (p) => p.map((t) => ({ ...t })) });
   return plainCalls({
     prctl: (o, a2, a3, a4, a5) => prctl(h, attrs, i32(o), a2, a3, a4, a5),
     sigaltstack: (ss, old) => sigaltstack(h, alt, u32(ss), u32(old)),

@@ -126,6 +126,16 @@ describe('processes answer as Linux', () => {
     });
   });
 
+  it('a child inherits limits, name, flags; not the parent-death signal, the subreaper mark or timers', async () => {
+    const { guest, native, status } = await both('inherit');
+    expect(status).toBe(0);
+    expect(guest).toEqual(native);
+    expect(guest).toMatchObject({
+      set_nofile: '0', set_name: '0', set_pdeathsig: '0', set_subreaper: '0', set_itimer: '0', child_nofile: '100', child_name: '1',
+      child_pdeathsig: '0', child_subreaper: '0', child_itimer: '0', parent_pdeathsig: '10', parent_itimer_left: '1',
+    });
+  });
+
   it('setjmp returns 0, then what longjmp passes (1 for 0), from deep in the stack', async () => {
     const { guest, native, status } = await both('jump');
     expect(status).toBe(0);

@@ -4,7 +4,7 @@
  * (test/host/processes.test.ts). One `name=value` line per check (raw results, -errno, wait
  * statuses, 0/1 facts about pids). A parent always waits for its child before it prints, so the
  * lines do not depend on scheduling. argv[1] selects a group: fork, wait, fds, signals, selfkill,
- * jump, exec. Run in a directory holding a regular file `f` with "abcdef", an executable text
+ * jump, exec, inherit. Run in a directory holding a regular file `f` with "abcdef", an executable text
  * file `notexec` and this program itself as `prog` (mode 755).
  */
 #ifdef __wasm__
@@ -30,6 +30,10 @@ SYS(rt_sigaction) i64 sys_rt_sigaction(int, const void *, void *, size_t);
 SYS(rt_sigprocmask) i64 sys_rt_sigprocmask(int, const void *, void *, size_t);
 SYS(exit_group) i64 sys_exit_group(int);
 SYS(execve) i64 sys_execve(const char *, char *const *, char *const *);
+SYS(prlimit64) i64 sys_prlimit64(int, int, const void *, void *);
+SYS(prctl) i64 sys_prctl(int, i64, i64, i64, i64);
+SYS(setitimer) i64 sys_setitimer(int, const void *, void *);
+SYS(getitimer) i64 sys_getitimer(int, void *);
 __attribute__((import_module("wali"), import_name("__cl_get_argv_len"))) int cl_get_argv_len(int);
 __attribute__((import_module("wali"), import_name("__cl_copy_argv"))) int cl_copy_argv(char *, int);
 __attribute__((import_module("wali"), import_name("setjmp"), returns_twice)) int wali_setjmp(void *);
@@ -312,6 +316,48 @@ static void execd(void) {
   quit(9);
 }
 
+/* What a fork child inherits of its parent's per-process state, and what it does not. */
+static void inherits(void) {
+  u64 lim[2] = {0, 0}, want[2];
+  S(prlimit64, 0, 7 /* RLIMIT_NOFILE */, NUL, lim);
+  want[0] = 100; want[1] = lim[1];
+  kv("set_nofile", S(prlimit64, 0, 7, want, NUL));
+  kv("set_name", S(prctl, 15 /* PR_SET_NAME */, (i64)(long)"parentname", 0, 0, 0));
+  kv("set_pdeathsig", S(prctl, 1 /* PR_SET_PDEATHSIG */, SIGUSR1, 0, 0, 0));
+  kv("set_subreaper", S(prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0));
+  i64 itv[4] = {0, 0, 100, 0}; /* interval 0, value 100 s */
+  kv("set_itimer", S(setitimer, 0, itv, NUL));
+  i64 pid = S(fork);
+  if (pid == 0) {
+    u64 l[2] = {0, 0};
+    S(prlimit64, 0, 7, NUL, l);
+    kv("child_nofile", (i64)l[0]);
+    char name[16] = {0};
+    S(prctl, 16 /* PR_GET_NAME */, (i64)(long)name, 0, 0, 0);
+    kv("child_name", same(name, "parentname", 11));
+    int v = -1;
+    S(prctl, 2 /* PR_GET_PDEATHSIG */, (i64)(long)&v, 0, 0, 0);
+    kv("child_pdeathsig", v);
+    v = -1;
+    S(prctl, 37 /* PR_GET_CHILD_SUBREAPER */, (i64)(long)&v, 0, 0, 0);
+    kv("child_subreaper", v);
+    i64 cur[4] = {-1, -1, -1, -1};
+    S(getitimer, 0, cur);
+    kv("child_itimer", cur[2] + cur[3]);
+    quit(0);
+  }
+  int st;
+  S(wait4, (int)pid, &st, 0, NUL);
+  int v = -1;
+  S(prctl, 2, (i64)(long)&v, 0, 0, 0);
+  kv("parent_pdeathsig", v);
+  i64 cur[4] = {0, 0, 0, 0};
+  S(getitimer, 0, cur);
+  kv("parent_itimer_left", cur[2] > 0);
+  i64 off[4] = {0, 0, 0, 0};
+  S(setitimer, 0, off, NUL);
+}
+
 static int run(const char *group) {
   if (eq(group, "fork")) forks();
   else if (eq(group, "wait")) waits();
@@ -320,6 +366,7 @@ static int run(const char *group) {
   else if (eq(group, "selfkill")) { S(kill, pid_(), SIGTERM); return 1; }
   else if (eq(group, "jump")) jumps();
   else if (eq(group, "exec")) execs();
+  else if (eq(group, "inherit")) inherits();
   else if (eq(group, "execd")) execd();
   else return 2;
   return 0;
