@@ -59,7 +59,7 @@ export interface AuditReport {
   /** Per right, per path: how many calls were allowed and denied. */
   perRight: Record<string, Record<string, { allowed: number; denied: number }>>;
   diagnostics: { lineNo: number; message: string }[];
-  /** Diagnostics beyond the ones kept (at most {@link MAX_DIAGNOSTICS}). */
+  /** Diagnostics beyond the ones kept (at most 1000). */
   moreDiagnostics: number;
 }
 
