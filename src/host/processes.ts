@@ -17,7 +17,7 @@
  */
 import { WA, WASM_PAGE, type Imports, type WasmInstance, type WasmMemoryObject, type WasmModule } from '../wali/wasm.js';
 import { WALI_MODULE } from '../wali/table.js';
-import { GLOBAL_EXPORT } from './asyncify.js';
+import { machineOf, plainMachine, REWINDING, UNWINDING, type Machine } from './machine.js';
 import { WaliExit } from './sys-process.js';
 import { WaliTrap } from './aux.js';
 import { WaliExec } from './sys-exec.js';
@@ -33,52 +33,7 @@ export const DEFAULT_TREE_MEMORY = 4 * 1024 * 1024 * 1024;
 
 /** Linear memory kept for unwound frames: 1 MiB, grown once per tree at the first fork or setjmp. */
 const FRAME_PAGES = 16;
-const UNWINDING = 1;
-const REWINDING = 2;
 const SIGABRT = 6;
-
-interface Global {
-  value: unknown;
-}
-
-/** An Asyncify instance's entry points. */
-interface Machine {
-  /** An Asyncify build (it can unwind: fork, setjmp). */
-  async: boolean;
-  start: () => void;
-  startUnwind: (at: number) => void;
-  stopUnwind: () => void;
-  startRewind: (at: number) => void;
-  stopRewind: () => void;
-  state: () => number;
-  globals: Global[];
-  memory: WasmMemoryObject;
-}
-
-/** A module without the Asyncify build (an execve'd one that could not be transformed): it never unwinds. */
-function plainMachine(instance: WasmInstance, memory: WasmMemoryObject): Machine {
-  const start = instance.exports['_start'];
-  if (typeof start !== 'function') throw new WaliTrap('the module exports no _start');
-  const none = (): void => {
-    throw new WaliTrap('this module cannot unwind (no Asyncify build)');
-  };
-  return { async: false, start: start as () => void, startUnwind: none, stopUnwind: none, startRewind: none, stopRewind: none, state: () => 0, globals: [], memory };
-}
-
-function machineOf(instance: WasmInstance, memory: WasmMemoryObject): Machine {
-  const x = instance.exports as Record<string, unknown>;
-  const fn = (name: string): ((...a: number[]) => number) => {
-    const f = x[name];
-    if (typeof f !== 'function') throw new WaliTrap(`the Asyncify build exports no ${name}`);
-    return f as (...a: number[]) => number;
-  };
-  const globals = Object.keys(x).filter((k) => k.startsWith(GLOBAL_EXPORT)).sort().map((k) => x[k] as Global);
-  return {
-    async: true, start: fn('_start'), startUnwind: fn('asyncify_start_unwind'), stopUnwind: fn('asyncify_stop_unwind'),
-    startRewind: fn('asyncify_start_rewind'), stopRewind: fn('asyncify_stop_rewind'), state: fn('asyncify_get_state'),
-    globals, memory,
-  };
-}
 
 /** Unwound frames kept by setjmp: the bytes, where they end, the mutable globals then. */
 interface JumpPoint {
