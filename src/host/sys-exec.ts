@@ -27,6 +27,8 @@ const MAX_ARG_STRLEN = 32 * 4096;
 const MAX_ARG_STRINGS = 0x7fffffff;
 /** Linux's bound on argv + envp together (a quarter of an 8 MiB stack limit). */
 const ARG_MAX = 2 * 1024 * 1024;
+/** The largest module execve loads: the host holds it whole in memory (Linux maps an ELF instead). */
+const MAX_MODULE = 256 * 1024 * 1024;
 
 /** Thrown past the guest by a successful execve: the process runs `module` from its start. */
 export class WaliExec extends Error {
@@ -110,6 +112,7 @@ export function execve(h: HostCore, e: Entry | undefined, argvAt: number, envpAt
     const x = h.sys.faccessat2(fd, '', X_OK, AT_EMPTY_PATH | AT_EACCESS);
     if (x < 0) return h.exit(e, x);
     const size = Number(new DataView(st.buffer).getBigInt64(48, true));
+    if (size > MAX_MODULE) return h.exit(e, neg('ENOMEM'));
     bytes = readAll(fd, size);
   } finally {
     h.sys.close(fd);
