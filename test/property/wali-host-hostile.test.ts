@@ -19,10 +19,10 @@ import { newMemory } from '../unit/wali/wasm.js';
 const SEED = Number(process.env['FDWARDEN_SEED'] ?? 0x5eed_4057);
 const RUNS = Number(process.env['FDWARDEN_HOSTILE_RUNS'] ?? 300);
 // Sleeps and waits would block for random durations (a FUTEX_WAIT without a timeout forever, as
-// on Linux), and a read or write on a pipe or eventfd the guest made can wait forever: the
-// polling calls and those objects have their own bounded hostile property
-// (test/host/fd-objects.test.ts). Everything else runs.
-const BLOCKING = new Set(['pause', 'futex', 'poll', 'ppoll', 'select', 'pselect6', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'pipe', 'pipe2', 'eventfd', 'eventfd2']);
+// on Linux), and a read or write on a pipe, eventfd or socket the guest made (an accept, a recv)
+// can wait forever: the polling calls and those objects have their own bounded hostile
+// properties (test/host/fd-objects.test.ts, test/host/sockets.test.ts). Everything else runs.
+const BLOCKING = new Set(['pause', 'futex', 'poll', 'ppoll', 'select', 'pselect6', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'pipe', 'pipe2', 'eventfd', 'eventfd2', 'socket', 'socketpair']);
 const NAMES = [...WALI_SYSCALLS.keys()].filter((n) => !n.includes('sleep') && !BLOCKING.has(n));
 const PATHS = ['/w/a', 'a', '/w', '..', '../outside/secret', '/outside', 'esc', 'esc/secret', 'd/', '/w/d/x', '/', '/.wali/env', ''];
 /** Calls that take a path first or second: their successes show the fuzz reaches the filesystem. */
