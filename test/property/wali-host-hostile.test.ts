@@ -19,10 +19,13 @@ import { newMemory } from '../unit/wali/wasm.js';
 const SEED = Number(process.env['FDWARDEN_SEED'] ?? 0x5eed_4057);
 const RUNS = Number(process.env['FDWARDEN_HOSTILE_RUNS'] ?? 300);
 // Sleeps and waits would block for random durations (a FUTEX_WAIT without a timeout forever, as
-// on Linux), and a read or write on a pipe, eventfd or socket the guest made (an accept, a recv)
-// can wait forever: the polling calls and those objects have their own bounded hostile
-// properties (test/host/fd-objects.test.ts, test/host/sockets.test.ts). Everything else runs.
-const BLOCKING = new Set(['pause', 'futex', 'poll', 'ppoll', 'select', 'pselect6', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'pipe', 'pipe2', 'eventfd', 'eventfd2', 'socket', 'socketpair']);
+// on Linux), and a read or write on a pipe or eventfd the guest made can wait forever: the
+// polling calls and those objects have their own bounded hostile property
+// (test/host/fd-objects.test.ts). Everything else runs; sockets are made non-blocking and F_SETFL
+// keeps them so (below), so no accept or recv waits (test/host/sockets.test.ts has their own property).
+const BLOCKING = new Set(['pause', 'futex', 'poll', 'ppoll', 'select', 'pselect6', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'pipe', 'pipe2', 'eventfd', 'eventfd2']);
+/** socket and socketpair's type argument gets SOCK_NONBLOCK. */
+const NONBLOCKING_TYPE = new Set(['socket', 'socketpair']);
 const NAMES = [...WALI_SYSCALLS.keys()].filter((n) => !n.includes('sleep') && !BLOCKING.has(n));
 const PATHS = ['/w/a', 'a', '/w', '..', '../outside/secret', '/outside', 'esc', 'esc/secret', 'd/', '/w/d/x', '/', '/.wali/env', ''];
 /** Calls that take a path first or second: their successes show the fuzz reaches the filesystem. */
@@ -100,7 +103,10 @@ describe('hostile WALI guest on the Node host', () => {
                 const f = imports['wali']![`SYS_${c.name}`] as (...a: (number | bigint)[]) => unknown;
                 let ret: unknown;
                 try {
-                  ret = f(...c.args);
+                  // Sockets stay non-blocking: made so, and F_SETFL (cmd 4) never clears it.
+                  const nb = NONBLOCKING_TYPE.has(c.name) ? 1 : c.name === 'fcntl' && Number(c.args[1]) === 4 ? 2 : -1;
+                  const args = nb >= 0 && c.args.length > nb ? c.args.map((a, i) => (i === nb ? (typeof a === 'bigint' ? a | 0o4000n : a | 0o4000) : a)) : c.args;
+                  ret = f(...args);
                 } catch (e) {
                   if (e instanceof WaliExit) break;
                   throw e;
