@@ -106,7 +106,7 @@ describe('processes answer as Linux', () => {
     expect(guest).toEqual(native);
     expect(guest).toMatchObject({
       kill_self_0: '0', tkill_self_0: '0', kill_self_bad: '-22', kill_self_neg: '-22', tkill_self_bad: '-22', kill_self_ignored: '0',
-      child_kill_parent_0: '0', kill_child_0: '0', kill_child_bad: '-22', status_sigterm: '15', status_sigkill: '9', status_usr1_ignored: String(3 << 8), status_blocked: String(4 << 8),
+      child_kill_parent_0: '0', kill_child_0: '0', kill_child_bad: '-22', status_sigterm: '15', status_sigkill: '9', status_usr1_ignored: String(3 << 8), status_blocked: String(4 << 8), status_killed_by_child: '15',
     });
   });
 

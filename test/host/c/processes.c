@@ -249,6 +249,20 @@ static void signals(void) {
   }
   S(wait4, (int)pid, &st, 0, NUL);
   kv("status_blocked", st);
+  /* A grandchild kills its parent: the parent ends by the signal. */
+  pid = S(fork);
+  if (pid == 0) {
+    i64 g = S(fork);
+    if (g == 0) {
+      S(kill, ppid_(), SIGTERM);
+      quit(0);
+    }
+    int gs;
+    S(wait4, (int)g, &gs, 0, NUL);
+    quit(1);
+  }
+  S(wait4, (int)pid, &st, 0, NUL);
+  kv("status_killed_by_child", st);
 }
 
 /* setjmp returns 0, then longjmp's value (1 for 0); locals and the stack are as at setjmp. */
