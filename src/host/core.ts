@@ -20,6 +20,7 @@ import { SYNTHETIC, type Anchor, type Anchors } from './anchors.js';
 import { neg, type Result } from './errno.js';
 import { identOfStat } from './stat.js';
 import type { GuestProcess } from './processes.js';
+import type { WaliExit } from './sys-process.js';
 
 /** A signal's effect on its target: none (ignored, caught or blocked: never delivered) or the end of the process. */
 export type SignalAction = 'none' | 'terminate';
@@ -50,6 +51,12 @@ export class HostCore {
   proc: GuestProcess | undefined;
   /** Signal dispositions (WALI's 32-byte struct sigaction by signal) and the blocked mask: a child's start as copies of its parent's. */
   signals: { acts: Map<number, Uint8Array>; mask: { value: bigint } } = { acts: new Map(), mask: { value: 0n } };
+  /**
+   * How the process ended (exit, a fatal signal), once it has: wasm's catch_all can catch the
+   * exception that carries it, so every later import throws it again and a `_start` that
+   * returns still ends with it.
+   */
+  ended: WaliExit | undefined;
   /** The process this one was forked from, or the program an execve replaced (its groups' state is inherited). */
   origin: { core: HostCore; exec: boolean } | undefined;
   private readonly states = new Map<string, unknown>();

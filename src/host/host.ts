@@ -258,7 +258,7 @@ export class NodeWaliHost {
         wali[d.name] = this.syscall(name, this.impls.get(name));
       } else {
         const fn = this.aux[d.name];
-        wali[d.name] = fn ?? (() => 0);
+        wali[d.name] = fn ? this.ending(fn) : () => 0;
       }
     }
     return imports;
@@ -267,16 +267,33 @@ export class NodeWaliHost {
   /** A SYS_* import: BigInt results, and nothing but exit escapes as an exception. */
   private syscall(name: string, impl: SyscallImpl | undefined): (...a: unknown[]) => bigint {
     const fast = FD_RIGHTS[name] !== undefined && impl !== undefined && !this.hearAllowed ? this.fdFast(name, impl) : undefined;
+    const core = this.core;
     return (...args: unknown[]): bigint => {
       let ret: number;
+      if (core.ended) throw core.ended;
       try {
         ret = fast?.(args) ?? this.dispatch(name, impl, args as GuestWord[]);
       } catch (e) {
+        if (e instanceof WaliExit) core.ended ??= e;
         if (e instanceof WaliExit || e instanceof WaliTrap || e instanceof WaliExec) throw e;
         ret = negOf(e);
       }
       this.opts.trace?.(name, args, BigInt(ret));
       return BigInt(ret);
+    };
+  }
+
+  /** An aux import that cannot run once the process has ended (its end is thrown again). */
+  private ending(fn: (...a: unknown[]) => number | void): (...a: unknown[]) => number | void {
+    const core = this.core;
+    return (...a) => {
+      if (core.ended) throw core.ended;
+      try {
+        return fn(...a);
+      } catch (e) {
+        if (e instanceof WaliExit) core.ended ??= e;
+        throw e;
+      }
     };
   }
 
@@ -341,6 +358,8 @@ export class NodeWaliHost {
       // An Asyncify build runs under its process tree (fork, setjmp): processes.ts.
       if (this.core.proc) this.core.proc.run();
       else (entry as () => void)();
+      // The guest caught its own exit (catch_all) and returned: it ended all the same.
+      if (this.core.ended) throw this.core.ended;
       return 0;
     } catch (e) {
       if (e instanceof WaliExit) return e.code;

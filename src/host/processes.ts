@@ -176,6 +176,8 @@ export class GuestProcess {
         this.tree.exec(this, e);
         continue;
       }
+      const ended = this.host.hostCore.ended;
+      if (ended) throw ended; // it caught its own exit and returned
       if (m.state() !== UNWINDING) return;
       m.stopUnwind();
       const p = this.pending;

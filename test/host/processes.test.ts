@@ -144,6 +144,59 @@ describe('processes answer as Linux', () => {
   });
 });
 
+describe('fork with wasm exception handling', () => {
+  it('inside a try body: the child runs on, and a later throw in the parent is caught', async () => {
+    const binaryen = (await import('binaryen')).default;
+    const m = binaryen.parseText(`(module
+ (import "wali" "SYS_fork" (func $fork (result i64)))
+ (import "wali" "SYS_wait4" (func $wait4 (param i32 i32 i32 i32) (result i64)))
+ (import "wali" "SYS_exit_group" (func $exit (param i32) (result i64)))
+ (import "wali" "SYS_write" (func $write (param i32 i32 i32) (result i64)))
+ (tag $t (param i32))
+ (memory 2)
+ (export "memory" (memory 0))
+ (data (i32.const 16) "child\\nparent\\n")
+ (func (export "_start") (local $pid i64)
+  (try (do (local.set $pid (call $fork))) (catch_all (unreachable)))
+  (if (i64.eqz (local.get $pid)) (then (drop (call $write (i32.const 1) (i32.const 16) (i32.const 6))) (drop (call $exit (i32.const 3)))))
+  (drop (call $wait4 (i32.wrap_i64 (local.get $pid)) (i32.const 100) (i32.const 0) (i32.const 0)))
+  (drop (call $write (i32.const 1) (i32.const 22) (i32.const 7)))
+  (try (do (throw $t (i32.const 1)))
+   (catch_all (drop (call $exit (i32.add (i32.const 70) (i32.shr_u (i32.load (i32.const 100)) (i32.const 8)))))))))`);
+    m.setFeatures(binaryen.Features.MVP | binaryen.Features.ExceptionHandling | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+    const wasm = m.emitBinary();
+    m.dispose();
+    const r = await runCaptured(wasm, { args: ['eh'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    expect(r.stdout).toBe('child\nparent\n');
+    expect(r.status).toBe(73); // caught, with the child's exit status 3
+  });
+});
+
+describe('exit cannot be caught', () => {
+  it('a catch_all around exit: the next import throws it again, and a _start that returns ends with it', async () => {
+    const binaryen = (await import('binaryen')).default;
+    const build = (after: string): Uint8Array => {
+      const m = binaryen.parseText(`(module
+ (import "wali" "SYS_exit_group" (func $exit (param i32) (result i64)))
+ (import "wali" "SYS_write" (func $write (param i32 i32 i32) (result i64)))
+ (memory 1)
+ (export "memory" (memory 0))
+ (data (i32.const 16) "alive\\n")
+ (func (export "_start")
+  (try (do (drop (call $exit (i32.const 5)))) (catch_all))
+  ${after}))`);
+      m.setFeatures(binaryen.Features.MVP | binaryen.Features.ExceptionHandling);
+      const b = m.emitBinary();
+      m.dispose();
+      return b;
+    };
+    const write = await runCaptured(build('(drop (call $write (i32.const 1) (i32.const 16) (i32.const 6)))'), { args: ['x'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    expect(write).toMatchObject({ status: 5, stdout: '' });
+    const ret = await runCaptured(build(''), { args: ['x'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    expect(ret.status).toBe(5);
+  });
+});
+
 const FORKS = `#include "wali.h"
 SYS(fork) i64 sys_fork(void);
 SYS(wait4) i64 sys_wait4(int, int *, int, void *);
