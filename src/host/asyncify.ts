@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { readModuleTypes } from '../wali/module-types.js';
+import { readModuleTypes, type ModuleTypes } from '../wali/module-types.js';
 import { WALI_MODULE } from '../wali/table.js';
 
 /** The imports that unwind the stack: fork and the setjmp family. */
@@ -32,15 +32,26 @@ const TRANSFORM_VERSION = 2;
 /** When the transform applies: `auto` (the module imports fork or setjmp), always, or never. */
 export type AsyncifyMode = 'auto' | 'always' | 'never';
 
+const typesOf = (b: Uint8Array | ModuleTypes): ModuleTypes => (b instanceof Uint8Array ? readModuleTypes(b) : b);
+
+/** The module's imports and exports, or undefined for bytes that are not a module. */
+function readable(bytes: Uint8Array): ModuleTypes | undefined {
+  try {
+    return readModuleTypes(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether the module imports fork, vfork, a setjmp/longjmp or execve (which needs the process tree) from module `wali`. */
-export function wantsAsyncify(bytes: Uint8Array): boolean {
+export function wantsAsyncify(bytes: Uint8Array | ModuleTypes): boolean {
   const names = new Set<string>([...ASYNC_IMPORTS, 'SYS_execve']);
-  return readModuleTypes(bytes).imports.some((i) => i.module === WALI_MODULE && i.kind === 'function' && names.has(i.name));
+  return typesOf(bytes).imports.some((i) => i.module === WALI_MODULE && i.kind === 'function' && names.has(i.name));
 }
 
 /** Whether `bytes` is already this transform's output (the unwind entry points and the globals' exports). */
-export function isAsyncified(bytes: Uint8Array): boolean {
-  const names = readModuleTypes(bytes).exports.map((e) => e.name);
+export function isAsyncified(bytes: Uint8Array | ModuleTypes): boolean {
+  const names = typesOf(bytes).exports.map((e) => e.name);
   return names.includes('asyncify_start_unwind') && names.includes(ASYNCIFIED_MARK);
 }
 
@@ -164,8 +175,11 @@ export function prepareModuleSync(bytes: Uint8Array): { bytes: Uint8Array; async
 
 /** The bytes to compile: the Asyncify build when the mode asks for it (and it is not one already). */
 export async function prepareModule(bytes: Uint8Array, mode: AsyncifyMode = 'auto'): Promise<{ bytes: Uint8Array; asyncified: boolean }> {
-  if (isAsyncified(bytes)) return { bytes, asyncified: true };
-  if (mode === 'never' || (mode === 'auto' && !wantsAsyncify(bytes))) return { bytes, asyncified: false };
+  // Bytes that are not a module are left for the compiler to refuse (its message says why).
+  const types = mode === 'never' ? undefined : readable(bytes);
+  if (!types) return { bytes, asyncified: false };
+  if (isAsyncified(types)) return { bytes, asyncified: true };
+  if (mode === 'auto' && !wantsAsyncify(types)) return { bytes, asyncified: false };
   try {
     return { bytes: (await asyncify(bytes)).bytes, asyncified: true };
   } catch (e) {
