@@ -88,10 +88,21 @@ export class Enforcer {
 
   private decide(task: Task, call: Call, steps: boolean): Entry {
     if (call.sys === 'openat') return this.enterOpen(task, call, steps);
+    // Emptiness (ENOTEMPTY) is checked after the hooks: predicted without it, listed once allowed.
+    if (call.sys === 'unlinkat' || call.sys === 'renameat2') {
+      const e = this.decideFirst(task, call, steps, false);
+      if (e.refused !== undefined) return e;
+      const q = this.kernel.predict(task.tid, call);
+      return q.ok ? e : { ...e, refused: kernelRefusal(this.engine, q) };
+    }
+    return this.decideFirst(task, call, steps, true);
+  }
+
+  private decideFirst(task: Task, call: Call, steps: boolean, listing: boolean): Entry {
     // The kernel's own checks come first (flags, the walk, a closed fd, EEXIST ...), as they do
     // in Linux before any security hook. A lookup's prediction is its resolution (judged below),
     // after its own arguments' checks.
-    const p = call.sys === 'lookup' ? (call.argErr ? this.kernel.predict(task.tid, call) : undefined) : this.kernel.predict(task.tid, call);
+    const p = call.sys === 'lookup' ? (call.argErr ? this.kernel.predict(task.tid, call) : undefined) : this.predict(task, call, listing);
     const request = p && !p.ok && !afterHooks(call, p) ? null : requestFor(this.kernel, task, call, { steps });
     if (p && !p.ok && (request === null || !resolved(request))) return entry(task, call, null, undefined, kernelRefusal(this.engine, p));
     if (request === null) return entry(task, call, null, undefined, undefined);
@@ -121,6 +132,16 @@ export class Enforcer {
     const request = requestFor(this.kernel, task, call, { steps });
     const verdict = request ? judge(this.engine, request) : undefined;
     return entry(task, call, request, verdict, verdict && !verdict.allowed ? refusal(this.engine, verdict) : undefined);
+  }
+
+  private predict(task: Task, call: Call, listing: boolean): Outcome {
+    if (listing) return this.kernel.predict(task.tid, call);
+    this.kernel.listsForEmptiness = false;
+    try {
+      return this.kernel.predict(task.tid, call);
+    } finally {
+      this.kernel.listsForEmptiness = true;
+    }
   }
 
   /** openat: the model plans the open (the kernel's order of checks), and the policy judges where it lands. */

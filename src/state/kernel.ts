@@ -279,6 +279,13 @@ export class Kernel implements ResolveEnv {
   predicting = false;
 
   /**
+   * Whether a prediction may list a directory to find ENOTEMPTY. Linux checks emptiness after
+   * the security hooks, so an enforcer predicts without listing first and lists only once the
+   * policy allowed the call: a guest cannot make the model read a directory it may not delete.
+   */
+  listsForEmptiness = true;
+
+  /**
    * What Linux would answer to a call, without applying it: its errno in the kernel's order of
    * checks, or `ok` (the return value is not computed). An enforcer asks before a host runs the
    * call, so a call the model knows will fail never reaches the host and fails for the reason

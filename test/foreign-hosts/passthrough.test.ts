@@ -144,6 +144,16 @@ deny * under ${s.w}/secret errno ENOENT
     );
   });
 
+  // Regression 3: the model listed a directory to predict ENOTEMPTY before the policy refused
+  // the rmdir, so the guest made the sandbox open a directory outside its tree (inotify saw it).
+  test('regression 3: rmdir of a non-empty directory outside is refused by the policy without the sandbox opening it', () => {
+    world();
+    const witness = watch([s.outside]);
+    const r = runPassthrough(at(['open', 'd', 'O_RDONLY', 'rmdir', '@/w/../outside']), { policy: fullPolicy(), cwd: s.w });
+    expect(r.stdout).toContain(`rmdir ${s.root}/w/../outside = -13`);
+    expect(witness.drain()).toEqual([]);
+  });
+
   test('hidden equals absent: under `deny * under W/h errno ENOENT`, h a file, a directory or a symlink answers as nothing', async () => {
     const SEED = seed(0x9a55_0003);
     const pol = () => policy(`policy "p" abi 1
