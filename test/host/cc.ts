@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWali, type RunOptions } from '../../src/host/index.js';
+import { clangEnv } from '../wali/build.js';
 
 const HEADER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'c');
 const CACHE = join(tmpdir(), 'fdwarden-host-test-wasm');
@@ -17,7 +18,7 @@ const CACHE = join(tmpdir(), 'fdwarden-host-test-wasm');
 /** Compiles C source (a whole program with a `void _start(void)`) to wasm bytes, cached by content. */
 export function compileC(source: string): Uint8Array {
   const header = readFileSync(join(HEADER_DIR, 'wali.h'), 'utf8');
-  const key = createHash('sha256').update(header).update(source).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(header).update(source).update('\0no wasm-opt').digest('hex').slice(0, 16);
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `${key}.wasm`);
   if (!existsSync(out)) {
@@ -27,7 +28,7 @@ export function compileC(source: string): Uint8Array {
     execFileSync('clang', [
       '--target=wasm32', '-nostdlib', '-ffreestanding', '-O2', `-I${HEADER_DIR}`,
       '-Wl,--no-entry', '-Wl,--export=_start', '-o', tmp, src,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ], { stdio: ['ignore', 'ignore', 'pipe'], env: clangEnv() });
     writeFileSync(out, readFileSync(tmp));
     rmSync(tmp, { force: true });
   }

@@ -28,6 +28,16 @@ export const CLANG_FLAGS: readonly string[] = [
   '-Wl,-z,stack-size=262144',
 ];
 
+/**
+ * clang's environment without node_modules/.bin on PATH: clang runs any `wasm-opt` it finds
+ * there after linking (binaryen's, a dependency), which drops the name section that trap
+ * messages use to name the guest's function, and changes the code the tests were written for.
+ */
+export function clangEnv(): NodeJS.ProcessEnv {
+  const path = (process.env['PATH'] ?? '').split(':').filter((d) => !d.includes('node_modules')).join(':');
+  return { ...process.env, PATH: path };
+}
+
 let clangVersion: string | undefined;
 
 function version(): string {
@@ -71,6 +81,7 @@ export function compileWali(name: string, variant: MemoryVariant = 'plain'): str
     .update(version())
     .update('\0')
     .update(flags.join(' '))
+    .update('\0no wasm-opt')
     .digest('hex')
     .slice(0, 16);
   const dir = join(tmpdir(), `fdwarden-wali-${hash}`);
@@ -79,7 +90,7 @@ export function compileWali(name: string, variant: MemoryVariant = 'plain'): str
   mkdirSync(dir, { recursive: true });
   // Parallel test workers may compile at once; rename makes the result appear atomically.
   const temp = `${out}.${process.pid}.tmp`;
-  const cc = spawnSync(CLANG, [...flags, '-o', temp, source], { encoding: 'utf8' });
+  const cc = spawnSync(CLANG, [...flags, '-o', temp, source], { encoding: 'utf8', env: clangEnv() });
   if (cc.error !== undefined || cc.status !== 0) {
     rmSync(temp, { force: true });
     const stderr = `${cc.error?.message ?? ''}${cc.stderr ?? ''}`;
