@@ -59,6 +59,7 @@ export type TreeSpec = Record<string, { file: string } | { dir: true } | { link:
 export const E = {
   EPERM: 1, ENOENT: 2, EBADF: 9, EFAULT: 14, EBUSY: 16, EEXIST: 17, EXDEV: 18, ENOTDIR: 20, EISDIR: 21, EINVAL: 22,
   ESPIPE: 29, ERANGE: 34, ENAMETOOLONG: 36, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOTSOCK: 88, EOPNOTSUPP: 95, EAFNOSUPPORT: 97,
+  ESRCH: 3, ECHILD: 10,
 } as const;
 type ErrName = keyof typeof E;
 
@@ -788,6 +789,9 @@ export class MemfsHost {
       bind: (fd) => (this.entry(fd), fail('ENOTSOCK')),
       connect: (fd) => (this.entry(fd), fail('ENOTSOCK')),
       sendto: (fd) => (this.entry(fd), fail('ENOTSOCK')),
+      // One instance and no way to copy it: no fork, so never a child to wait for (wait4 checks as kernel_wait4).
+      fork: () => fail('ENOSYS'),
+      wait4: (pid, _st, options) => fail(BigInt.asUintN(32, BigInt(options)) & ~0xe000000bn ? 'EINVAL' : (Number(pid) | 0) === -0x80000000 ? 'ESRCH' : 'ECHILD'),
       dup: (fd) => this.newFd(this.entry(fd).file, false),
       dup2: (fd, nfd) => {
         this.entry(fd);

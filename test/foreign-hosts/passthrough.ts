@@ -269,6 +269,10 @@ export class PassthroughHost {
       bind: (fd) => (syscall(NR.fcntl, L, this.fd(fd), L, 1) < 0n ? -9n : -88n),
       connect: (fd) => (syscall(NR.fcntl, L, this.fd(fd), L, 1) < 0n ? -9n : -88n),
       sendto: (fd) => (syscall(NR.fcntl, L, this.fd(fd), L, 1) < 0n ? -9n : -88n),
+      // The guest is one instance in this process: no fork, and the process's own children are not
+      // the guest's, so wait4 never passes through (it checks as kernel_wait4, then finds no child).
+      fork: () => -38n,
+      wait4: (pid, _st, options) => (BigInt.asUintN(32, BigInt(options)) & ~0xe000000bn ? -22n : (Number(pid) | 0) === -0x80000000 ? -3n : -10n),
       close: (fd) => {
         const r = syscall(NR.close, L, this.fd(fd));
         if (r === 0n) this.opened.delete(this.fd(fd));

@@ -1,7 +1,7 @@
 /**
  * The class behind class 1, as a property: whatever a guest does (random fsops programs over
  * names that climb, jump through symlinks and cross mounts, under single, nested and disjoint
- * mount layouts) while another process keeps swapping directories inside the mounts for
+ * mount layouts, in forked children too) while another process keeps swapping directories inside the mounts for
  * symlinks to the canary, nothing outside the mounts is opened, read, written, created or
  * changed, and no canary byte reaches the guest. The witness is the kernel's (inotify), not ours.
  */
@@ -75,9 +75,10 @@ describe('escape: nothing outside the mounts is reached, whatever the guest and 
   test('random programs, three mount layouts, a process swapping directories for symlinks to the canary', async () => {
     let swaps = 0;
     let ran = 0;
+    let forked = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom<Layout>('single', 'nested', 'disjoint'), programArb(PATHS, 30, true), async (layout, words) => {
+        fc.asyncProperty(fc.constantFrom<Layout>('single', 'nested', 'disjoint'), programArb(PATHS, 30, true, true), async (layout, words) => {
           s?.cleanup();
           s = stage();
           const { dirs, targets } = mounts(layout);
@@ -90,6 +91,7 @@ describe('escape: nothing outside the mounts is reached, whatever the guest and 
             expect(r.stdout).not.toContain(CANARY);
             expect(r.stderr).not.toContain(CANARY);
             ran++;
+            if (/^child: /m.test(r.stdout)) forked++;
           } catch (e) {
             // Set-up met a mount point's parent swapped for a symlink and refused to start: closed too.
             if (!(e instanceof HostSetupError)) throw e;
@@ -107,5 +109,6 @@ describe('escape: nothing outside the mounts is reached, whatever the guest and 
     }
     expect(swaps).toBeGreaterThan(RUNS); // the attacker really ran
     expect(ran).toBeGreaterThan(RUNS / 2); // and so did most guests
+    expect(forked).toBeGreaterThan(RUNS / 4); // and forked children ran ops
   }, 300_000);
 });

@@ -51,11 +51,13 @@ function masked(out: string): string {
 }
 
 describe('class 4 as a property: hidden is absent', () => {
-  test('random programs answer the same with h a file, a directory, a symlink, or nothing', async () => {
+  test('random programs (forked children too) answer the same with h a file, a directory, a symlink, or nothing', async () => {
+    let forked = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom<Hidden>('file', 'dir', 'symlink'), programArb(PATHS, 24, true), async (hidden, words) => {
+        fc.asyncProperty(fc.constantFrom<Hidden>('file', 'dir', 'symlink'), programArb(PATHS, 24, true, true), async (hidden, words) => {
           const absent = await world('none', words);
+          if (/^child: /m.test(absent)) forked++;
           expect(await world(hidden, words)).toEqual(absent);
         }),
         { seed: SEED, numRuns: RUNS, includeErrorInReport: true },
@@ -63,5 +65,6 @@ describe('class 4 as a property: hidden is absent', () => {
     } catch (e) {
       throw new Error(`seed ${SEED} (set FDWARDEN_SEED to replay): ${e instanceof Error ? e.message : String(e)}`);
     }
+    expect(forked).toBeGreaterThan(RUNS / 4); // children ran ops in those worlds
   }, 300_000);
 });

@@ -59,7 +59,25 @@ export function opArb(paths: readonly string[], sockets = false): fc.Arbitrary<s
   return fc.oneof(...ops);
 }
 
-/** A program: up to `max` ops. */
-export function programArb(paths: readonly string[], max = 24, sockets = false): fc.Arbitrary<string[]> {
-  return fc.array(opArb(paths, sockets), { minLength: 1, maxLength: max }).map((ops) => ops.flat());
+/**
+ * A fork block: `fork N` and the ops its child runs, sometimes ending in `exit`. N is mostly the
+ * block's length, sometimes more, so that a child also runs its parent's next ops (a fork
+ * among them: a grandchild), or 0 (a child that runs nothing; its parent skips the block).
+ */
+function forkArb(op: fc.Arbitrary<string[]>): fc.Arbitrary<string[]> {
+  const exit = fc.option(fc.tuple(fc.constant('exit'), pick(['0', '3', '255'])), { freq: 3, nil: undefined });
+  return fc.tuple(fc.array(op, { minLength: 1, maxLength: 4 }), exit, pick([0, 0, 0, 0, 1, 3, -99])).map(([ops, end, extra]) => {
+    const body = end ? [...ops, end] : ops;
+    return ['fork', String(Math.max(0, body.length + extra)), ...body.flat()];
+  });
+}
+
+/**
+ * A program: up to `max` ops, or blocks. `processes`: some are fork blocks (forkArb), so that a
+ * child works on the fds and cwd it inherited; most stay file work.
+ */
+export function programArb(paths: readonly string[], max = 24, sockets = false, processes = false): fc.Arbitrary<string[]> {
+  const op = opArb(paths, sockets);
+  const item = processes ? fc.oneof({ arbitrary: op, weight: 8 }, { arbitrary: forkArb(op), weight: 1 }) : op;
+  return fc.array(item, { minLength: 1, maxLength: max }).map((ops) => ops.flat());
 }

@@ -1,7 +1,8 @@
 /**
  * The object the policy judged is the object the host touches, as a property. Random fsops
- * programs (every path call, with flag soups valid and not) run on the Node host under a policy
- * that allows, refuses and hides; every host system call is recorded as the kernel will see it
+ * programs (every path call, with flag soups valid and not, some ops in forked children) run on
+ * the Node host under a policy that allows, refuses and hides; every host system call (a
+ * child's too: the same process) is recorded as the kernel will see it
  * (its directory fd read back through /proc/self/fd). Then:
  * - every name the host hands the kernel is one component relative to an fd it holds (or a
  *   beneath-only walk from a mount root), never a string relative to its cwd or `/`;
@@ -115,9 +116,10 @@ function looks(o: HostOp): boolean {
 describe('the object the policy judged is the object the host touches', () => {
   test('random programs: host calls are anchored, inside the mount, and change only what was judged', async () => {
     let touched = 0;
+    let forked = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(programArb(PATHS, 24, true), async (words) => {
+        fc.asyncProperty(programArb(PATHS, 24, true, true), async (words) => {
           s?.cleanup();
           s = stage();
           mkdirSync(join(s.w, 'ro'));
@@ -156,11 +158,12 @@ describe('the object the policy judged is the object the host touches', () => {
             touched++;
           });
           try {
-            await fsops(words, {
+            const r = await fsops(words, {
               dirs: [{ host: s.w, guest: '/w' }], cwd: '/w', policy: POLICY,
               onDecision: (e) => { current = e; started = true; },
               trace: () => { current = undefined; started = true; },
             });
+            if (/^child: /m.test(r.stdout)) forked++;
           } finally {
             stop();
           }
@@ -172,5 +175,6 @@ describe('the object the policy judged is the object the host touches', () => {
       throw new Error(`seed ${SEED} (set FDWARDEN_SEED to replay): ${e instanceof Error ? e.message : String(e)}`);
     }
     expect(touched).toBeGreaterThan(RUNS / 4); // the programs really changed things
+    expect(forked).toBeGreaterThan(RUNS / 4); // forked children ran ops under the same spy
   }, 300_000);
 });

@@ -65,6 +65,8 @@ i64 sys_faccessat2(int dirfd, const char *p, int mode, int flags) { return r(sys
 i64 sys_utimensat(int dirfd, const char *p, const void *t, int flags) { return r(syscall(SYS_utimensat, dirfd, p, t, flags)); }
 i64 sys_statx(int dirfd, const char *p, int flags, u32 mask, void *b) { return r(syscall(SYS_statx, dirfd, p, flags, mask, b)); }
 i64 sys_exit_group(int status) { return r(syscall(SYS_exit_group, status)); }
+i64 sys_fork(void) { return r(syscall(SYS_fork)); }
+i64 sys_wait4(int pid, int *status, int options, void *ru) { return r(syscall(SYS_wait4, pid, status, options, ru)); }
 
 static int g_argc;
 static char **g_argv;

@@ -32,6 +32,14 @@
  *   sockbind PATH                (a Unix stream socket bound to PATH, then closed)
  *   sockconnect PATH             (a Unix stream socket connected to PATH, then closed)
  *   socksend PATH                (a Unix datagram socket sending "x" to PATH, then closed)
+ *   fork N                       (see below)
+ *
+ * fork N forks. The child runs the next N ops (fewer when the program, or its own parent's
+ * block, ends first) on the fds and cwd it inherited, then exits with 0 (or its `exit` STATUS);
+ * it prints no line for the fork, its `$` is 0, and each of its lines starts with `child: `
+ * (once per level). The parent waits for it (wait4), prints `fork N = STATUS` (the raw wait
+ * status, or fork's -errno), and goes on after those N ops, which it does not run itself (nor
+ * count for `$K`) even when fork failed. So the output is the same on every run.
  *
  * Output: one line per op, `OP ARG... = RESULT` with the words as given and the raw syscall
  * result (-errno on failure), followed on the same line by:
@@ -73,6 +81,10 @@ static const struct sym SYMS[] = {
 #define MAX_OPS 256
 static i64 results[MAX_OPS + 1];
 static int nops;
+/* fork: this process's depth, the ops it may still run (-1: all), the ops its parent skips. */
+static int depth;
+static int budget = -1;
+static int skip;
 
 __attribute__((noreturn)) static void usage(const char *what, const char *word) {
   put("fsops: ");
@@ -212,9 +224,11 @@ int prog_main(int argc, char **argv) {
     int left = argc - i - 1;
     u32 mark = bump_mark();
     if (nops == MAX_OPS) usage("too many ops at", op);
+/* A skipped op (a child's, in its parent) is only measured. */
 #define NEED(k) \
   if (left < (k)) usage("missing arguments for", op); \
-  nargs = (k)
+  nargs = (k); \
+  if (skip) goto next
     int nargs = 0;
     i64 r;
     /* After the result: extra output for some ops. */
@@ -442,7 +456,27 @@ int prog_main(int argc, char **argv) {
         r = op[4] == 'b' ? sys_bind((int)s, &sa, 2 + n + 1) : op[4] == 'c' ? sys_connect((int)s, &sa, 2 + n + 1) : sys_sendto((int)s, "x", 1, 0, &sa, 2 + n + 1);
         sys_close((int)s);
       }
+    } else if (str_eq(op, "fork")) {
+      NEED(1);
+      i64 n = num(a[0]);
+      if (n < 0 || n > MAX_OPS) usage("bad count", a[0]);
+      if (budget >= 0 && n > budget - 1) n = budget - 1;
+      r = sys_fork();
+      if (r == 0) {
+        /* The child: its first op is the next one; this op's count is taken below. */
+        depth++;
+        budget = (int)n + 1;
+        results[++nops] = 0;
+        goto next;
+      }
+      if (r > 0) {
+        int status = 0;
+        i64 w = sys_wait4((int)r, &status, 0, 0);
+        r = w < 0 ? w : status;
+      }
+      skip = (int)n + 1; /* this op, then the child's */
     } else if (str_eq(op, "trap")) {
+      NEED(0);
       __builtin_trap();
     } else if (str_eq(op, "exit")) {
       NEED(1);
@@ -451,6 +485,7 @@ int prog_main(int argc, char **argv) {
       usage("unknown op", op);
     }
 
+    for (int d = 0; d < depth; d++) put("child: ");
     put(op);
     for (int k = 0; k < nargs; k++) {
       put(" ");
@@ -467,8 +502,11 @@ int prog_main(int argc, char **argv) {
     if (xbuf) put(xbuf);
     flush_line();
     results[++nops] = r;
+  next:
     bump_release(mark);
     i += 1 + nargs;
+    if (skip) skip--;
+    if (budget > 0 && --budget == 0) exit_with(0);
   }
   return 0;
 }

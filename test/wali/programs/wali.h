@@ -71,6 +71,8 @@ WALI(SYS_faccessat2) i64 sys_faccessat2(int dirfd, const char *pathname, int mod
 WALI(SYS_utimensat) i64 sys_utimensat(int dirfd, const char *pathname, const void *times, int flags);
 WALI(SYS_statx) i64 sys_statx(int dirfd, const char *pathname, int flags, u32 mask, void *statxbuf);
 WALI(SYS_exit_group) i64 sys_exit_group(int status);
+WALI(SYS_fork) i64 sys_fork(void);
+WALI(SYS_wait4) i64 sys_wait4(int pid, int *status, int options, void *rusage);
 
 /* ---- aux imports: argv. WAMR (libc-wali/wali.c): argv_len is strlen (no NUL), copy_argv
  * strcpy's the NUL too and returns 0; wali-musl allocates argv_len + 1. ---- */
