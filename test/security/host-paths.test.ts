@@ -92,4 +92,31 @@ describe('class 1: host operations are anchored on objects, not strings', () => 
     expect(r.stdout).toContain('ls /w/d = -2');
     expect(readFileSync(join(s.w, 'd.moved', 'x'), 'latin1')).toBe('inside');
   });
+
+  test('(e) a directory above the one a call works in is swapped for a symlink to the canary: the calls land in the mount or nowhere', async () => {
+    // The anchor of /w/a/d is reached through a/, which the swap makes a symlink: only an anchor
+    // that follows nothing on the way (RESOLVE_NO_SYMLINKS), or checks what it reached, stays out.
+    for (const first of [['open', '/w/a/d/new', 'O_WRONLY|O_CREAT'], ['mkdir', '/w/a/d/made'], ['symlink', 'x', '/w/a/d/ln'], ['rename', '/w/f', '/w/a/d/moved'], ['unlink', '/w/a/d/x'], ['chmod', '/w/a/d/x', '0777']]) {
+      s = stage();
+      mkdirSync(join(s.w, 'a', 'd'), { recursive: true });
+      writeFileSync(join(s.w, 'a', 'd', 'x'), 'inside');
+      writeFileSync(join(s.w, 'f'), 'inside-f');
+      mkdirSync(join(s.outside, 'd'));
+      writeFileSync(join(s.outside, 'd', 'x'), `${CANARY} d/x\n`);
+      const before = picture(s.outside);
+      let swapped = false;
+      await fsops(['ls', '/w/a/d', ...first, 'ls', '/w/a/d'], {
+        dirs: [{ host: s.w, guest: '/w' }], cwd: '/w',
+        // After the listing the model holds a/ and a/d/ as directories; then another process swaps a/.
+        trace: (name) => {
+          if (swapped || name !== 'close') return;
+          swapped = true;
+          renameSync(join(s.w, 'a'), join(s.w, 'a.moved'));
+          symlinkSync('../outside', join(s.w, 'a'));
+        },
+      });
+      expect(swapped).toBe(true);
+      expect(picture(s.outside), first.join(' ')).toEqual(before);
+    }
+  });
 });
