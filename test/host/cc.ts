@@ -5,20 +5,27 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWali, type RunOptions } from '../../src/host/index.js';
 import { clangEnv } from '../wali/build.js';
 
-const HEADER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'c');
+/** test/host/c: the headers and the programs run both natively and as guests. */
+export const HEADER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'c');
 const CACHE = join(tmpdir(), 'fdwarden-host-test-wasm');
 
-/** Compiles C source (a whole program with a `void _start(void)`) to wasm bytes, cached by content. */
+/** A digest of every header in test/host/c, so that a build is cached anew when one of them changes. */
+export function headersDigest(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(HEADER_DIR).filter((n) => n.endsWith('.h')).sort()) hash.update(name).update('\0').update(readFileSync(join(HEADER_DIR, name)));
+  return hash.digest('hex');
+}
+
+/** Compiles C source (a whole program with a `void _start(void)`) to wasm bytes, cached by content and headers. */
 export function compileC(source: string): Uint8Array {
-  const header = readFileSync(join(HEADER_DIR, 'wali.h'), 'utf8');
-  const key = createHash('sha256').update(header).update(source).update('\0no wasm-opt').digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(headersDigest()).update(source).update('\0no wasm-opt').digest('hex').slice(0, 16);
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `${key}.wasm`);
   if (!existsSync(out)) {

@@ -371,21 +371,12 @@ static int run(const char *group) {
   return 0;
 }
 
-#ifdef __wasm__
-void _start(void) {
-  char group[32];
-  int n = cl_get_argv_len(1);
-  if (n < 0 || n > 30) sys_exit_group(2);
-  cl_copy_argv(group, 1);
-  group[n] = 0;
-  sys_exit_group(run(group));
-}
-#else
+#ifndef __wasm__
 #include <signal.h>
-int main(int argc, char **argv) {
+static void native_setup(int argc, char **argv) {
   /* Only stdio, as the guest has. A write with no reader is EPIPE: the host delivers no SIGPIPE. */
   syscall(SYS_close_range, 3, ~0U, 0);
   signal(SIGPIPE, SIG_IGN);
-  return argc < 2 ? 2 : run(argv[1]);
 }
 #endif
+#include "oracle-main.h"

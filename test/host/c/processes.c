@@ -386,19 +386,10 @@ static int run(const char *group) {
   return 0;
 }
 
-#ifdef __wasm__
-void _start(void) {
-  char group[32];
-  int n = cl_get_argv_len(1);
-  if (n < 0 || n > 30) quit(2);
-  cl_copy_argv(group, 1);
-  group[n] = 0;
-  quit(run(group));
-}
-#else
-int main(int argc, char **argv) {
+#ifndef __wasm__
+static void native_setup(int argc, char **argv) {
   /* Only stdio, as the guest has (an execve'd run keeps what it was given). */
   if (argc < 2 || !eq(argv[1], "execd")) syscall(SYS_close_range, 3, ~0U, 0);
-  return argc < 2 ? 2 : run(argv[1]);
 }
 #endif
+#include "oracle-main.h"
