@@ -7,58 +7,28 @@
  * guest's own epoll_data, edge triggering, nesting and removal on the last close.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileC, runCaptured, tempDir } from './cc.js';
+import { compileNative, kvLines, pairedDirs, programSource } from './native-compare.js';
 import { NodeWaliHost, runWali, WaliExit } from '../../src/host/index.js';
 import { WA } from '../../src/wali/wasm.js';
 import { funcImport, functype, importSection, module_, typeSection } from '../unit/wali/encode.js';
 import { newMemory } from '../unit/wali/wasm.js';
 import { loadSysPoll } from '../../src/host/native/sys-poll.js';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'fd-objects.c');
+const SOURCE = programSource('fd-objects');
 
-function compileNative(): string {
-  const src = readFileSync(SOURCE);
-  const out = join(tmpdir(), 'fdwarden-native', `fd-objects-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`);
-  if (existsSync(out)) return out;
-  mkdirSync(dirname(out), { recursive: true });
-  const temp = `${out}.${process.pid}.tmp`;
-  const cc = spawnSync(process.env['CC'] ?? 'cc', ['-O1', '-w', '-o', temp, SOURCE], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`compiling fd-objects.c natively failed (a C compiler is needed):\n${cc.stderr}`);
-  renameSync(temp, out);
-  return out;
-}
-
-let guestDir: { path: string; cleanup: () => void };
-let nativeDir: { path: string; cleanup: () => void };
-beforeEach(() => {
-  guestDir = tempDir();
-  nativeDir = tempDir();
-  writeFileSync(join(guestDir.path, 'f'), 'abc');
-  writeFileSync(join(nativeDir.path, 'f'), 'abc');
-});
-afterEach(() => {
-  guestDir.cleanup();
-  nativeDir.cleanup();
-});
+const dirs = pairedDirs((dir) => writeFileSync(join(dir, 'f'), 'abc'));
 
 async function both(group: string, policy?: Parameters<typeof runCaptured>[1]['policy']): Promise<{ guest: Record<string, string>; native: Record<string, string>; only: Record<string, string> }> {
-  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['fd-objects', group], dirs: [{ host: guestDir.path, guest: '/work' }], ...(policy ? { policy } : {}) });
+  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['fd-objects', group], dirs: [{ host: dirs.guest, guest: '/work' }], ...(policy ? { policy } : {}) });
   expect(r.status, r.stderr).toBe(0);
-  const n = spawnSync(compileNative(), [group], { cwd: nativeDir.path, encoding: 'latin1' });
+  const n = spawnSync(compileNative('fd-objects'), [group], { cwd: dirs.native, encoding: 'latin1' });
   expect(n.status, n.stderr).toBe(0);
-  const kv = (text: string, prefix: string): Record<string, string> => {
-    const out: Record<string, string> = {};
-    for (const l of text.split('\n')) if (l.includes('=') && l.startsWith(prefix) && (prefix !== '' || !l.startsWith('only-wasm:'))) out[l.slice(prefix.length, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
-    return out;
-  };
-  return { guest: kv(r.stdout, ''), native: kv(n.stdout, ''), only: kv(r.stdout, 'only-wasm:') };
+  return { guest: kvLines(r.stdout), native: kvLines(n.stdout), only: kvLines(r.stdout, 'only-wasm:') };
 }
 
 describe('pipes, eventfds, poll, select and epoll answer as Linux', () => {
@@ -172,7 +142,7 @@ void _start(void) {
     closeSync(goRd);
     const out = openSync(join(io.path, 'out'), 'w');
     try {
-      const status = await runWali(compileC(SRC), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], stdio: [rd, out, goWr] });
+      const status = await runWali(compileC(SRC), { args: ['t'], dirs: [{ host: dirs.guest, guest: '/work' }], stdio: [rd, out, goWr] });
       expect(status).toBe(0);
       const kv = Object.fromEntries(readFileSync(join(io.path, 'out'), 'latin1').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
       expect(kv).toEqual({ poll: '1', revents: '1', read_a: '1', a: 'a', read_b: '1', b: 'b', ctl: '0', epoll: '1', data: '99', read_c: '1', c: 'c', eof: '0', waited: '1' });
@@ -203,7 +173,7 @@ describe('a hostile guest on pipes, eventfds and waits', () => {
     try {
       await fc.assert(fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 40 }), async (calls) => {
         const before = hostFds();
-        const host = new NodeWaliHost({ args: ['hostile'], dirs: [{ host: guestDir.path, guest: '/work' }], stdio: [devnull, devnull, devnull] });
+        const host = new NodeWaliHost({ args: ['hostile'], dirs: [{ host: dirs.guest, guest: '/work' }], stdio: [devnull, devnull, devnull] });
         const memory = newMemory(false, 1, 1);
         const imports = host.getImportObject(module);
         host.attach({ exports: { memory } });

@@ -7,60 +7,33 @@
  * by design (its `/` is synthetic) are checked on the host alone.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compileC, runCaptured, tempDir } from './cc.js';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileC, runCaptured } from './cc.js';
+import { compileNative, kvLines, pairedDirs, programSource } from './native-compare.js';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'kernel-state.c');
+const SOURCE = programSource('kernel-state');
 const ROOT = process.getuid?.() === 0;
 const SETPRIV = spawnSync('setpriv', ['--version']).status === 0;
 /** A root native run must drop its capabilities to be the unprivileged process the guest is. */
 const NATIVE = ROOT ? (SETPRIV ? ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--'] : undefined) : [];
-
-function compileNative(): string {
-  const src = readFileSync(SOURCE);
-  const out = join(tmpdir(), 'fdwarden-native', `kernel-state-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`);
-  if (existsSync(out)) return out;
-  mkdirSync(dirname(out), { recursive: true });
-  const temp = `${out}.${process.pid}.tmp`;
-  const cc = spawnSync(process.env['CC'] ?? 'cc', ['-O1', '-w', '-o', temp, SOURCE], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`compiling kernel-state.c natively failed (a C compiler is needed):\n${cc.stderr}`);
-  renameSync(temp, out);
-  return out;
-}
 
 function seed(dir: string): void {
   writeFileSync(join(dir, 'f'), 'abcdefgh');
   mkdirSync(join(dir, 'd'));
 }
 
-let guestDir: { path: string; cleanup: () => void };
-let nativeDir: { path: string; cleanup: () => void };
-beforeEach(() => {
-  guestDir = tempDir();
-  nativeDir = tempDir();
-  seed(guestDir.path);
-  seed(nativeDir.path);
-});
-afterEach(() => {
-  guestDir.cleanup();
-  nativeDir.cleanup();
-});
+const dirs = pairedDirs(seed);
 
 async function both(group: string): Promise<{ guest: string[]; native: string[]; only: Record<string, string> }> {
-  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['kernel-state', group], dirs: [{ host: guestDir.path, guest: '/work' }] });
+  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['kernel-state', group], dirs: [{ host: dirs.guest, guest: '/work' }] });
   expect(r.status, r.stderr).toBe(0);
   const prefix = NATIVE ?? [];
-  const n = spawnSync(prefix[0] ?? compileNative(), [...prefix.slice(1), ...(prefix.length ? [compileNative()] : []), group], { cwd: nativeDir.path, encoding: 'latin1' });
+  const n = spawnSync(prefix[0] ?? compileNative('kernel-state'), [...prefix.slice(1), ...(prefix.length ? [compileNative('kernel-state')] : []), group], { cwd: dirs.native, encoding: 'latin1' });
   expect(n.status, n.stderr).toBe(0);
   const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '' && !l.startsWith('only-wasm:'));
-  const only: Record<string, string> = {};
-  for (const l of r.stdout.split('\n')) if (l.startsWith('only-wasm:')) only[l.slice(10, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
-  return { guest: lines(r.stdout), native: lines(n.stdout), only };
+  return { guest: lines(r.stdout), native: lines(n.stdout), only: kvLines(r.stdout, 'only-wasm:') };
 }
 
 describe.skipIf(NATIVE === undefined)('the guest answers as Linux answers an unprivileged process', () => {
@@ -106,16 +79,16 @@ describe.skipIf(NATIVE === undefined)('the guest answers as Linux answers an unp
     const { guest, native } = await both('mem');
     expect(guest).toEqual(native);
     expect(guest).toEqual(expect.arrayContaining(['mprotect_null=-12', 'mremap_shrink_in_place=1', 'mremap_grow_kept=89', 'file_byte1=66', 'mprotect_shared_ro_fd=-13']));
-    expect(readFileSync(join(guestDir.path, 'f'), 'latin1')).toBe('aBCDEfgh');
-    expect(readFileSync(join(guestDir.path, 'f'), 'latin1')).toBe(readFileSync(join(nativeDir.path, 'f'), 'latin1'));
+    expect(readFileSync(join(dirs.guest, 'f'), 'latin1')).toBe('aBCDEfgh');
+    expect(readFileSync(join(dirs.guest, 'f'), 'latin1')).toBe(readFileSync(join(dirs.native, 'f'), 'latin1'));
   });
 });
 
 describe('the guest cannot reach the host process', () => {
   it('chroot is judged on its path: a hidden directory is absent, a refused one gets the rule\'s errno', async () => {
-    rmSync(join(guestDir.path, 'd'), { recursive: true });
-    mkdirSync(join(guestDir.path, 'secret'));
-    mkdirSync(join(guestDir.path, 'ro'));
+    rmSync(join(dirs.guest, 'd'), { recursive: true });
+    mkdirSync(join(dirs.guest, 'secret'));
+    mkdirSync(join(dirs.guest, 'ro'));
     const { policy } = await import('../unit/wali/guest.js');
     const p = policy('policy "p" abi 1\ndefault allow\ndeny * under /work/secret errno ENOENT\ndeny chdir /work/ro errno EACCES\n');
     const src = `#include "wali.h"
@@ -129,7 +102,7 @@ void _start(void) {
   kv("statfs_secret", sys_statfs("/work/secret", b));
   sys_exit_group(0);
 }`;
-    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], policy: p });
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: dirs.guest, guest: '/work' }], policy: p });
     expect(r.kv).toEqual({ secret: '-2', ro: '-13', work: '-1', statfs_secret: '-2' });
   });
 });

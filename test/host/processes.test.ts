@@ -7,51 +7,21 @@
  * do with fork: escape its policy in a child, exhaust the host, signal outside its processes.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { compileC, runCaptured, tempDir } from './cc.js';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileC, runCaptured } from './cc.js';
+import { compileNative, kvLines, pairedDirs, programSource } from './native-compare.js';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'processes.c');
+const SOURCE = programSource('processes');
 
 beforeAll(() => {
   // The Asyncify builds of the test programs are cached here, not in the user's cache.
   process.env['FDWARDEN_CACHE_DIR'] ??= join(tmpdir(), 'fdwarden-test-cache');
 });
 
-function compileNative(): string {
-  const src = readFileSync(SOURCE);
-  const out = join(tmpdir(), 'fdwarden-native', `processes-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`);
-  if (existsSync(out)) return out;
-  mkdirSync(dirname(out), { recursive: true });
-  const temp = `${out}.${process.pid}.tmp`;
-  const cc = spawnSync(process.env['CC'] ?? 'cc', ['-O1', '-w', '-o', temp, SOURCE], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`compiling processes.c natively failed (a C compiler is needed):\n${cc.stderr}`);
-  renameSync(temp, out);
-  return out;
-}
-
-let guestDir: { path: string; cleanup: () => void };
-let nativeDir: { path: string; cleanup: () => void };
-beforeEach(() => {
-  guestDir = tempDir();
-  nativeDir = tempDir();
-  writeFileSync(join(guestDir.path, 'f'), 'abcdef');
-  writeFileSync(join(nativeDir.path, 'f'), 'abcdef');
-});
-afterEach(() => {
-  guestDir.cleanup();
-  nativeDir.cleanup();
-});
-
-const kvOf = (text: string): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const l of text.split('\n')) if (l.includes('=')) out[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
-  return out;
-};
+const dirs = pairedDirs((dir) => writeFileSync(join(dir, 'f'), 'abcdef'));
 
 /** The program itself as ./prog (the exec group runs it again), and an executable file that is no program. */
 function withProg(dir: string, bytes: Uint8Array): void {
@@ -61,11 +31,11 @@ function withProg(dir: string, bytes: Uint8Array): void {
 
 async function both(group: string): Promise<{ guest: Record<string, string>; native: Record<string, string>; status: number; nativeStatus: number | null; nativeSignal: string | null }> {
   const wasm = compileC(readFileSync(SOURCE, 'utf8'));
-  withProg(guestDir.path, wasm);
-  withProg(nativeDir.path, readFileSync(compileNative()));
-  const r = await runCaptured(wasm, { args: ['processes', group], dirs: [{ host: guestDir.path, guest: '/work' }] });
-  const n = spawnSync(compileNative(), [group], { cwd: nativeDir.path, encoding: 'latin1' });
-  return { guest: kvOf(r.stdout), native: kvOf(n.stdout), status: r.status, nativeStatus: n.status, nativeSignal: n.signal };
+  withProg(dirs.guest, wasm);
+  withProg(dirs.native, readFileSync(compileNative('processes')));
+  const r = await runCaptured(wasm, { args: ['processes', group], dirs: [{ host: dirs.guest, guest: '/work' }] });
+  const n = spawnSync(compileNative('processes'), [group], { cwd: dirs.native, encoding: 'latin1' });
+  return { guest: kvLines(r.stdout), native: kvLines(n.stdout), status: r.status, nativeStatus: n.status, nativeSignal: n.signal };
 }
 
 describe('processes answer as Linux', () => {
@@ -166,7 +136,7 @@ describe('fork with wasm exception handling', () => {
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.ExceptionHandling | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
     const wasm = m.emitBinary();
     m.dispose();
-    const r = await runCaptured(wasm, { args: ['eh'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    const r = await runCaptured(wasm, { args: ['eh'], dirs: [{ host: dirs.guest, guest: '/work' }] });
     expect(r.stdout).toBe('child\nparent\n');
     expect(r.status).toBe(73); // caught, with the child's exit status 3
   });
@@ -190,9 +160,9 @@ describe('exit cannot be caught', () => {
       m.dispose();
       return b;
     };
-    const write = await runCaptured(build('(drop (call $write (i32.const 1) (i32.const 16) (i32.const 6)))'), { args: ['x'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    const write = await runCaptured(build('(drop (call $write (i32.const 1) (i32.const 16) (i32.const 6)))'), { args: ['x'], dirs: [{ host: dirs.guest, guest: '/work' }] });
     expect(write).toMatchObject({ status: 5, stdout: '' });
-    const ret = await runCaptured(build(''), { args: ['x'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    const ret = await runCaptured(build(''), { args: ['x'], dirs: [{ host: dirs.guest, guest: '/work' }] });
     expect(ret.status).toBe(5);
   });
 });
@@ -209,10 +179,10 @@ static void quit(int c) { sys_exit_group(c); for (;;) {} }
 describe('a hostile guest and fork', () => {
   it('a child is judged by the same policy, and its fds keep the rights they obtained', async () => {
     const { mkdirSync: mk } = await import('node:fs');
-    mk(join(guestDir.path, 'secret'));
-    writeFileSync(join(guestDir.path, 'secret', 'x'), 'x');
-    mk(join(guestDir.path, 'ro'));
-    writeFileSync(join(guestDir.path, 'ro', 'f'), 'ro');
+    mk(join(dirs.guest, 'secret'));
+    writeFileSync(join(dirs.guest, 'secret', 'x'), 'x');
+    mk(join(dirs.guest, 'ro'));
+    writeFileSync(join(dirs.guest, 'ro', 'f'), 'ro');
     const { policy } = await import('../unit/wali/guest.js');
     const p = policy('policy "p" abi 1\ndefault allow\ndeny * under /work/secret errno ENOENT\ndeny write under /work/ro errno EACCES\n');
     const src = `${FORKS}
@@ -236,13 +206,13 @@ void _start(void) {
   kv("wait", sys_wait4((int)pid, &st, 0, 0) == pid);
   quit(0);
 }`;
-    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], policy: p });
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: dirs.guest, guest: '/work' }], policy: p });
     expect(r.stderr).toBe('');
     expect(r.kv).toEqual({
       parent_open_ro: '1', parent_secret: '-2', parent_rw: '-13', child_secret: '-2', child_rw: '-13',
       child_write_inherited: '-9', child_read_inherited: '2', child_exec_secret: '-2', wait: '1',
     });
-    expect(readFileSync(join(guestDir.path, 'ro', 'f'), 'latin1')).toBe('ro');
+    expect(readFileSync(join(dirs.guest, 'ro', 'f'), 'latin1')).toBe('ro');
   });
 
   it('fork in a loop is bounded: at the process limit fork is EAGAIN (zombies count), never a crash', async () => {
@@ -271,7 +241,7 @@ void _start(void) {
     quit(depth == 0 ? 100 + ((st >> 8) & 0xff) : (st >> 8) & 0xff);
   }
 }`;
-    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], maxProcesses: 8 });
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: dirs.guest, guest: '/work' }], maxProcesses: 8 });
     expect(r.kv).toEqual({ breadth: '7', breadth_errno: '-11', depth_errno: '-11' });
     expect(r.status).toBe(107);
   });
@@ -291,7 +261,7 @@ void _start(void) {
     quit(0);
   }
 }`;
-    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }], maxProcessMemory: 8 << 20 });
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: dirs.guest, guest: '/work' }], maxProcessMemory: 8 << 20 });
     expect(r.kv).toEqual({ mmap: '1', errno: '-12', depth: '0' });
     expect(r.status).toBe(0);
   });
@@ -317,7 +287,7 @@ void _start(void) {
   kv("parent_read", sys_read(p[0], b, 1));
   quit(0);
 }`;
-    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: dirs.guest, guest: '/work' }] });
     expect(r.kv).toEqual({ child_read: '-35', child_read_own_end_closed: '-35', parent_read: '1' });
     expect(r.status).toBe(0);
   });
@@ -336,7 +306,7 @@ void _start(void) {
   kv("trap_status", st);
   quit(0);
 }`;
-    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: guestDir.path, guest: '/work' }] });
+    const r = await runCaptured(compileC(src), { args: ['t'], dirs: [{ host: dirs.guest, guest: '/work' }] });
     expect(r.kv).toEqual({ kill_node: '-1', kill_all: '-1', kill_group: '-1', kill_far: '-1', trap_status: '6' });
     expect(r.status).toBe(0);
   });

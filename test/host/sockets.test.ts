@@ -8,15 +8,13 @@
  * inside the program with the policy's errno and nothing reaches the host.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileC, runCaptured, tempDir } from './cc.js';
+import { compileNative, kvLines, pairedDirs, programSource } from './native-compare.js';
 import { policy } from '../unit/wali/guest.js';
 import { NodeWaliHost, WaliExit } from '../../src/host/index.js';
 import { WA } from '../../src/wali/wasm.js';
@@ -25,57 +23,28 @@ import { newMemory } from '../unit/wali/wasm.js';
 import type { DecisionEvent } from '../../src/enforce/decisions.js';
 import { decisionLine } from '../../src/cli/run-decisions.js';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'sockets.c');
+const SOURCE = programSource('sockets');
 const ALL = policy('policy "p" abi 1\ndefault allow\nnetwork allow *\n');
 /** A root native run drops every capability: it is the unprivileged process the guest is. */
 const NATIVE = process.getuid?.() === 0 ? ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--'] : [];
 
-function compileNative(): string {
-  const src = readFileSync(SOURCE);
-  const out = join(tmpdir(), 'fdwarden-native', `sockets-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`);
-  if (existsSync(out)) return out;
-  mkdirSync(dirname(out), { recursive: true });
-  const temp = `${out}.${process.pid}.tmp`;
-  const cc = spawnSync(process.env['CC'] ?? 'cc', ['-O1', '-w', '-o', temp, SOURCE], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`compiling sockets.c natively failed (a C compiler is needed):\n${cc.stderr}`);
-  renameSync(temp, out);
-  return out;
-}
-
-let guestDir: { path: string; cleanup: () => void };
-let nativeDir: { path: string; cleanup: () => void };
-beforeEach(() => {
-  guestDir = tempDir();
-  nativeDir = tempDir();
-  writeFileSync(join(guestDir.path, 'f'), 'abc');
-  writeFileSync(join(nativeDir.path, 'f'), 'abc');
-});
-afterEach(() => {
-  guestDir.cleanup();
-  nativeDir.cleanup();
-});
-
-const kv = (text: string, prefix: string): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const l of text.split('\n')) if (l.includes('=') && l.startsWith(prefix) && (prefix !== '' || !l.startsWith('only-wasm:'))) out[l.slice(prefix.length, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
-  return out;
-};
+const dirs = pairedDirs((dir) => writeFileSync(join(dir, 'f'), 'abc'));
 
 async function guest(group: string, p = ALL, onDecision?: (e: DecisionEvent) => void): Promise<{ guest: Record<string, string>; only: Record<string, string> }> {
-  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['sockets', group], dirs: [{ host: guestDir.path, guest: '/work' }], policy: p, ...(onDecision ? { onDecision, decisions: 'denials' as const } : {}) });
+  const r = await runCaptured(compileC(readFileSync(SOURCE, 'utf8')), { args: ['sockets', group], dirs: [{ host: dirs.guest, guest: '/work' }], policy: p, ...(onDecision ? { onDecision, decisions: 'denials' as const } : {}) });
   expect(r.status, r.stderr).toBe(0);
-  return { guest: kv(r.stdout, ''), only: kv(r.stdout, 'only-wasm:') };
+  return { guest: kvLines(r.stdout), only: kvLines(r.stdout, 'only-wasm:') };
 }
 
 async function both(group: string): Promise<{ guest: Record<string, string>; native: Record<string, string>; only: Record<string, string> }> {
   const g = await guest(group);
   // stdin a file, as the guest's (a pipe from Node would be a Unix socket: libuv makes them so).
-  const stdin = openSync(join(nativeDir.path, 'f'), 'r');
-  const cmd = [...NATIVE, compileNative(), group];
-  const n = spawnSync(cmd[0]!, cmd.slice(1), { cwd: nativeDir.path, encoding: 'latin1', stdio: [stdin, 'pipe', 'pipe'] });
+  const stdin = openSync(join(dirs.native, 'f'), 'r');
+  const cmd = [...NATIVE, compileNative('sockets'), group];
+  const n = spawnSync(cmd[0]!, cmd.slice(1), { cwd: dirs.native, encoding: 'latin1', stdio: [stdin, 'pipe', 'pipe'] });
   closeSync(stdin);
   expect(n.status, n.stderr).toBe(0);
-  return { ...g, native: kv(n.stdout, '') };
+  return { ...g, native: kvLines(n.stdout) };
 }
 
 describe('sockets answer as Linux', () => {
@@ -90,7 +59,7 @@ describe('sockets answer as Linux', () => {
     expect(g).toEqual(native);
     expect(only).toEqual({ bind_long: '-36' }); // ENAMETOOLONG: /proc/self/fd/N/ and a 100-byte name do not fit sun_path
     expect(g).toMatchObject({ bind: '0', bind_again: '-22', is_sock: '1', sockname_path: 'sock', peer_path: 'sock', connect: '0', accept: '5', bind_inuse: '-98', connect_noent: '-2', connect_file: '-111', connect_dir: '-111', accept_nb: '-11', dg_recvfrom: '2', dg_sendto_gone: '-2' });
-    expect(readdirSync(guestDir.path).sort()).toEqual(['f']); // both names unlinked by the guest
+    expect(readdirSync(dirs.guest).sort()).toEqual(['f']); // both names unlinked by the guest
   });
 
   it('loopback TCP: bind, getsockname, listen, connect, accept, peer names, MSG_PEEK, shutdown, non-blocking accept and connect, options, errors', async () => {
@@ -137,9 +106,9 @@ describe('a policy without network', () => {
     reached = 0;
     server = createServer(() => { reached++; });
     await new Promise<void>((ok) => server.listen(join(outside.path, 'sock'), ok));
-    mkdirSync(join(guestDir.path, 'secret'));
+    mkdirSync(join(dirs.guest, 'secret'));
     mkdirSync(join(outside.path, 'outside'));
-    symlinkSync(join(outside.path, 'sock'), join(guestDir.path, 'out'));
+    symlinkSync(join(outside.path, 'sock'), join(dirs.guest, 'out'));
   });
   afterEach(async () => {
     await new Promise<void>((ok) => server.close(() => ok()));
@@ -159,8 +128,8 @@ describe('a policy without network', () => {
       secret_bind: '-13', secret_connect: '-13', escape_connect: '-2', dotdot_connect: '-2', ok_bind: '0', sendto_inet: '-1',
     });
     expect(reached).toBe(0);
-    expect(readdirSync(join(guestDir.path, 'secret'))).toEqual([]);
-    expect(readdirSync(guestDir.path).sort()).toEqual(['f', 'mine', 'out', 'secret']);
+    expect(readdirSync(join(dirs.guest, 'secret'))).toEqual([]);
+    expect(readdirSync(dirs.guest).sort()).toEqual(['f', 'mine', 'out', 'secret']);
   });
 
   it('a deny statement gives its errno; loopback only is not every address', async () => {
@@ -193,7 +162,7 @@ describe('a hostile guest on sockets', () => {
     try {
       await fc.assert(fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 40 }), async (calls) => {
         const before = hostFds();
-        const host = new NodeWaliHost({ args: ['hostile'], dirs: [{ host: guestDir.path, guest: '/work' }], stdio: [devnull, devnull, devnull], policy: P });
+        const host = new NodeWaliHost({ args: ['hostile'], dirs: [{ host: dirs.guest, guest: '/work' }], stdio: [devnull, devnull, devnull], policy: P });
         const memory = newMemory(false, 1, 1);
         const imports = host.getImportObject(module);
         host.attach({ exports: { memory } });
