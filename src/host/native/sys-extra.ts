@@ -8,7 +8,7 @@
  *   (its resource limits, usage, affinity, process group and session, the machine's sysinfo).
  *   None of these bindings can change the Node process: prlimit64 is bound with no new limit.
  */
-import koffi from 'koffi';
+import { bindSyscall, sysResult } from './syscall.js';
 
 export interface SysExtra {
   /** fstatfs into a 120-byte x86-64 `struct statfs`. */
@@ -38,22 +38,17 @@ let loaded: SysExtra | undefined;
 /** The extra host calls; throws on a machine that is not Linux x86-64. */
 export function loadSysExtra(): SysExtra {
   if (loaded) return loaded;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`the Node WALI host needs Linux on x86-64 (this is ${process.platform}/${process.arch})`);
-  const libc = koffi.load('libc.so.6');
-  const s = {
-    i: libc.func('long syscall(long, long)'),
-    ii: libc.func('long syscall(long, long, long)'),
-    iii: libc.func('long syscall(long, long, long, long)'),
-    iiii: libc.func('long syscall(long, long, long, long, long)'),
-    ib: libc.func('long syscall(long, long, _Inout_ uint8_t *)'),
-    b: libc.func('long syscall(long, _Inout_ uint8_t *)'),
-    iib: libc.func('long syscall(long, long, long, _Inout_ uint8_t *)'),
-    iiib: libc.func('long syscall(long, long, long, long, _Inout_ uint8_t *)'),
-  };
-  const r = (ret: number | bigint): number => {
-    const n = Number(ret);
-    return n < 0 ? -koffi.errno() : n;
-  };
+  const s = bindSyscall({
+    i: 'long',
+    ii: 'long, long',
+    iii: 'long, long, long',
+    iiii: 'long, long, long, long',
+    ib: 'long, _Inout_ uint8_t *',
+    b: '_Inout_ uint8_t *',
+    iib: 'long, long, _Inout_ uint8_t *',
+    iiib: 'long, long, long, _Inout_ uint8_t *',
+  });
+  const r = sysResult;
   const need = (buf: Uint8Array, n: number): void => {
     if (buf.length < n) throw new RangeError(`buffer of ${buf.length} bytes, ${n} needed`);
   };

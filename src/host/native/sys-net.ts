@@ -6,6 +6,7 @@
  * memory of their own (koffi.alloc), so no guest pointer is ever given to the kernel.
  */
 import koffi from 'koffi';
+import { bindSyscall, sysResult } from './syscall.js';
 
 export interface SysNet {
   socket(domain: number, type: number, protocol: number): number;
@@ -49,25 +50,20 @@ let loaded: SysNet | undefined;
 /** The host's socket calls; throws on a machine that is not Linux x86-64. */
 export function loadSysNet(): SysNet {
   if (loaded) return loaded;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`the Node WALI host needs Linux on x86-64 (this is ${process.platform}/${process.arch})`);
-  const libc = koffi.load('libc.so.6');
-  const s = {
-    i: libc.func('long syscall(long, long)'),
-    ii: libc.func('long syscall(long, long, long)'),
-    iii: libc.func('long syscall(long, long, long, long)'),
-    iiib: libc.func('long syscall(long, long, long, long, _Inout_ uint8_t *)'),
-    iib: libc.func('long syscall(long, long, long, _Inout_ uint8_t *)'),
-    ibi: libc.func('long syscall(long, long, _Inout_ uint8_t *, long)'),
-    ibb: libc.func('long syscall(long, long, _Inout_ uint8_t *, _Inout_ uint8_t *)'),
-    ibbi: libc.func('long syscall(long, long, _Inout_ uint8_t *, _Inout_ uint8_t *, long)'),
-    iiibb: libc.func('long syscall(long, long, long, long, _Inout_ uint8_t *, _Inout_ uint8_t *)'),
-    iiibi: libc.func('long syscall(long, long, long, long, _Inout_ uint8_t *, long)'),
-    iai: libc.func('long syscall(long, long, void *, long)'),
-  };
-  const r = (ret: number | bigint): number => {
-    const n = Number(ret);
-    return n < 0 ? -koffi.errno() : n;
-  };
+  const s = bindSyscall({
+    i: 'long',
+    ii: 'long, long',
+    iii: 'long, long, long',
+    iiib: 'long, long, long, _Inout_ uint8_t *',
+    iib: 'long, long, _Inout_ uint8_t *',
+    ibi: 'long, _Inout_ uint8_t *, long',
+    ibb: 'long, _Inout_ uint8_t *, _Inout_ uint8_t *',
+    ibbi: 'long, _Inout_ uint8_t *, _Inout_ uint8_t *, long',
+    iiibb: 'long, long, long, _Inout_ uint8_t *, _Inout_ uint8_t *',
+    iiibi: 'long, long, long, _Inout_ uint8_t *, long',
+    iai: 'long, void *, long',
+  });
+  const r = sysResult;
   /** Native memory for one msghdr call: the header, one iovec, the name, the data. */
   const arena = (nameLen: number, dataLen: number): { ptr: unknown; base: bigint; view: DataView; bytes: Uint8Array } => {
     const size = MSGHDR + IOVEC + nameLen + dataLen;

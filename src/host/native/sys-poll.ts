@@ -8,7 +8,7 @@
  * struct epoll_event, timespec, fd_set bitmaps of 64-bit words). A `null` buffer is NULL.
  * No signal mask ever reaches the host: the Node process's own mask is not the guest's.
  */
-import koffi from 'koffi';
+import { bindSyscall, sysResult } from './syscall.js';
 
 export interface SysPoll {
   /** pipe2 into an 8-byte `int[2]`. */
@@ -39,23 +39,17 @@ let loaded: SysPoll | undefined;
 /** The host's pipe, eventfd, epoll and polling calls; throws on a machine that is not Linux x86-64. */
 export function loadSysPoll(): SysPoll {
   if (loaded) return loaded;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`the Node WALI host needs Linux on x86-64 (this is ${process.platform}/${process.arch})`);
-  const libc = koffi.load('libc.so.6');
-  // One prototype per argument shape of the variadic syscall(2).
-  const s = {
-    ii: libc.func('long syscall(long, long, long)'),
-    i: libc.func('long syscall(long, long)'),
-    bi: libc.func('long syscall(long, _Inout_ uint8_t *, long)'),
-    iiib: libc.func('long syscall(long, long, long, long, _Inout_ uint8_t *)'),
-    ibiiii: libc.func('long syscall(long, long, _Inout_ uint8_t *, long, long, long, long)'),
-    ibibii: libc.func('long syscall(long, long, _Inout_ uint8_t *, long, _Inout_ uint8_t *, long, long)'),
-    bibii: libc.func('long syscall(long, _Inout_ uint8_t *, long, _Inout_ uint8_t *, long, long)'),
-    ibbbbi: libc.func('long syscall(long, long, _Inout_ uint8_t *, _Inout_ uint8_t *, _Inout_ uint8_t *, _Inout_ uint8_t *, long)'),
-  };
-  const r = (ret: number | bigint): number => {
-    const n = Number(ret);
-    return n < 0 ? -koffi.errno() : n;
-  };
+  const s = bindSyscall({
+    ii: 'long, long',
+    i: 'long',
+    bi: '_Inout_ uint8_t *, long',
+    iiib: 'long, long, long, _Inout_ uint8_t *',
+    ibiiii: 'long, _Inout_ uint8_t *, long, long, long, long',
+    ibibii: 'long, _Inout_ uint8_t *, long, _Inout_ uint8_t *, long, long',
+    bibii: '_Inout_ uint8_t *, long, _Inout_ uint8_t *, long, long',
+    ibbbbi: 'long, _Inout_ uint8_t *, _Inout_ uint8_t *, _Inout_ uint8_t *, _Inout_ uint8_t *, long',
+  });
+  const r = sysResult;
   const one = new Uint8Array(8);
   const oneView = new DataView(one.buffer);
   loaded = {

@@ -8,7 +8,7 @@
  * char per byte, as the model keeps them) passed as NUL-terminated buffers. The numbers are
  * x86-64's; `loadSys` refuses other machines.
  */
-import koffi from 'koffi';
+import { bindSyscall, sysResult } from './syscall.js';
 
 export interface Sys {
   openat(dirfd: number, path: string, flags: number, mode: number): number;
@@ -49,27 +49,21 @@ let loaded: Sys | undefined;
 /** The host kernel's calls; throws on a machine that is not Linux x86-64. */
 export function loadSys(): Sys {
   if (loaded) return loaded;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`the Node WALI host needs Linux on x86-64 (this is ${process.platform}/${process.arch})`);
-  const libc = koffi.load('libc.so.6');
-  // One prototype per argument shape of the variadic syscall(2): all arguments go in registers.
-  const s = {
-    i: libc.func('long syscall(long, long)'),
-    ii: libc.func('long syscall(long, long, long)'),
-    iii: libc.func('long syscall(long, long, long, long)'),
-    ipii: libc.func('long syscall(long, long, const uint8_t *, long, long)'),
-    ipi: libc.func('long syscall(long, long, const uint8_t *, long)'),
-    ipiii: libc.func('long syscall(long, long, const uint8_t *, long, long, long)'),
-    ipbi: libc.func('long syscall(long, long, const uint8_t *, _Inout_ uint8_t *, long)'),
-    ipib: libc.func('long syscall(long, long, const uint8_t *, long, long, _Inout_ uint8_t *)'),
-    ipbs: libc.func('long syscall(long, long, const uint8_t *, const uint8_t *, size_t)'),
-    ipip: libc.func('long syscall(long, long, const uint8_t *, long, const uint8_t *, long)'),
-    pip: libc.func('long syscall(long, const uint8_t *, long, const uint8_t *)'),
-    ib: libc.func('long syscall(long, long, _Inout_ uint8_t *, long)'),
-  };
-  const r = (ret: number | bigint): number => {
-    const n = Number(ret);
-    return n < 0 ? -koffi.errno() : n;
-  };
+  const s = bindSyscall({
+    i: 'long',
+    ii: 'long, long',
+    iii: 'long, long, long',
+    ipii: 'long, const uint8_t *, long, long',
+    ipi: 'long, const uint8_t *, long',
+    ipiii: 'long, const uint8_t *, long, long, long',
+    ipbi: 'long, const uint8_t *, _Inout_ uint8_t *, long',
+    ipib: 'long, const uint8_t *, long, long, _Inout_ uint8_t *',
+    ipbs: 'long, const uint8_t *, const uint8_t *, size_t',
+    ipip: 'long, const uint8_t *, long, const uint8_t *, long',
+    pip: 'const uint8_t *, long, const uint8_t *',
+    ib: 'long, _Inout_ uint8_t *, long',
+  });
+  const r = sysResult;
   const how = Buffer.alloc(24);
   loaded = {
     openat: (d, p, f, m) => r(s.ipii(NR.openat, d, cstr(p), f, m)),
