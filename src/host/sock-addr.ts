@@ -8,17 +8,16 @@
  * guest's own sockets by the guest's path again.
  */
 import type { Entry } from '../enforce/enforcer.js';
-import { AF_UNIX, O_CLOEXEC, O_NOFOLLOW, O_PATH } from '../linux/index.js';
+import { AF_UNIX } from '../linux/index.js';
 import type { HostCore } from './core.js';
 import { SYNTHETIC, STALE } from './anchors.js';
 import { neg } from './errno.js';
-import { identOfStat, kindOfStat } from './stat.js';
+import { openNode } from './host-objects.js';
 
 /** sizeof(struct sockaddr_storage): the most any address takes. */
 export const SOCKADDR_MAX = 128;
 /** sun_path's size: a host name longer than 107 bytes (and its NUL) cannot be bound. */
 const SUN_PATH = 108;
-const AT_EMPTY_PATH = 0x1000;
 
 /** An address ready for the host: its bytes, and what to release once the call is done. */
 export interface HostAddr {
@@ -102,16 +101,9 @@ export function hostAddr(h: HostCore, e: Entry | undefined, bytes: Uint8Array, b
   try {
     // A mount root is its own anchor: the kernel refuses it as no socket (ECONNREFUSED).
     if (at.name === '') return { bytes: sun(`/proc/self/fd/${at.fd}`) as Uint8Array, release: NOTHING };
-    const fd = h.sys.openat(at.fd, at.name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    const fd = openNode(h, at, obj.dentry);
+    if (fd === 'changed') return STALE;
     if (fd < 0) return fd;
-    const n = h.node(obj.dentry);
-    const st = new Uint8Array(144);
-    const same = h.sys.fstatat(fd, '', st, AT_EMPTY_PATH) === 0 && (!n || ((n.kind === 'unknown' || kindOfStat(st) === n.kind) && (n.ident === undefined || identOfStat(st) === n.ident)));
-    if (!same) {
-      h.sys.close(fd);
-      h.kernel.forget(obj.dentry);
-      return STALE;
-    }
     return { bytes: sun(`/proc/self/fd/${fd}`) as Uint8Array, release: () => h.sys.close(fd) };
   } finally {
     at.release();

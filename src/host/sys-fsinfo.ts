@@ -8,11 +8,11 @@
  * directory's anchored fd without following anything and checked to be that object.
  */
 import type { Entry } from '../enforce/enforcer.js';
-import { O_CLOEXEC, O_NOFOLLOW, O_PATH } from '../linux/index.js';
+import { O_PATH } from '../linux/index.js';
 import type { HostCore, SyscallImpl } from './core.js';
 import { SYNTHETIC, STALE } from './anchors.js';
 import { loadSysExtra, type SysExtra } from './native/sys-extra.js';
-import { identOfStat, kindOfStat } from './stat.js';
+import { openNode } from './host-objects.js';
 import { i32, i64, isErr, neg, u32 } from './errno.js';
 
 const STATFS_SIZE = 120;
@@ -57,16 +57,10 @@ function statfs(h: HostCore, extra: SysExtra, e: Entry, buf: number): number {
   try {
     let fd = at.fd;
     if (at.name !== '') {
-      fd = h.sys.openat(at.fd, at.name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
-      if (fd < 0) return h.exit(e, fd);
-      const n = h.node(obj.dentry);
-      const st = new Uint8Array(144);
-      const same = h.sys.fstatat(fd, '', st, AT_EMPTY_PATH) === 0 && (!n || ((n.kind === 'unknown' || kindOfStat(st) === n.kind) && (n.ident === undefined || identOfStat(st) === n.ident)));
-      if (!same) {
-        h.sys.close(fd);
-        h.kernel.forget(obj.dentry);
-        return STALE;
-      }
+      const node = openNode(h, at, obj.dentry);
+      if (node === 'changed') return STALE;
+      if (node < 0) return h.exit(e, node);
+      fd = node;
     }
     const r = extra.fstatfs(fd, b);
     if (fd !== at.fd) h.sys.close(fd);

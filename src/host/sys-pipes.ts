@@ -10,9 +10,9 @@
  * host fd instead (sys-io.ts); the guest's close-on-exec is the model's too.
  */
 import type { Entry } from '../enforce/enforcer.js';
-import { lowestFree } from '../state/files.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../linux/index.js';
 import type { HostCore, SyscallImpl } from './core.js';
+import { mapHostObject as map, nextFree } from './host-objects.js';
 import { loadSysPoll, type SysPoll } from './native/sys-poll.js';
 import { i32, neg, u32 } from './errno.js';
 
@@ -23,21 +23,6 @@ function closeHost(h: HostCore, ...fds: number[]): void {
   for (const fd of fds) h.sys.close(fd);
 }
 
-/** The model's next free guest fd at or above `min`, or -errno (EMFILE). */
-function nextFree(h: HostCore, min: number): number {
-  const fd = lowestFree(h.kernel.s, h.task, min);
-  return typeof fd === 'number' ? fd : neg(fd.errno ?? 'EMFILE');
-}
-
-/** A new host object becomes guest fd `ret` of the model's table. */
-function map(h: HostCore, guestFd: number, hostFd: number): void {
-  const id = h.fileIdAt(guestFd);
-  if (id === undefined) {
-    h.sys.close(hostFd);
-    return;
-  }
-  h.files.set(id, { nodeFd: hostFd, kind: 'stream', owned: true, offset: 0 });
-}
 
 /**
  * pipe2: the model has already refused bad flags and a full table (EINVAL, EMFILE: Linux checks

@@ -10,11 +10,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Entry } from '../enforce/enforcer.js';
-import { lowestFree } from '../state/files.js';
 import { O_CLOEXEC, O_NOFOLLOW, O_NONBLOCK, O_PATH } from '../linux/index.js';
 import type { HostCore, SyscallImpl } from './core.js';
 import { STALE } from './anchors.js';
 import { i32, isErr, neg, u32 } from './errno.js';
+import { mapHostObject, nextFree } from './host-objects.js';
 import { loadSysNet, type SysNet } from './native/sys-net.js';
 import { loadSysPoll, type SysPoll } from './native/sys-poll.js';
 import { hostAddr, judgedBytes, putAddr, SOCKADDR_MAX, UnixNames } from './sock-addr.js';
@@ -100,21 +100,8 @@ function congestion(val: Uint8Array | null | undefined): true | number {
   return congestionList('available').includes(name) ? neg('EPERM') : neg('ENOENT');
 }
 
-/** The model's next free guest fd at or above `min`, or -errno (EMFILE). */
-function nextFree(h: HostCore, min: number): number {
-  const fd = lowestFree(h.kernel.s, h.task, min);
-  return typeof fd === 'number' ? fd : neg(fd.errno ?? 'EMFILE');
-}
-
 /** A new host socket becomes guest fd `guestFd` of the model's table. */
-function map(h: HostCore, guestFd: number, hostFd: number): void {
-  const id = h.fileIdAt(guestFd);
-  if (id === undefined) {
-    h.sys.close(hostFd);
-    return;
-  }
-  h.files.set(id, { nodeFd: hostFd, kind: 'stream', owned: true, offset: 0, socket: true });
-}
+const map = (h: HostCore, guestFd: number, hostFd: number): void => mapHostObject(h, guestFd, hostFd, true);
 
 /** One new host socket (socket, accept): the model numbers it and follows. */
 function install(h: HostCore, e: Entry, hostFd: number): number {
