@@ -204,12 +204,19 @@ function guestAddr(h: HostCore, e: Entry, ptr: number, len: number): Uint8Array 
   return b instanceof Uint8Array ? b : neg('EFAULT');
 }
 
-function bind(h: HostCore, n: SysNet, names: UnixNames, e: Entry, fd: number, ptr: number, len: number): number {
+/** bind's and connect's operands: socket `fd`, which the guest must own (EPERM), and the address it gives; or -errno. */
+function sockAndAddr(h: HostCore, e: Entry, fd: number, ptr: number, len: number): { s: Sock; g: Uint8Array } | number {
   const s = sockOf(h, fd);
-  if (isErr(s)) return h.exit(e, neg(s.errno));
-  if (!s.own) return h.exit(e, neg('EPERM'));
+  if (isErr(s)) return neg(s.errno);
+  if (!s.own) return neg('EPERM');
   const g = guestAddr(h, e, ptr, len);
-  if (typeof g === 'number') return h.exit(e, g);
+  return typeof g === 'number' ? g : { s, g };
+}
+
+function bind(h: HostCore, n: SysNet, names: UnixNames, e: Entry, fd: number, ptr: number, len: number): number {
+  const sg = sockAndAddr(h, e, fd, ptr, len);
+  if (typeof sg === 'number') return h.exit(e, sg);
+  const { s, g } = sg;
   if (privilegedPort(n, s.fd, g)) return h.exit(e, neg('EACCES'));
   const a = hostAddr(h, e, g, true);
   if (a === STALE) return STALE;
@@ -245,11 +252,9 @@ function bind(h: HostCore, n: SysNet, names: UnixNames, e: Entry, fd: number, pt
 
 /** A blocking connect waits for the handshake and answers its outcome (SO_ERROR). */
 function connect(h: HostCore, n: SysNet, p: SysPoll, e: Entry, fd: number, ptr: number, len: number): number {
-  const s = sockOf(h, fd);
-  if (isErr(s)) return h.exit(e, neg(s.errno));
-  if (!s.own) return h.exit(e, neg('EPERM'));
-  const g = guestAddr(h, e, ptr, len);
-  if (typeof g === 'number') return h.exit(e, g);
+  const sg = sockAndAddr(h, e, fd, ptr, len);
+  if (typeof sg === 'number') return h.exit(e, sg);
+  const { s, g } = sg;
   const a = hostAddr(h, e, g, false);
   if (a === STALE) return STALE;
   if (typeof a === 'number') return h.exit(e, a);
