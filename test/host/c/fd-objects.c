@@ -43,14 +43,7 @@ void *memset(void *d, int c, size_t n) {
   return d;
 }
 #else
-#define _GNU_SOURCE
-#include <errno.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-typedef long long i64;
-typedef unsigned long long u64;
-static i64 R(long v) { return v == -1 ? -errno : v; }
-#define S(n, ...) R(syscall(SYS_##n, ##__VA_ARGS__))
+#include "oracle-native.h"
 #endif
 
 #define NUL ((void *)0) /* natively a variadic syscall() argument: a full-width NULL */

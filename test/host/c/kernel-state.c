@@ -76,16 +76,9 @@ void *memcpy(void *d, const void *s, size_t n) {
   return d;
 }
 #else
-#define _GNU_SOURCE
-#include <errno.h>
+#include "oracle-native.h"
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-typedef long long i64;
-typedef unsigned long long u64;
 #define SYS_fadvise SYS_fadvise64
-static i64 R(long v) { return v == -1 ? -errno : v; }
-#define S(n, ...) R(syscall(SYS_##n, ##__VA_ARGS__))
 #define WASM 0
 #endif
 

@@ -42,15 +42,8 @@ __attribute__((import_module("wali"), import_name("longjmp"))) void wali_longjmp
 /* WALI's sigaction: handler, flags (u64), restorer, mask (u64). */
 struct sigact { unsigned handler; unsigned pad; u64 flags; unsigned restorer; unsigned pad2; u64 mask; };
 #else
-#define _GNU_SOURCE
-#include <errno.h>
+#include "oracle-native.h"
 #include <setjmp.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-typedef long long i64;
-typedef unsigned long long u64;
-static i64 R(long v) { return v == -1 ? -errno : v; }
-#define S(n, ...) R(syscall(SYS_##n, ##__VA_ARGS__))
 /* The kernel's struct sigaction on x86-64: handler, flags, restorer, mask. */
 struct sigact { unsigned long handler; unsigned long flags; unsigned long restorer; u64 mask; };
 #endif

@@ -47,13 +47,7 @@ void *memset(void *d, int c, size_t n) {
 struct iov { void *base; size_t len; };
 struct mh { void *name; unsigned namelen; struct iov *iov; int iovlen; int pad1; void *control; unsigned controllen; int pad2; int flags; };
 #else
-#define _GNU_SOURCE
-#include <errno.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-typedef long long i64;
-static i64 R(long v) { return v == -1 ? -errno : v; }
-#define S(n, ...) R(syscall(SYS_##n, ##__VA_ARGS__))
+#include "oracle-native.h"
 struct iov { void *base; size_t len; };
 struct mh { void *name; unsigned namelen; struct iov *iov; size_t iovlen; void *control; size_t controllen; int flags; };
 #endif
