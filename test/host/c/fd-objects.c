@@ -68,23 +68,7 @@ struct ts { i64 sec, nsec; };
 /* Packed on x86-64, and so in WALI's libc. */
 struct epev { unsigned events; u64 data; } __attribute__((packed));
 
-static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
-static void out(const char *s) { S(write, 1, s, slen(s)); }
-static void kv(const char *name, i64 v) {
-  char b[24];
-  int i = 23, neg = v < 0;
-  u64 u = neg ? -(u64)v : (u64)v;
-  b[i] = 0;
-  do { b[--i] = '0' + (char)(u % 10); u /= 10; } while (u);
-  if (neg) b[--i] = '-';
-  out(name); out("="); out(b + i); out("\n");
-}
-/* A fact only the wasm run checks. */
-static void wasm_only(const char *name, i64 v) {
-#ifdef __wasm__
-  out("only-wasm:"); kv(name, v);
-#endif
-}
+#include "oracle-out.h"
 static int eq(const char *a, const char *b) { while (*a && *a == *b) a++, b++; return *a == *b; }
 static int same(const char *a, const char *b, int n) { while (n--) if (*a++ != *b++) return 0; return 1; }
 static i64 now_ms(void) { struct ts t; S(clock_gettime, 1, &t); return t.sec * 1000 + t.nsec / 1000000; }

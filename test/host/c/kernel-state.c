@@ -87,27 +87,7 @@ void *memcpy(void *d, const void *s, size_t n) {
 #define O_PATH 010000000
 #define O_DIRECTORY 0200000
 
-static size_t slen(const char *s) {
-  size_t n = 0;
-  while (s[n]) n++;
-  return n;
-}
-static void out(const char *s) { S(write, 1, s, slen(s)); }
-static void kv(const char *name, i64 v) {
-  char b[24];
-  int i = 23;
-  int neg = v < 0;
-  u64 u = neg ? -(u64)v : (u64)v;
-  b[i] = 0;
-  do { b[--i] = '0' + (char)(u % 10); u /= 10; } while (u);
-  if (neg) b[--i] = '-';
-  out(name); out("="); out(b + i); out("\n");
-}
-/* A fact only the wasm run checks (it differs from the native process by design). */
-static void wasm_only(const char *name, i64 v) {
-  if (!WASM) return;
-  out("only-wasm:"); kv(name, v);
-}
+#include "oracle-out.h"
 static int eq(const char *a, const char *b) {
   while (*a && *a == *b) a++, b++;
   return *a == *b;

@@ -82,18 +82,8 @@ struct in4 { unsigned short family, port; unsigned char addr[4]; unsigned char z
 struct un { unsigned short family; char path[108]; };
 struct pollfd { int fd; short events, revents; };
 
-static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+#include "oracle-out.h"
 static int eq(const char *a, const char *b, size_t n) { for (size_t i = 0; i < n; i++) if (a[i] != b[i]) return 0; return 1; }
-static void out(const char *s) { S(write, 1, s, slen(s)); }
-static void kv(const char *name, i64 v) {
-  char b[24];
-  int i = 23, neg = v < 0;
-  unsigned long long u = neg ? -(unsigned long long)v : (unsigned long long)v;
-  b[i] = 0;
-  do { b[--i] = '0' + (char)(u % 10); u /= 10; } while (u);
-  if (neg) b[--i] = '-';
-  out(name); out("="); out(b + i); out("\n");
-}
 static void ks(const char *name, const char *s, size_t n) { out(name); out("="); S(write, 1, s, n); out("\n"); }
 
 static struct in4 lo(int port) {
