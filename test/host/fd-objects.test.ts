@@ -179,7 +179,6 @@ describe('a hostile guest on pipes, eventfds and waits', () => {
         const imports = host.getImportObject(module);
         host.attach({ exports: { memory } });
         const u8 = new Uint8Array(memory.buffer);
-        const t0 = Date.now();
         try {
           for (const [name, a, ts] of calls) {
             u8.fill(0, ZERO_TS, ZERO_TS + 16);
@@ -197,7 +196,7 @@ describe('a hostile guest on pipes, eventfds and waits', () => {
         } finally {
           host.close();
         }
-        expect(Date.now() - t0).toBeLessThan(2000);
+        // Every wait was given a zero timeout: a call that blocked would hang the test (its timeout), not pass.
         expect(hostFds()).toBe(before);
       }), { seed: 0x5eed_f0b5, numRuns: 200 });
     } finally {
