@@ -11,16 +11,13 @@ import type { InheritedFd } from '../state/kernel.js';
 import { emptyView, snapshotView, type SnapshotJson, type View } from '../state/view.js';
 import { liveView } from '../state/live-view.js';
 import { parseStraceLine } from '../strace/line.js';
+import { byteString } from '../linux/bytes.js';
 import { InputError, readableFile, UsageError } from './options.js';
 
-/** Command-line text as the model's byte string (UTF-8 bytes, one char each). */
-export function argBytes(text: string): string {
-  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
-}
 
 /** An absolute path for a path option: relative ones start at the directory fdwarden runs in. */
 export function absoluteArg(text: string): string {
-  return argBytes(text.startsWith('/') ? text : resolve(process.cwd(), text));
+  return byteString(text.startsWith('/') ? text : resolve(process.cwd(), text));
 }
 
 /** `--cwd DIR` as the model's start directory (undefined: unknown). */

@@ -5,6 +5,7 @@
  * resolve to.
  */
 import { classEnd } from './classes.js';
+import { byteString } from '../linux/bytes.js';
 import type { TextProblem } from './vars.js';
 
 /** Check one segment's classes and stars; `off` is its offset in the whole pattern. */
@@ -93,12 +94,5 @@ export function normalizeGlob(text: string, problems: TextProblem[]): string | n
 
 /** A checked glob in the IR's form: bytes as the model holds paths (one character per UTF-8 byte). */
 export function toIrGlob(glob: string): string {
-  for (let i = 0; i < glob.length; i++) {
-    if (glob.charCodeAt(i) > 0x7f) {
-      let bytes = '';
-      for (const b of new TextEncoder().encode(glob)) bytes += String.fromCharCode(b);
-      return bytes;
-    }
-  }
-  return glob;
+  return byteString(glob);
 }

@@ -23,7 +23,8 @@ import { grantInherited } from '../enforce/grants.js';
 import { entryDecision, plainDecision, type DecisionEvent } from '../enforce/decisions.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../linux/index.js';
 import { HostCore, plainCalls, type SyscallImpl } from './core.js';
-import { HostMounts, toByteString, type MountSpec } from './mounts.js';
+import { HostMounts, type MountSpec } from './mounts.js';
+import { byteString } from '../linux/bytes.js';
 import { Anchors, STALE } from './anchors.js';
 import { namespaceView } from './view.js';
 import { loadSys, type Sys } from './native/sys.js';
@@ -158,7 +159,7 @@ export class NodeWaliHost {
       const engine = 'decide' in policy ? policy : engineFor(policy);
       this.enforcer = new Enforcer(this.kernel, engine, { veil: true });
       this.core = new HostCore(this.kernel, this.enforcer, this.tid, this.sys, this.mounts, anchors);
-      const cwd = toByteString(opts.cwd ?? opts.dirs[0]?.guest ?? '/');
+      const cwd = byteString(opts.cwd ?? opts.dirs[0]?.guest ?? '/');
       const moved = this.kernel.syscall(this.tid, { sys: 'chdir', path: cwd });
       if (!moved.ok) throw new HostSetupError(`guest cwd ${opts.cwd ?? cwd}: ${moved.errno ?? moved.unknown}`);
       this.installStdio(opts.stdio ?? [0, 1, 2]);
@@ -173,7 +174,7 @@ export class NodeWaliHost {
     for (const [name, fn] of Object.entries({ ...pipeCalls(this.core), ...pollCalls(this.core), ...socketCalls(this.core) })) this.impls.set(name, fn);
     for (const [name, fn] of Object.entries(forkCalls(this.core))) this.impls.set(name, fn);
     this.envFile = envFile;
-    this.aux = auxCalls(this.core, { args: opts.args.map(toByteString), envFile });
+    this.aux = auxCalls(this.core, { args: opts.args.map(byteString), envFile });
   }
 
   /** The host of the program an execve starts in this process (the model has run the exec). @internal */

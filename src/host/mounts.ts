@@ -15,7 +15,7 @@ import type { Kernel } from '../state/kernel.js';
 import { O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH } from '../linux/index.js';
 import type { Sys } from './native/sys.js';
 import { HostSetupError } from './errno.js';
-import { errnoName } from '../linux/index.js';
+import { byteString, errnoName } from '../linux/index.js';
 import { identOfStat } from './stat.js';
 
 /** A host directory → absolute guest path, as HostOptions gives it (UTF-8 strings). */
@@ -37,10 +37,6 @@ export interface HostMount {
   readonly ident: string;
 }
 
-/** A UTF-8 JS string as the byte string the model uses. */
-export function toByteString(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1');
-}
 
 /** `/a//b/` → `/a/b`; '.' and '..' are refused: a mount point must be spelled plainly. */
 function normalise(guest: string): string {
@@ -75,10 +71,10 @@ export class HostMounts {
     const opened: HostMount[] = [];
     try {
       for (const s of specs) {
-        const guest = normalise(toByteString(s.guest));
+        const guest = normalise(byteString(s.guest));
         if (seen.has(guest)) throw new HostSetupError(`two mounts at ${guest}`);
         seen.add(guest);
-        const fd = sys.openat(-100, toByteString(s.host), DIR_PATH, 0);
+        const fd = sys.openat(-100, byteString(s.host), DIR_PATH, 0);
         if (fd === -20) throw new HostSetupError(`mount source is not a directory: ${s.host}`);
         if (fd < 0) throw new HostSetupError(`mount source ${s.host}: ${errnoName(-fd)}`);
         opened.push({ guest, host: s.host, rootFd: fd, ident: this.identOf(fd) });

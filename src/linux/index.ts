@@ -6,3 +6,4 @@ export * from './constants.js';
 export * from './errno.js';
 export * from './flag-tables.js';
 export * from './anon.js';
+export * from './bytes.js';

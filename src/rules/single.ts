@@ -12,6 +12,7 @@ import { decodeCall } from '../strace/decode.js';
 import { requestFor, FD_RIGHTS, type Request } from './requests.js';
 import { judge, type Engine, type Verdict } from './judge.js';
 import { bit } from './rights.js';
+import { byteString } from '../linux/bytes.js';
 
 export type SingleResult = { ok: true; verdict: Verdict } | { ok: false; error: string };
 
@@ -33,13 +34,6 @@ function existing(c: Call): boolean {
   return ['unlinkat', 'lookup', 'execve', 'chdir', 'chroot', 'renameat2', 'linkat'].includes(c.sys);
 }
 
-/** Text as written (a policy file, a command line) to the model's byte strings: UTF-8 bytes, one char each. */
-function bytesOf(text: string): string {
-  if (!/[^\x00-\x7f]/.test(text)) return text;
-  let out = '';
-  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
-  return out;
-}
 
 /**
  * Judges one call written as text (`argsText` and `cwd` as a user writes them: non-ASCII
@@ -47,8 +41,8 @@ function bytesOf(text: string): string {
  * single bytes).
  */
 export function judgeSingle(engine: Engine, name: string, argsText: string, cwdText = '/'): SingleResult {
-  const args = parseArgs(bytesOf(argsText));
-  const cwd = bytesOf(cwdText);
+  const args = parseArgs(byteString(argsText));
+  const cwd = byteString(cwdText);
   const call = decodeCall(name, args);
   const k = new Kernel({ view: emptyView });
   const task = k.spawn({ tid: 1, cwd, fds: [] });
