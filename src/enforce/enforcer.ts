@@ -90,8 +90,10 @@ export class Enforcer {
     if (call.sys === 'openat') return this.enterOpen(task, call, steps);
     // Emptiness (ENOTEMPTY) is checked after the hooks: predicted without it, listed once allowed.
     if (call.sys === 'unlinkat' || call.sys === 'renameat2') {
+      this.kernel.emptinessDeferred = false;
       const e = this.decideFirst(task, call, steps, false);
-      if (e.refused !== undefined) return e;
+      // Allowed, and a directory's emptiness decides it: now it may be listed.
+      if (e.refused !== undefined || !this.kernel.emptinessDeferred) return e;
       const q = this.kernel.predict(task.tid, call);
       return q.ok ? e : { ...e, refused: kernelRefusal(this.engine, q) };
     }

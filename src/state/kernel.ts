@@ -9,7 +9,7 @@ import { emptyView, type View } from './view.js';
 import { E, isErr, unknownErr, type Err } from './errors.js';
 
 const PREDICTED_OK: Outcome = Object.freeze({ ok: true, ret: 0 });
-import { anonDentry, canLookup, create, dentry, forget, inodeOf, lookupChild, newState, pathOf } from './namespace.js';
+import { anonDentry, canLookup, create, dentry, forget, inodeOf, isEmptyDir, lookupChild, newState, pathOf } from './namespace.js';
 import { fdEntry, fsOf, install, newFile, newTable, tableOf } from './files.js';
 import { resolvePath, type ResolveEnv, type Veil } from './resolve.js';
 import type { Call, Failed, Observed, Outcome } from './calls.js';
@@ -284,6 +284,18 @@ export class Kernel implements ResolveEnv {
    * policy allowed the call: a guest cannot make the model read a directory it may not delete.
    */
   listsForEmptiness = true;
+
+  /** Set when a prediction without listing met a directory whose emptiness would decide it. */
+  emptinessDeferred = false;
+
+  /** Whether directory `d` has entries, as far as a prediction may look (see `listsForEmptiness`). */
+  notEmpty(d: Dentry): boolean {
+    if (!this.listsForEmptiness) {
+      this.emptinessDeferred = true;
+      return false;
+    }
+    return isEmptyDir(this.s, this.view, d) === false;
+  }
 
   /**
    * What Linux would answer to a call, without applying it: its errno in the kernel's order of

@@ -9,7 +9,7 @@ import type { Call, Observed, Outcome } from '../calls.js';
 import type { Dentry, InodeKind, Task } from '../types.js';
 import { E, isErr, type Err } from '../errors.js';
 import {
-  attach, canLookup, create, dentry, exchange, inodeOf, isAncestor, isEmptyDir, kill, kindOf, mountOf, move, newInode, readonlyAt,
+  attach, canLookup, create, dentry, exchange, inodeOf, isAncestor, kill, kindOf, mountOf, move, newInode, readonlyAt,
 } from '../namespace.js';
 import { LAST_DOT, LAST_DOTDOT, LAST_NORM, LAST_ROOT, resolvePath, startWalk, stepLast, walkToLast, type Nd } from '../resolve.js';
 import { ok, run, type Plan } from './run.js';
@@ -153,7 +153,7 @@ export function unlinkat(k: Kernel, task: Task, c: { dirfd: number; path: string
     if (rmdir) {
       if (kind !== 'dir' && kind !== 'unknown') return E('ENOTDIR');
       if (d.proc || d.mount || id === k.s.rootDentry) return E('EBUSY'); // mount points stay (vfs_rmdir)
-      if (!learn && k.listsForEmptiness && isEmptyDir(k.s, k.view, d) === false) return E('ENOTEMPTY');
+      if (!learn && k.notEmpty(d)) return E('ENOTEMPTY');
     } else {
       if (nd.trailing) return kind === 'dir' ? E('EISDIR') : E('ENOTDIR');
       if (kind === 'dir') return E('EISDIR');
@@ -217,7 +217,7 @@ function renamePlan(k: Kernel, task: Task, c: Extract<Call, { sys: 'renameat2' }
   } else if (dentry(s, newDir).dead) return E('ENOENT');
   if (!learn && (sd.mount || (dst !== 0 && dentry(s, dst).mount))) return E('EBUSY'); // vfs_rename: mount points stay
   if (dentry(s, oldDir).proc) return E('EPERM'); // procfs cannot rename
-  if (dst !== 0 && !(f & RENAME_EXCHANGE) && kindOf(s, dst) === 'dir' && !learn && k.listsForEmptiness && isEmptyDir(s, k.view, dentry(s, dst)) === false) {
+  if (dst !== 0 && !(f & RENAME_EXCHANGE) && kindOf(s, dst) === 'dir' && !learn && k.notEmpty(dentry(s, dst))) {
     return E('ENOTEMPTY');
   }
   return () => {
