@@ -147,10 +147,11 @@ export class Auditor {
     if (denied) summary.denied++;
     else summary.allowed++;
     if (verdict.checks.some((ch) => ch.unknown !== undefined)) summary.unknown++;
-    if (denied && !keep && !this.groups.has(groupKey(name, verdict))) {
+    const key = denied ? groupKey(name, verdict) : '';
+    if (denied && !keep && !this.groups.has(key)) {
       // The first of its group is the example explained: judge it again with its steps (nothing changed since).
       const again = enforcer.judged(task, call, true);
-      if (again.verdict && groupKey(name, again.verdict) === groupKey(name, verdict)) verdict = again.verdict;
+      if (again.verdict && groupKey(name, again.verdict) === key) verdict = again.verdict;
     }
     const j: Judged = { lineNo, tid, syscall: name, verdict };
     if (denied && observed && !observed.ok) {
@@ -160,7 +161,7 @@ export class Auditor {
     if (keep) this.judged.set(lineNo, j);
     if (denied) {
       if (this.opts.keepAll) this.denials.push(j);
-      this.group(j);
+      this.group(key, j);
     }
     for (const ch of verdict.checks) {
       const path = ch.check.object.path ?? '(unknown)';
@@ -175,8 +176,7 @@ export class Auditor {
     }
   }
 
-  private group(j: Judged): void {
-    const key = groupKey(j.syscall, j.verdict);
+  private group(key: string, j: Judged): void {
     let g = this.groups.get(key);
     if (!g) this.groups.set(key, (g = { key, count: 0, failedAnyway: 0, lines: [], example: j }));
     g.count++;
