@@ -12,6 +12,7 @@ import * as wali from '../../src/wali-entry.js';
 import * as host from '../../src/host-entry.js';
 import * as strace from '../../src/strace-entry.js';
 import * as testing from '../../src/testing/index.js';
+import * as browser from '../../src/browser-entry.js';
 
 const SRC = join(import.meta.dirname, '../../src');
 const ROOT = join(SRC, '..');
@@ -47,7 +48,7 @@ function graph(entry: string): { modules: Set<string>; packages: Set<string> } {
   return { modules, packages };
 }
 
-const ENTRIES = { '.': 'index.ts', './wali': 'wali-entry.ts', './host': 'host-entry.ts', './strace': 'strace-entry.ts', './testing': 'testing/index.ts' } as const;
+const ENTRIES = { '.': 'index.ts', './wali': 'wali-entry.ts', './host': 'host-entry.ts', './strace': 'strace-entry.ts', './testing': 'testing/index.ts', './browser': 'browser-entry.ts' } as const;
 
 describe('entry points', () => {
   test('each is a subpath export of the package, built from its src file; package.json is exported', () => {
@@ -79,6 +80,12 @@ describe('entry points', () => {
     for (const m of ['wali/interposer.ts', 'wali/namespace.ts', 'wali/dispatcher.ts', 'dsl/index.ts', 'enforce/enforcer.ts', 'state/kernel.ts']) expect(modules).toContain(m);
   });
 
+  test('fdwarden/browser loads no Node built-in and no Node-only module (it runs in a web page)', () => {
+    const { modules, packages } = graph('browser-entry.ts');
+    expect([...packages].filter((p) => p.startsWith('node:') || p === 'koffi' || p === 'binaryen')).toEqual([]);
+    expect([...modules].filter((m) => /^(cli|host|testing)\//.test(m) || m === 'state/live-view.ts' || m === 'dsl/load-fs.ts')).toEqual([]);
+  });
+
   test('fdwarden/host and fdwarden/strace load no CLI, testing kit or the other adapter', () => {
     const h = graph('host-entry.ts').modules;
     expect([...h].filter((m) => /^(cli|testing|learn|strace)\//.test(m))).toEqual([]);
@@ -87,7 +94,7 @@ describe('entry points', () => {
   });
 
   test('a name exported by two entries is the same object', () => {
-    const all: Record<string, Record<string, unknown>> = { core, wali, host, strace, testing };
+    const all: Record<string, Record<string, unknown>> = { core, wali, host, strace, testing, browser };
     const seen = new Map<string, unknown>();
     for (const mod of Object.values(all)) {
       for (const [name, value] of Object.entries(mod)) {

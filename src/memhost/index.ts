@@ -1,0 +1,2 @@
+// The in-memory WALI host: filled in by its own change.
+export {};
