@@ -9,7 +9,7 @@ import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { sourceLine, type LoadedPolicy } from './load-policy.js';
 import { forEachLine } from './read-lines.js';
-import { displayExplanation, displayPaths } from './display.js';
+import { displayExplanation, displayPaths } from '../rules/display.js';
 
 /** The `--json` report's format: bump `version` on any change a reader could notice. */
 export const AUDIT_JSON = { format: 'fdwarden-audit', version: 2 } as const;

@@ -6,10 +6,8 @@
  */
 import { resolve } from 'node:path';
 import type { CompiledPolicy, PolicyDiagnostic } from '../index.js';
-import { engineFor } from '../rules/engine.js';
-import { explain, renderExplanation } from '../rules/explain.js';
-import { judgeSingle } from '../rules/single.js';
-import { checkVarsUsed, loadPolicy, parseVars, sourceLine, type LoadedPolicy } from './load-policy.js';
+import { runExpects } from '../rules/policy-tests.js';
+import { checkVarsUsed, loadPolicy, parseVars, type LoadedPolicy } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
 import { parseSeed, propertySummary, runProperties } from './properties.js';
 
@@ -79,37 +77,9 @@ export async function testCommand(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const compiled = loaded.compiled;
-  const engine = engineFor(compiled.policy);
   const cwdText = one(p, 'cwd') ?? '/';
   const cwd = cwdText.startsWith('/') ? cwdText : resolve(cwdText);
-  const expects: Record<string, unknown>[] = [];
-  const text: string[] = [];
-  let passed = 0;
-  let failed = 0;
-  for (const t of compiled.tests) {
-    for (const x of t.expects) {
-      const r = judgeSingle(engine, x.syscall, x.argsText, cwd);
-      const at = `${x.span.file}:${x.span.line}:${x.span.col}`;
-      const where = { test: t.name, file: resolve(x.span.file), line: x.span.line, column: x.span.col, call: x.call, expected: { decision: x.decision, ...(x.errno ? { errno: x.errno } : {}) } };
-      if (!r.ok) {
-        failed++;
-        expects.push({ ...where, ok: false, error: r.error });
-        text.push(`FAIL ${t.name}: ${at}: ${x.call}: ${r.error}`);
-        continue;
-      }
-      const v = r.verdict;
-      const good = (x.decision === 'allow') === v.allowed && (x.decision === 'allow' || x.errno === undefined || x.errno === v.errno);
-      const got = { decision: v.allowed ? 'allow' : 'deny', ...(v.allowed ? {} : { errno: v.errno }) };
-      if (good) passed++;
-      else failed++;
-      const explanation = good ? undefined : explain(compiled.policy, v);
-      expects.push({ ...where, ok: good, got, ...(explanation ? { explanation } : {}) });
-      if (!good) {
-        text.push(`FAIL ${t.name}: ${at}: expected ${x.decision}${x.errno ? ` ${x.errno}` : ''}, got ${v.allowed ? 'allow' : `deny ${v.errno}`}: ${x.call}`);
-        text.push(renderExplanation(explanation!, (s) => sourceLine(compiled, s)).replace(/^/gm, '    '));
-      }
-    }
-  }
+  const { expects, text, passed, failed } = runExpects(compiled, cwd, (f) => resolve(f));
   if (!json) text.forEach(out);
   const report: string[] = [];
   const props = await runProperties(compiled, parseVars(p.options.get('var')), seed, json ? (s) => report.push(s) : out);

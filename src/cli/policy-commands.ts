@@ -9,7 +9,7 @@ import { engineFor } from '../rules/engine.js';
 import { explain, renderExplanation } from '../rules/explain.js';
 import { judgeSingle } from '../rules/single.js';
 import { callFromText } from './call-text.js';
-import { displayExplanation } from './display.js';
+import { displayExplanation } from '../rules/display.js';
 import { loadPolicyOrStatus, sourceLine, type LoadedPolicy } from './load-policy.js';
 import { one, parseOptions, UsageError } from './options.js';
 import { parseInherit, requireSyscall, startDir, viewFor } from './inputs.js';

@@ -3,7 +3,7 @@
  * their UTF-8 text when valid and escaped when not (src/strace/escapes.ts displayBytes), so
  * `/tmp/é.txt` prints as itself and never as mojibake.
  */
-import type { Explanation } from '../rules/explain.js';
+import type { Explanation } from './explain.js';
 import { displayBytes } from '../strace/escapes.js';
 
 export function displayExplanation(e: Explanation): Explanation {

@@ -9,6 +9,7 @@ import { parseFlags } from './args.js';
 import type { Call } from '../state/calls.js';
 import { AF_FAMILIES, AF_UNIX, AT_FDCWD, CLONE_FLAGS, O_FLAGS, RESOLVE_FLAGS, SIGNALS, type FlagTable } from '../linux/index.js';
 import { DECODERS } from '../syscalls/decode.js';
+import { latin1String } from '../linux/bytes.js';
 import type { ArgReader, SockAddr } from '../syscalls/reader.js';
 
 /** A path argument as a byte string (one char per byte), or undefined for NULL / non-strings. */
@@ -18,7 +19,7 @@ function path(a: Arg | undefined): string | undefined {
   // strace prints printable ASCII as is: without a backslash the text between the quotes is the path.
   if (text.indexOf('\\') < 0 && text.endsWith('"') && !text.endsWith('"...')) return text.slice(1, -1);
   const b = a.str;
-  return b ? Buffer.from(b).toString('latin1') : undefined;
+  return b ? latin1String(b) : undefined;
 }
 
 function num(a: Arg | undefined): number {

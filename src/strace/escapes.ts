@@ -6,6 +6,7 @@
  * octal digit) and, under `-x`/`-xx`, `\xHH`. Decoding yields raw bytes because
  * Linux paths are byte strings, not text.
  */
+import { latin1Bytes } from '../linux/bytes.js';
 
 const HEX = '0123456789abcdef';
 
@@ -187,7 +188,7 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function displayBytes(s: string): string {
   if (/^[\x20-\x5b\x5d-\x7e]*$/.test(s)) return s;
   if (/[^\x00-\xff]/.test(s)) return s;
-  const bytes = Buffer.from(s, 'latin1');
+  const bytes = latin1Bytes(s);
   if (!/[\x00-\x1f\x7f\\]/.test(s)) {
     try {
       const text = STRICT_UTF8.decode(bytes);

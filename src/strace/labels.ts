@@ -6,13 +6,14 @@
  */
 import type { FdLabel } from '../state/kernel.js';
 import { escapeBytes } from './escapes.js';
+import { latin1Bytes } from '../linux/bytes.js';
 
 const PLAIN = /^[\x20-\x7e]*$/;
 
 /** A path (byte string) escaped as strace does inside `<...>`. */
 export function escapePath(path: string): string {
   if (PLAIN.test(path) && !/["\\<>]/.test(path)) return path;
-  return escapeBytes(Buffer.from(path, 'latin1'), { escapeChars: '<>' });
+  return escapeBytes(latin1Bytes(path), { escapeChars: '<>' });
 }
 
 function anonText(l: Extract<FdLabel, { kind: 'anon' }>): string {
