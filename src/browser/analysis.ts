@@ -8,6 +8,7 @@ export { Auditor, audit, type AuditReport, type AuditSummary, type DenialGroup, 
 export { displayExplanation, displayPaths } from '../rules/display.js';
 export { runExpects, sourceLineOf, type ExpectRun } from '../rules/policy-tests.js';
 export { differs, jsonOf as diffJson, renderDiff, shellLine } from '../rules/diff-report.js';
+export { probeCall } from '../rules/diff-probe.js';
 export { learn, verifyLearned, describeGeneralisation, type LearnOptions, type LearnResult, type TraceInput, type Verification } from '../learn/index.js';
 export { Replay, type ReplayOptions } from '../strace/replay.js';
 export { snapshotView, type SnapshotJson } from '../state/view.js';
@@ -24,3 +25,6 @@ export function logLines(text: string): string[] {
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
+
+// `property` blocks, as `fdwarden test` checks them (the testing kit's node-free part).
+export { checkPropertyBlocks, DEFAULT_SEED, propertySummary, type PropertyTally } from '../testing/property-blocks.js';

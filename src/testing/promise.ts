@@ -5,8 +5,8 @@
  */
 import { compile, type CompiledPolicy } from '../rules/compile.js';
 import { rightsIn, rightsNamed } from '../rules/rights.js';
-import type { LoadedPolicy } from './policy-input.js';
-import { promiseGlobs } from './policy-input.js';
+import type { LoadedPolicy } from './policy-loaded.js';
+import { promiseGlobs } from './policy-loaded.js';
 
 /** A right as a policy names it, `rename` (both ends) or `*` (every right). */
 export type RightName = string;

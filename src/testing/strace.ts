@@ -4,6 +4,7 @@
  */
 import type { Call, Outcome } from '../state/calls.js';
 import { escapeBytes } from '../strace/escapes.js';
+import { latin1Bytes } from '../linux/bytes.js';
 import {
   AT_REMOVEDIR, AT_SYMLINK_FOLLOW, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_TRUNC,
   RENAME_EXCHANGE, RENAME_NOREPLACE,
@@ -16,7 +17,7 @@ import {
  * quote('/a "b"'); // '"/a \\"b\\""'
  */
 export function quote(path: string): string {
-  return `"${escapeBytes(Buffer.from(path, 'latin1'))}"`;
+  return `"${escapeBytes(latin1Bytes(path))}"`;
 }
 
 const dirfd = (fd: number): string => (fd === -100 ? 'AT_FDCWD' : String(fd));
