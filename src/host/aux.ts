@@ -13,16 +13,10 @@
  * - `__wasm_thread_spawn` fails (-ENOSYS as the tid): this host runs single-threaded guests.
  */
 import type { HostCore } from './core.js';
-import { WaliExit } from './sys-process.js';
+import { WaliExit, WaliTrap } from '../wali/endings.js';
 import { i32, neg, u32 } from './errno.js';
 
-/** A guest action the host cannot perform (longjmp); it ends the run like a wasm trap. */
-export class WaliTrap extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WaliTrap';
-  }
-}
+export { WaliTrap };
 
 export interface AuxConfig {
   /** argv as byte strings. */

@@ -9,24 +9,9 @@ import { plainCalls, type HostCore, type SignalAction } from './core.js';
 import type { Entry } from '../enforce/enforcer.js';
 import { STALE } from './anchors.js';
 import { i32, neg, u32 } from './errno.js';
+import { WaliExit } from '../wali/endings.js';
 
-/** Thrown by exit, exit_group and __proc_exit; `code` is the exit status (0-255). */
-export class WaliExit extends Error {
-  readonly code: number;
-  /** The signal that ended the process (then `code` is 128 + signal, as a shell reports it). */
-  readonly signal: number | undefined;
-  constructor(code: number, signal?: number) {
-    super(signal === undefined ? `guest exited with status ${code & 0xff}` : `guest was killed by signal ${signal}`);
-    this.name = 'WaliExit';
-    this.code = code & 0xff;
-    this.signal = signal;
-  }
-
-  /** The end of a process by a fatal signal. */
-  static signalled(sig: number): WaliExit {
-    return new WaliExit(128 + sig, sig);
-  }
-}
+export { WaliExit };
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const NSIG = 64;

@@ -124,7 +124,7 @@ export class WaliArgs implements ArgReader {
     const body = b.subarray(2, Math.min(b.length, SOCKADDR_UN));
     if (body[0] === 0) return { family, len, raw: b, abstract: true };
     const nul = body.indexOf(0);
-    return { family, len, raw: b, path: Buffer.from(nul < 0 ? body : body.subarray(0, nul)).toString('latin1') };
+    return { family, len, raw: b, path: String.fromCharCode(...(nul < 0 ? body : body.subarray(0, nul))) };
   }
 
   private bytes(ptr: GuestWord | undefined, len: number): Uint8Array {

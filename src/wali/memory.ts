@@ -46,18 +46,33 @@ export function toU32(x: GuestWord): number {
   return x >>> 0;
 }
 
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** A view of memory with Node's latin1 decoding where Buffer exists (it is native); a plain view elsewhere. */
+function asBytes(buf: ArrayBuffer | SharedArrayBuffer): Uint8Array {
+  return NodeBuffer ? NodeBuffer.from(buf) : new Uint8Array(buf);
+}
+
+/** The first `n` bytes of `b` as a byte string (one char per byte). */
+function latin1(b: Uint8Array, n: number): string {
+  if (NodeBuffer && b instanceof NodeBuffer) return b.toString('latin1', 0, n);
+  let out = '';
+  for (let i = 0; i < n; i += 8192) out += String.fromCharCode(...b.subarray(i, Math.min(n, i + 8192)));
+  return out;
+}
+
 export class GuestMemory {
   readonly memory: WasmMemory;
   private u8: Uint8Array;
   private dv: DataView;
-  /** The same bytes as a Buffer: native NUL search and latin1 decoding (a copy, never a view). */
-  private buf: Buffer;
+  /** The same bytes as a Buffer where Node's Buffer exists (native latin1 decoding); in a web page, the Uint8Array. */
+  private buf: Uint8Array;
 
   constructor(memory: WasmMemory) {
     this.memory = memory;
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
-    this.buf = Buffer.from(memory.buffer);
+    this.buf = asBytes(memory.buffer);
   }
 
   /** The guest memory of an instance (its `memory` export), if it has one. */
@@ -80,7 +95,7 @@ export class GuestMemory {
     if (buf.byteLength !== this.u8.byteLength || buf !== this.u8.buffer) {
       this.u8 = new Uint8Array(buf);
       this.dv = new DataView(buf);
-      this.buf = Buffer.from(buf);
+      this.buf = asBytes(buf);
     }
   }
 
@@ -128,7 +143,7 @@ export class GuestMemory {
       window = this.buf.subarray(p, p + limit);
       nul = window.indexOf(0);
     }
-    if (nul >= 0) return window.toString('latin1', 0, nul);
+    if (nul >= 0) return latin1(window, nul);
     return window.length < limit ? EFAULT : ENAMETOOLONG;
   }
 

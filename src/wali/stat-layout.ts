@@ -117,7 +117,7 @@ export function direntSize(nameLen: number): number {
 }
 
 /** Writes one linux_dirent64 at `off` in `out`. */
-export function putDirent(out: Uint8Array, off: number, ino: bigint, next: bigint, type: number, name: Buffer): number {
+export function putDirent(out: Uint8Array, off: number, ino: bigint, next: bigint, type: number, name: Uint8Array): number {
   const len = direntSize(name.length);
   const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   v.setBigUint64(off, BigInt.asUintN(64, ino), true);
