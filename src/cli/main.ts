@@ -20,6 +20,8 @@ commands:
       write the minimal policy that allows what recorded programs did; every generalisation is listed
   run --policy POLICY [--dir HOST=GUEST]... [--audit] [--timeout SECONDS] [--memory-limit SIZE] PROGRAM.wasm [ARGS...]
       run a WALI binary on Node under the policy; denied calls fail in the program; exit code is the program's (134 if it traps, 124 on timeout, 137 out of memory)
+  lsp [--stdio]
+      a language server for policy files on stdin/stdout: diagnostics as check gives them, hover, completion, definition, formatting
 run 'fdwarden COMMAND --help' for a command's options; fdwarden --version prints the version.
 exit status: 64 for a wrong command line (run: 1), 4 for an input that cannot be used (run: 1).`;
 
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, (argv: readonly string[]) => Promise<Command>> = 
   explain: async () => (await import('./policy-commands.js')).explainCommand,
   diff: async () => (await import('./diff.js')).diffCommand,
   learn: async () => (await import('./learn.js')).learnCommand,
+  lsp: async () => (await import('../lsp/command.js')).lspCommand,
   run: async (argv) => {
     // The guest's thread starts first: its modules load while run.js and the policy compiler do.
     (await import('./run-supervisor.js')).prestartFor(argv);

@@ -87,7 +87,7 @@ describe('the TextMate grammar', () => {
     expect(files.length).toBeGreaterThan(2);
     for (const f of files) {
       for (const line of readFileSync(new URL(f, dir), 'utf8').split('\n')) {
-        const bare = tokenizeLine(rules, line).filter((t) => t.scope === undefined && /[A-Za-z0-9]/.test(t.text));
+        const bare = tokenizeLine(line, rules).filter((t) => t.scope === undefined && /[A-Za-z0-9]/.test(t.text));
         expect(bare.map((t) => `${f}: ${t.text} in ${line}`)).toEqual([]);
       }
     }
