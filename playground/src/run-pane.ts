@@ -1,0 +1,182 @@
+/**
+ * The run pane: test/wali/programs/fsops.c (built to wasm with the page) run by the in-memory
+ * WALI host in a Web Worker, under the editor's policy. Its filesystem is a tree the user edits
+ * (click a file to change or delete it, add one by path); its arguments are editable; decisions
+ * are listed as they happen, denials marked; after the run the tree shows what the program left.
+ */
+import type { RunRequest, Tree, WorkerMessage } from './run-protocol.js';
+
+export interface RunPaneState {
+  args: string;
+  cwd: string;
+  fs: Tree;
+}
+
+export interface RunPaneOptions {
+  /** The program's URL, or null when the build had no clang to compile it. */
+  wasmUrl: string | null;
+  policy: () => { text: string; file: string; vars: Record<string, string[]>; files: [string, string][] };
+  initial: { args: string; fs?: unknown; cwd?: string } | undefined;
+  onChange: () => void;
+}
+
+export interface RunPane {
+  state(): { args: string; cwd: string; fs: Tree };
+}
+
+/** A starting tree for the example policies: a work directory and a system file the policy protects. */
+export const DEFAULT_TREE: Tree = {
+  etc: { passwd: 'root:x:0:0:root:/root:/bin/sh\n' },
+  tmp: { 'fdw-rec': { 'deleted-files': { 'notes.txt': 'written by a test\n' } } },
+};
+export const DEFAULT_ARGS = 'cat /tmp/fdw-rec/deleted-files/notes.txt unlink /etc/passwd cat /etc/passwd';
+
+/** Words of the args field: blanks separate them, "double quotes" keep blanks in one. */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  return out;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...kids);
+  return e;
+}
+
+type Leaf = { symlink: string } | { base64: string };
+
+/** A directory of the tree (symlinks and binary files are one-key objects, as MemoryFs.toJson gives them). */
+function isDir(v: Tree[string]): v is Tree {
+  if (typeof v !== 'object') return false;
+  const keys = Object.keys(v);
+  return !(keys.length === 1 && (keys[0] === 'symlink' || keys[0] === 'base64') && typeof (v as Record<string, unknown>)[keys[0]] === 'string');
+}
+
+/** The entry at an absolute path, with its parent directory and name. */
+function locate(tree: Tree, path: string): { parent: Tree; name: string } | undefined {
+  const parts = path.split('/').filter(Boolean);
+  const name = parts.pop();
+  if (name === undefined) return undefined;
+  let dir = tree;
+  for (const p of parts) {
+    const next = dir[p];
+    if (next === undefined) dir[p] = {};
+    else if (!isDir(next)) return undefined;
+    dir = dir[p] as Tree;
+  }
+  return { parent: dir, name };
+}
+
+export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
+  let tree: Tree = structuredClone((o.initial?.fs as Tree | undefined) ?? DEFAULT_TREE);
+  const args = el('input', { id: 'run-args', value: o.initial?.args ?? DEFAULT_ARGS, spellcheck: false });
+  const cwd = el('input', { id: 'run-cwd', value: o.initial?.cwd ?? '/', spellcheck: false });
+  const run = el('button', { id: 'run', type: 'button', textContent: 'Run fsops.wasm' });
+  const status = el('span', { id: 'run-status' });
+  const treeBox = el('div', { id: 'run-tree', className: 'tree' });
+  const path = el('input', { id: 'run-file-path', placeholder: '/tmp/fdw-rec/deleted-files/new.txt', spellcheck: false });
+  const body = el('textarea', { id: 'run-file-body', rows: 4, spellcheck: false });
+  const save = el('button', { id: 'run-file-save', type: 'button', textContent: 'Save file' });
+  const remove = el('button', { id: 'run-file-delete', type: 'button', textContent: 'Delete' });
+  const decisions = el('div', { id: 'run-decisions', className: 'run-decisions out' });
+  const output = el('pre', { id: 'run-output', className: 'out' });
+  root.append(
+    el('p', { className: 'note', textContent: 'fsops runs the syscalls named by its arguments (see test/wali/programs/fsops.c): open PATH FLAGS, cat PATH, write FD TEXT, unlink PATH, rename OLD NEW, mkdir PATH, ls PATH …' }),
+    el('label', {}, 'arguments (after argv[0])', args),
+    el('label', {}, 'start directory', cwd),
+    el('div', { className: 'buttons' }, run, status),
+    el('h3', { textContent: 'In-memory filesystem' }), treeBox,
+    el('label', {}, 'file', path), body, el('div', { className: 'buttons' }, save, remove),
+    el('h3', { textContent: 'Decisions' }), decisions,
+    el('h3', { textContent: 'Output' }), output,
+  );
+  if (o.wasmUrl === null) {
+    run.disabled = true;
+    status.textContent = 'this build has no fsops.wasm (clang with the wasm32 target was missing)';
+  }
+
+  const showTree = (): void => {
+    const list = (t: Tree, at: string): HTMLUListElement => {
+      const ul = el('ul');
+      for (const name of Object.keys(t).sort()) {
+        const v = t[name]!;
+        const p = `${at}/${name}`;
+        if (isDir(v)) ul.append(el('li', { className: 'dir' }, `${name}/`, list(v, p)));
+        else {
+          const leaf = v as string | Leaf;
+          const size = typeof leaf === 'string' ? `${new TextEncoder().encode(leaf).length} B` : 'symlink' in leaf ? `-> ${leaf.symlink}` : 'binary';
+          const a = el('a', { href: '#', textContent: name, className: 'file' });
+          a.dataset['path'] = p;
+          a.addEventListener('click', (ev) => {
+            ev.preventDefault();
+            path.value = p;
+            body.value = typeof v === 'string' ? v : JSON.stringify(v);
+          });
+          ul.append(el('li', {}, a, ` (${size})`));
+        }
+      }
+      return ul;
+    };
+    treeBox.replaceChildren(list(tree, ''));
+    treeBox.dataset['paths'] = JSON.stringify(allPaths(tree, ''));
+  };
+  showTree();
+
+  save.addEventListener('click', () => {
+    const at = locate(tree, path.value);
+    if (!at) return void (status.textContent = `${path.value}: not a file path in the tree`);
+    at.parent[at.name] = body.value;
+    showTree();
+    o.onChange();
+  });
+  remove.addEventListener('click', () => {
+    const at = locate(tree, path.value);
+    if (at) delete at.parent[at.name];
+    showTree();
+    o.onChange();
+  });
+  args.addEventListener('input', () => o.onChange());
+  cwd.addEventListener('input', () => o.onChange());
+
+  let worker: Worker | undefined;
+  run.addEventListener('click', () => void (async () => {
+    if (o.wasmUrl === null) return;
+    worker?.terminate();
+    worker = new Worker(new URL('run-worker.js', document.baseURI), { type: 'module' });
+    decisions.replaceChildren();
+    output.textContent = '';
+    status.textContent = 'running…';
+    delete root.dataset['status'];
+    const wasm = new Uint8Array(await (await fetch(o.wasmUrl)).arrayBuffer());
+    const p = o.policy();
+    const req: RunRequest = { wasm, policy: p.text, file: p.file, vars: p.vars, files: p.files, tree, args: ['fsops', ...splitArgs(args.value)], cwd: cwd.value || '/' };
+    worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
+      const m = ev.data;
+      if (m.type === 'decision') decisions.append(el('div', { className: m.denied ? 'denied' : 'allowed', textContent: m.text }));
+      else if (m.type !== 'done') output.textContent += m.text;
+      else {
+        tree = m.tree;
+        showTree();
+        status.textContent = m.error ? `could not run: ${m.error}` : `exit status ${m.status}`;
+        root.dataset['status'] = String(m.status);
+        worker?.terminate();
+        worker = undefined;
+        o.onChange();
+      }
+    };
+    worker.postMessage(req);
+  })());
+
+  return { state: () => ({ args: args.value, cwd: cwd.value, fs: tree }) };
+}
+
+function allPaths(t: Tree, at: string): string[] {
+  const out: string[] = [];
+  for (const [name, v] of Object.entries(t)) {
+    const p = `${at}/${name}`;
+    if (isDir(v)) out.push(p + '/', ...allPaths(v, p));
+    else out.push(p);
+  }
+  return out.sort();
+}

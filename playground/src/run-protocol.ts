@@ -1,0 +1,19 @@
+/** Messages between the run pane and its worker. */
+export type Tree = { [name: string]: string | { symlink: string } | { base64: string } | Tree };
+
+export interface RunRequest {
+  wasm: Uint8Array;
+  policy: string;
+  file: string;
+  vars: Record<string, string[]>;
+  /** Shipped policy files by path, for includes. */
+  files: [string, string][];
+  tree: Tree;
+  args: string[];
+  cwd: string;
+}
+
+export type WorkerMessage =
+  | { type: 'stdout' | 'stderr'; text: string }
+  | { type: 'decision'; text: string; denied: boolean }
+  | { type: 'done'; status: number; tree: Tree; error?: string };
