@@ -28,6 +28,7 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
   const timers = new Map<string, NodeJS.Timeout>();
   let vars: Record<string, string[]> = {};
   let specDocs: SpecDocs | undefined;
+  let canPull = false;
 
   const log = (what: string, e: unknown): void => {
     connection.console.error(`fdwarden lsp: ${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
@@ -103,6 +104,7 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
   };
 
   connection.onInitialize((params) => safe<InitializeResult>('initialize', { capabilities: {} }, () => {
+    canPull = params.capabilities.workspace?.configuration === true;
     const opts = params.initializationOptions as { vars?: unknown; fdwarden?: { vars?: unknown } } | undefined;
     setVars(opts?.vars ?? opts?.fdwarden?.vars);
     return {
@@ -118,8 +120,17 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
   }));
   connection.onDidChangeConfiguration((change) => safe('configuration', undefined, () => {
     const settings = change.settings as { fdwarden?: { vars?: unknown } } | undefined;
-    if (settings?.fdwarden && 'vars' in settings.fdwarden) setVars(settings.fdwarden.vars);
-    for (const d of documents.all()) schedule(d.uri, 0);
+    const recheck = (): void => { for (const d of documents.all()) schedule(d.uri, 0); };
+    if (settings?.fdwarden && 'vars' in settings.fdwarden) {
+      setVars(settings.fdwarden.vars);
+      recheck();
+    } else if (canPull) {
+      // A client that sends no settings with the change is asked for them.
+      connection.workspace.getConfiguration('fdwarden').then((cfg: { vars?: unknown } | null) => {
+        setVars(cfg?.vars);
+        recheck();
+      }, (e: unknown) => log('reading the fdwarden settings', e));
+    }
   }));
 
   documents.onDidOpen((e) => safe('open', undefined, () => schedule(e.document.uri, 0)));
