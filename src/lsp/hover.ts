@@ -4,7 +4,7 @@
  * it needs).
  */
 import type { Hover, MarkupContent } from 'vscode-languageserver';
-import { ERRNO, isErrno } from '../linux/index.js';
+import { ERRNO, isErrno, O_FLAGS } from '../linux/index.js';
 import { ABIS } from '../rules/rights.js';
 import { expandVariable, variables, type Analysis } from './analysis.js';
 import { ERRNO_TEXT } from './errno-text.js';
@@ -29,6 +29,13 @@ export function rightDoc(docs: SpecDocs, name: string): string {
 export function errnoDoc(name: string): string | undefined {
   if (!isErrno(name)) return undefined;
   return `**\`${name}\`** (${ERRNO[name]}): ${ERRNO_TEXT[name]}`;
+}
+
+function flagDoc(name: string): string | undefined {
+  const value = (O_FLAGS as Readonly<Record<string, number>>)[name];
+  if (value === undefined) return undefined;
+  const mode = /^O_(RDONLY|WRONLY|RDWR|ACCMODE)$/.test(name);
+  return `**\`${name}\`** (0o${value.toString(8)}, x86-64): ${mode ? 'an access mode, not a flag: the rights `read` and `write` decide it' : 'an open flag; `when flags has` / `when flags lacks` test it'}`;
 }
 
 function variableDoc(a: Analysis, name: string): string {
@@ -57,6 +64,7 @@ export function hover(a: Analysis | undefined, docs: SpecDocs, line: string, cha
   let text: string | undefined;
   if (t.scope === 'support.constant.right') text = rightDoc(docs, t.text);
   else if (t.scope === 'support.constant.errno') text = errnoDoc(t.text);
+  else if (t.scope === 'support.constant.flag') text = flagDoc(t.text);
   else if (t.scope === 'constant.language.all') text = `**\`*\`**: every right of the abi (${(ABIS[1] ?? []).join(', ')}); in a \`network\` statement, every scope`;
   else if (t.scope === 'entity.name.function.syscall') {
     const row = syscallRow(docs, t.text);

@@ -61,6 +61,8 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
   // Open documents come before the disk: an include sees what the editor shows.
   const load: Loader = (file) => {
     for (const d of documents.all()) if (fileOfUri(d.uri) === file) return d.getText();
+    // An unsaved document has no directory: its relative includes name nothing (not the server's cwd).
+    if (!file.startsWith('/')) return undefined;
     try {
       return readFileSync(file, 'utf8');
     } catch (e) {
