@@ -1,0 +1,141 @@
+/**
+ * Memory calls of the in-memory host. Linear memory only grows, so an anonymous mmap hands out
+ * whole wasm pages (64 KiB), zeroed, taken from pages an earlier munmap freed or else from
+ * `memory.grow`; a file mapping is a private copy of the file's bytes (a shared writable one is
+ * refused: ENODEV, nothing would write it back). brk never moves, so musl's malloc uses mmap.
+ * What is mapped is tracked per wasm page, not per 4 KiB page.
+ */
+import { O_ACCMODE, O_PATH } from '../linux/index.js';
+import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
+import { WASM_PAGE } from '../wali/wasm.js';
+import type { MemCore } from './core.js';
+
+const PROT_WRITE = 2;
+const MAP_SHARED = 1;
+const MAP_PRIVATE = 2;
+const MAP_SHARED_VALIDATE = 3;
+const MAP_TYPE = 0xf;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MAP_FIXED_NOREPLACE = 0x100000;
+const MREMAP_MAYMOVE = 1;
+const LINUX_PAGE = 4096;
+const MAPPED = 1;
+const FREE = 2;
+
+/** Which wasm pages mmap handed out (1) or has free (2); 0: the module's own memory. */
+class Pages {
+  private state = new Uint8Array(0);
+
+  constructor(private readonly h: MemCore) {}
+
+  private ensure(n: number): void {
+    if (n <= this.state.length) return;
+    const next = new Uint8Array(Math.max(n, this.state.length * 2));
+    next.set(this.state);
+    this.state = next;
+  }
+
+  /** `count` zeroed consecutive pages: freed ones first, else grown. The address, or -ENOMEM. */
+  alloc(count: number): number {
+    const mem = this.h.memory;
+    if (!mem) return neg('ENOMEM');
+    const total = Math.floor(mem.buffer.byteLength / WASM_PAGE);
+    this.ensure(total);
+    let at = -1;
+    for (let p = 0, run = 0; p < total && at < 0; p++) {
+      run = this.state[p] === FREE ? run + 1 : 0;
+      if (run === count) at = p - count + 1;
+    }
+    if (at >= 0) new Uint8Array(mem.buffer, at * WASM_PAGE, count * WASM_PAGE).fill(0);
+    else {
+      try {
+        at = mem.grow(count);
+      } catch {
+        return neg('ENOMEM');
+      }
+      this.ensure(at + count);
+    }
+    this.state.fill(MAPPED, at, at + count);
+    return at * WASM_PAGE;
+  }
+
+  /** Frees the whole wasm pages inside [addr, addr+len) that mmap handed out. */
+  free(addr: number, len: number): void {
+    const first = Math.ceil(addr / WASM_PAGE);
+    const end = Math.min(Math.floor((addr + len) / WASM_PAGE), this.state.length);
+    for (let p = first; p < end; p++) if (this.state[p] === MAPPED) this.state[p] = FREE;
+  }
+
+  /** Whether every page of [addr, addr+len) was handed out by mmap. */
+  owns(addr: number, len: number): boolean {
+    const first = Math.floor(addr / WASM_PAGE);
+    const end = Math.ceil((addr + len) / WASM_PAGE);
+    for (let p = first; p < end; p++) if (this.state[p] !== MAPPED) return false;
+    return end > first;
+  }
+}
+
+function mmap(h: MemCore, pages: Pages, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
+  const type = flags & MAP_TYPE;
+  if (len === 0 || off < 0 || off % LINUX_PAGE !== 0) return neg('EINVAL');
+  if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return neg('EINVAL');
+  let bytes: Uint8Array | undefined;
+  if (!(flags & MAP_ANONYMOUS)) {
+    const o = h.openFd(fd);
+    if (isErr(o)) return neg(o.errno);
+    if (o.file.flags & O_PATH) return neg('EBADF');
+    if (o.desc.stdio !== undefined || o.inode.kind !== 'reg') return neg('ENODEV');
+    const acc = o.file.flags & O_ACCMODE;
+    if (acc === 1) return neg('EACCES');
+    if (type !== MAP_PRIVATE && prot & PROT_WRITE) return acc !== 2 ? neg('EACCES') : neg('ENODEV');
+    bytes = h.fs.inodes.read(h.data(o.inode), off, len);
+  }
+  let at: number;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    // Only over memory mmap itself handed out; anything else is the guest's own data.
+    if (addr % LINUX_PAGE !== 0) return neg('EINVAL');
+    if (!pages.owns(addr, len) || flags & MAP_FIXED_NOREPLACE) return neg(flags & MAP_FIXED_NOREPLACE ? 'EEXIST' : 'ENOMEM');
+    at = addr;
+    new Uint8Array(h.memory!.buffer, at, Math.min(Math.ceil(len / LINUX_PAGE) * LINUX_PAGE, h.memory!.buffer.byteLength - at)).fill(0);
+  } else {
+    at = pages.alloc(Math.ceil(len / WASM_PAGE));
+    if (at < 0) return at;
+  }
+  if (bytes && bytes.length > 0) new Uint8Array(h.memory!.buffer).set(bytes, at);
+  return at;
+}
+
+function mremap(h: MemCore, pages: Pages, addr: number, oldLen: number, newLen: number, flags: number): number {
+  if (addr % LINUX_PAGE !== 0 || newLen === 0 || flags & ~3) return neg('EINVAL');
+  if (!pages.owns(addr, Math.max(oldLen, 1))) return neg('EFAULT');
+  const cap = Math.ceil(oldLen / WASM_PAGE) * WASM_PAGE;
+  if (newLen <= cap) return addr;
+  if (!(flags & MREMAP_MAYMOVE)) return neg('ENOMEM');
+  const at = pages.alloc(Math.ceil(newLen / WASM_PAGE));
+  if (at < 0) return at;
+  const buf = new Uint8Array(h.memory!.buffer);
+  buf.copyWithin(at, addr, addr + oldLen);
+  pages.free(addr, cap);
+  return at;
+}
+
+/** mmap, munmap, mprotect, madvise, msync, mremap and brk, by syscall name. */
+export function memCalls(h: MemCore): Record<string, (e: unknown, ...a: unknown[]) => number> {
+  const pages = new Pages(h);
+  const aligned = (a: unknown): boolean => u32(a) % LINUX_PAGE === 0;
+  return {
+    mmap: (_e, a, l, p, f, fd, off) => mmap(h, pages, u32(a), u32(l), i32(p), i32(f), i32(fd), i64(off)),
+    munmap: (_e, a, l) => {
+      if (!aligned(a) || u32(l) === 0) return neg('EINVAL');
+      pages.free(u32(a), Math.ceil(u32(l) / WASM_PAGE) * WASM_PAGE);
+      return 0;
+    },
+    mprotect: (_e, a) => (aligned(a) ? 0 : neg('EINVAL')),
+    madvise: (_e, a) => (aligned(a) ? 0 : neg('EINVAL')),
+    msync: (_e, a) => (aligned(a) ? 0 : neg('EINVAL')),
+    mremap: (_e, a, ol, nl, f) => mremap(h, pages, u32(a), u32(ol), u32(nl), i32(f)),
+    // brk at 0 that never moves: musl's malloc then uses mmap.
+    brk: () => 0,
+  };
+}
