@@ -7,7 +7,7 @@ import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { HighlightStyle, syntaxHighlighting, bracketMatching } from '@codemirror/language';
-import { linter, lintGutter, type Diagnostic as LintDiagnostic } from '@codemirror/lint';
+import { linter, lintGutter, lintKeymap, type Diagnostic as LintDiagnostic } from '@codemirror/lint';
 import { tags } from '@lezer/highlight';
 import type { PolicyDiagnostic } from 'fdwarden';
 import grammar from '../../editors/vscode/syntaxes/fdwarden.tmLanguage.json';
@@ -60,7 +60,7 @@ export interface PolicyEditorOptions {
 export function policyEditor(o: PolicyEditorOptions): EditorView {
   const extensions: Extension[] = [
     lineNumbers(), history(), drawSelection(), highlightActiveLine(), bracketMatching(),
-    keymap.of([...defaultKeymap, ...historyKeymap]),
+    keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
     language, syntaxHighlighting(style),
     lintGutter(),
     linter((view) => lintDiagnostics(view.state, o.diagnostics(view.state.doc.toString())), { delay: 150 }),

@@ -151,7 +151,9 @@ async function runAudit(): Promise<void> {
     : `Replayed on the snapshot of the recording machine's system names (as --fs examples/traces/system.json).`;
   if (!c.ok || !input) {
     audited = undefined;
-    $('counts').textContent = !c.ok ? 'The policy has errors.' : 'No recording.';
+    const counts = $('counts');
+    for (const k of Object.keys(counts.dataset)) delete counts.dataset[k];
+    counts.textContent = !c.ok ? 'The policy has errors: nothing is decided until it compiles.' : 'No recording.';
     $('results').replaceChildren();
     return;
   }
@@ -165,9 +167,14 @@ async function runAudit(): Promise<void> {
   }
 }
 
+/** Audits again shortly after the last change; `data-pending` on the body says one is due. */
 function scheduleAudit(): void {
   clearTimeout(auditTimer);
-  auditTimer = setTimeout(() => void runAudit(), 200);
+  document.body.dataset['pending'] = '';
+  auditTimer = setTimeout(() => void runAudit().finally(() => {
+    if (auditTimer === timer) delete document.body.dataset['pending'];
+  }), 200);
+  const timer = auditTimer;
 }
 
 /** Lines shown at most; the counts cover the whole log. */
@@ -331,7 +338,8 @@ $('learn').addEventListener('click', () => void (async () => {
     $('learn-output').textContent = 'No recording to learn from.';
     return;
   }
-  const name = state.trace === 'paste' ? 'pasted.strace' : `${state.trace}.strace`;
+  // Named as the CLI names a trace given from the repository's root.
+  const name = state.trace === 'paste' ? 'pasted.strace' : `examples/traces/${state.trace}.strace`;
   const r = learnFrom(name, input);
   const notes = [
     ...r.collected.unlearnable.map((u) => `${u.trace}:${u.lineNo}: ${u.syscall}: no grant can allow it (${u.reason})`),

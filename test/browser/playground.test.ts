@@ -1,0 +1,193 @@
+/**
+ * The playground in a real browser (Debian's chromium), each step checked against the CLI on the
+ * same inputs: diagnostics against `fdwarden check --json`, counts against `fdwarden audit
+ * --json`, explanations against `fdwarden explain --line N`, the test button against `fdwarden
+ * test`, diff against `fdwarden diff`, learn against `fdwarden learn`; then a shared link opened
+ * in a fresh context restores the same state. One browser and one page for the whole file.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cli, editorText, openPlayground, typeInto, type Session } from './harness.js';
+
+// The page's DOM, as far as these tests read it inside page callbacks (the project compiles without the DOM lib).
+type El = { dataset: Record<string, string | undefined>; value: string; textContent: string | null; getAttribute(n: string): string | null };
+declare const document: { querySelector(selector: string): El | null };
+
+let s: Session;
+const tmp = mkdtempSync(join(tmpdir(), 'fdw-browser-'));
+
+beforeAll(async () => {
+  s = await openPlayground('playground');
+  await s.page.goto(s.url);
+  await s.page.waitForSelector('#counts[data-syscalls]');
+});
+afterAll(async () => {
+  await s?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const POLICY = 'examples/policies/workdir.policy';
+const SNAPSHOT = 'examples/traces/system.json';
+const workOf = (id: string) => `/tmp/fdw-rec/${id}`;
+
+/** Waits until the page has audited its latest state. */
+async function settled(page = s.page): Promise<void> {
+  await page.waitForSelector('body:not([data-pending])', { state: 'attached' });
+}
+
+/** Picks a shipped recording and waits for its decisions. */
+async function pickTrace(id: string): Promise<void> {
+  await s.page.selectOption('#trace-select', id);
+  await settled();
+}
+
+function auditJson(id: string) {
+  const r = cli(['audit', '--policy', POLICY, '--var', `WORK=${workOf(id)}`, '--cwd', workOf(id), '--fs', SNAPSHOT, `examples/traces/${id}.strace`, '--json']);
+  expect([0, 3], r.stderr).toContain(r.status);
+  return JSON.parse(r.stdout) as Record<string, number>;
+}
+
+describe('playground', () => {
+  test('a policy typed with two errors shows both diagnostics at the lines and codes `fdwarden check --json` gives', async () => {
+    const text = [
+      'policy "typed" abi 1',
+      'default deny errno EACCES',
+      'allow raed under /srv',
+      'allow read /srv/data',
+      'deny write /etc errno EAGIAN',
+      '',
+    ].join('\n');
+    await typeInto(s.page, '#policy-editor', text);
+    await s.page.locator('#policy-editor .cm-lintRange-error').nth(1).waitFor({ state: 'attached' });
+    // Lines of the underlined spans, in document order.
+    const lines = await s.page.$$eval('#policy-editor .cm-lintRange-error', (els) => els.map((e) => {
+      const line = e.closest('.cm-line')!;
+      return [...line.parentElement!.children].filter((c) => c.classList.contains('cm-line')).indexOf(line) + 1;
+    }));
+    // The diagnostics panel (Ctrl-Shift-M) lists each with its code, message and help.
+    await s.page.click('#policy-editor .cm-content');
+    await s.page.keyboard.press('Control+Shift+KeyM');
+    await s.page.waitForSelector('#policy-editor .cm-panel-lint li');
+    const listed = await s.page.$$eval('#policy-editor .cm-panel-lint li', (els) => els.map((e) => e.textContent ?? ''));
+    await s.shot('two-errors');
+
+    writeFileSync(join(tmp, 'typed.policy'), text);
+    const r = cli(['check', join(tmp, 'typed.policy'), '--json']);
+    expect(r.status).toBe(1);
+    const messages = (JSON.parse(r.stdout) as { messages: { ruleId: string; line: number; message: string; help?: string; severity: number }[] }[])[0]!.messages.filter((m) => m.severity === 2);
+    expect(messages.map((m) => [m.line, m.ruleId])).toEqual([[3, 'FW102'], [5, 'FW103']]);
+    expect(lines).toEqual(messages.map((m) => m.line));
+    expect(listed.length).toBe(messages.length);
+    messages.forEach((m, i) => {
+      expect(listed[i]).toContain(`${m.ruleId}: ${m.message}`);
+      if (m.help) expect(listed[i]).toContain(`help: ${m.help}`);
+    });
+    expect(listed.join('\n')).toMatch(/did you mean/);
+    expect(await s.page.textContent('#counts')).toMatch(/errors/);
+    await s.page.keyboard.press('Escape');
+  });
+
+  test('auditing each shipped recording shows the counts of `fdwarden audit --json`', async () => {
+    await s.page.selectOption('#policy-select', POLICY);
+    await settled();
+    for (const id of ['deleted-files', 'escape-workdir']) {
+      await pickTrace(id);
+      const shown = await s.page.$eval('#counts', (el) => ({ ...(el as unknown as El).dataset }));
+      const want = auditJson(id);
+      for (const k of ['syscalls', 'allowed', 'denied', 'deniedButFailedAnyway', 'unknown']) expect(Number(shown[k]), `${id} ${k}`).toBe(want[k]);
+      // Each denial the CLI reports is a denied line of the results, and no other line is.
+      const denied = await s.page.$$eval('#results [data-decision=denied]', (els) => els.map((e) => Number((e as unknown as El).dataset['line'])));
+      expect(denied.length).toBe(want['denied']);
+      await s.shot(`audit-${id}`);
+    }
+  });
+
+  test('clicking a denial shows the explanation `fdwarden explain --line N` prints', async () => {
+    const id = 'escape-workdir';
+    const denied = await s.page.$$eval('#results [data-decision=denied]', (els) => els.map((e) => Number((e as unknown as El).dataset['line'])));
+    expect(denied.length).toBeGreaterThan(0);
+    for (const line of denied) {
+      await s.page.click(`#results [data-line="${line}"]`);
+      await s.page.waitForSelector(`#explanation[data-line="${line}"]`);
+      const shown = await s.page.textContent('#explanation');
+      const r = cli(['explain', '--policy', POLICY, '--var', `WORK=${workOf(id)}`, '--cwd', workOf(id), '--fs', SNAPSHOT, '--trace', `examples/traces/${id}.strace`, '--line', String(line)]);
+      expect(r.status, r.stderr).toBe(3);
+      expect(shown, `line ${line}`).toBe(r.stdout.trimEnd());
+      expect(shown).toMatch(/would allow it: /);
+    }
+    await s.shot('explanation');
+  });
+
+  test('the test button reports what `fdwarden test` prints', async () => {
+    await s.page.click('#run-tests');
+    await s.page.waitForSelector('#test-output[data-failed]', { timeout: 60_000 });
+    const shown = await s.page.textContent('#test-output');
+    const r = cli(['test', POLICY, '--var', `WORK=${workOf('escape-workdir')}`]);
+    expect(shown).toBe(r.stdout.trimEnd());
+    expect(shown).toMatch(/passed, \d+ failed; \d+ propert/);
+    await s.shot('tests');
+  });
+
+  test('diff of a saved copy against the editor prints what `fdwarden diff` prints', async () => {
+    await s.page.click('#diff-box summary');
+    await s.page.selectOption('#policy-select', 'examples/policies/diff/v2.policy');
+    await s.page.selectOption('#old-select', 'examples/policies/diff/v1.policy');
+    await s.page.click('#diff');
+    await s.page.waitForSelector('#diff-output[data-label]');
+    const shown = await s.page.textContent('#diff-output');
+    const work = `WORK=${workOf('escape-workdir')}`;
+    const r = cli(['diff', 'examples/policies/diff/v1.policy', 'examples/policies/diff/v2.policy', '--var', work]);
+    expect(r.status).toBe(2);
+    expect(shown).toBe(r.stdout.trimEnd());
+    expect(shown).toMatch(/^(narrowing|widening|both): /);
+    await s.shot('diff');
+  });
+
+  test('learn proposes the policy `fdwarden learn` writes, and loads it into the editor', async () => {
+    const id = 'deleted-files';
+    await pickTrace(id);
+    await s.page.click('#learn');
+    await s.page.waitForSelector('#load-learned:not([disabled])');
+    const shown = await s.page.textContent('#learn-output');
+    const r = cli(['learn', `examples/traces/${id}.strace`, '--cwd', workOf(id), '--fs', SNAPSHOT]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(shown).toBe(r.stdout);
+    await s.page.click('#load-learned');
+    expect(await editorText(s.page, '#policy-editor')).toBe(r.stdout);
+    // The learned policy allows everything the recording did.
+    await s.page.waitForFunction(() => document.querySelector('#counts')?.getAttribute('data-denied') === '0');
+    await s.shot('learned');
+  });
+
+  test('a shared URL restores the policy, the recording and the results in a fresh context', async () => {
+    await s.page.selectOption('#policy-select', POLICY);
+    await pickTrace('escape-workdir');
+    await s.page.click('#policy-editor .cm-content');
+    await s.page.keyboard.press('Control+End');
+    await s.page.keyboard.insertText('\n# shared from the playground\n');
+    await settled();
+    const text = await editorText(s.page, '#policy-editor');
+    await s.page.$eval('#status', (el) => { el.textContent = ''; });
+    await s.page.click('#share');
+    await s.page.waitForFunction(() => /link/.test(document.querySelector('#status')!.textContent ?? ''));
+    const url = s.page.url();
+    expect(url).toMatch(/#s=[A-Za-z0-9_-]+$/);
+    const counts = await s.page.textContent('#counts');
+    const results = await s.page.$$eval('#results [data-decision]', (els) => els.map((e) => `${(e as unknown as El).dataset['line']} ${(e as unknown as El).dataset['decision']}`));
+
+    const fresh = await s.browser.newContext({ viewport: { width: 1500, height: 1100 } });
+    const page = await fresh.newPage();
+    await page.goto(url);
+    await page.waitForSelector('#counts[data-syscalls]');
+    await settled(page);
+    expect(await editorText(page, '#policy-editor')).toBe(text);
+    expect(await page.$eval('#trace-select', (el) => (el as unknown as El).value)).toBe('escape-workdir');
+    expect(await page.$eval('#vars', (el) => (el as unknown as El).value)).toBe(`WORK=${workOf('escape-workdir')}`);
+    expect(await page.textContent('#counts')).toBe(counts);
+    expect(await page.$$eval('#results [data-decision]', (els) => els.map((e) => `${(e as unknown as El).dataset['line']} ${(e as unknown as El).dataset['decision']}`))).toEqual(results);
+    await s.shot('shared-url-restored', page);
+    await fresh.close();
+  });
+});
