@@ -135,18 +135,22 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
     }
   }));
 
+  /** Documents that include this one see its new text (or the disk's, once it is closed). */
+  const recheckIncluders = (changed: string): void => {
+    const file = fileOfUri(changed);
+    for (const [uri, a] of analyses) if (uri !== changed && a.compiled.sources.has(file)) schedule(uri);
+  };
   documents.onDidOpen((e) => safe('open', undefined, () => schedule(e.document.uri, 0)));
   documents.onDidChangeContent((e) => safe('change', undefined, () => {
     schedule(e.document.uri);
-    // Documents that include this one see its new text.
-    const file = fileOfUri(e.document.uri);
-    for (const [uri, a] of analyses) if (uri !== e.document.uri && a.compiled.sources.has(file)) schedule(uri);
+    recheckIncluders(e.document.uri);
   }));
   documents.onDidClose((e) => safe('close', undefined, () => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
     analyses.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    recheckIncluders(e.document.uri);
   }));
 
   const lineOf = (uri: string, line: number): string => documents.get(uri)?.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '') ?? '';

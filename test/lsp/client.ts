@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, ExitNotification,
+  createProtocolConnection, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, ExitNotification,
   InitializedNotification, InitializeRequest, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader,
   StreamMessageWriter, type InitializeResult, type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
@@ -61,6 +61,19 @@ export class TestClient {
       if (found) return found;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /** The first diagnostics for `uri` published after the first `after` publications. */
+  async diagnosticsAfter(uri: string, after: number): Promise<PublishDiagnosticsParams> {
+    for (;;) {
+      const found = this.published.slice(after).find((p) => p.uri === uri);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   }
 
   async stop(): Promise<number | null> {

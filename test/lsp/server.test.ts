@@ -86,6 +86,17 @@ describe('fdwarden lsp', () => {
     expect((await client.diagnostics(uriOf(main))).diagnostics).toEqual([]);
   });
 
+  it('checks a document again when a file it includes changes in the editor, and when that file is closed', async () => {
+    const base = uriOf(join(dir, 'base.policy'));
+    let seen = client.published.length;
+    await client.open(base, 'policy "base" abi 1\nallow read,list under /etc\n');
+    const d = (await client.diagnosticsAfter(uriOf(main), seen)).diagnostics;
+    expect(d.map((x) => [x.code, x.range.start.line])).toEqual([['FW201', 5]]);
+    seen = client.published.length;
+    await client.close(base);
+    expect((await client.diagnosticsAfter(uriOf(main), seen)).diagnostics).toEqual([]);
+  });
+
   const hoverText = async (position: { line: number; character: number }): Promise<string> => {
     const h = await client.conn.sendRequest(HoverRequest.type, { textDocument: { uri: uriOf(main) }, position }) as Hover | null;
     return h === null ? '' : (h.contents as MarkupContent).value;
