@@ -5,9 +5,10 @@
  * No handler lets an exception out: a bad request gets an empty answer and a log line.
  */
 import { readFileSync } from 'node:fs';
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Loader } from '../dsl/index.js';
+import { quickFixes } from './actions.js';
 import { analyze, type Analysis } from './analysis.js';
 import { complete } from './completion.js';
 import { definition } from './definition.js';
@@ -116,6 +117,7 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
         completionProvider: { triggerCharacters: ['$', ','] },
         definitionProvider: true,
         documentFormattingProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
       serverInfo: { name: 'fdwarden' },
     };
@@ -165,6 +167,7 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
     const a = current(p.textDocument.uri);
     return a ? definition(a, lineOf(p.textDocument.uri, p.position.line), p.position.line, p.position.character, exists) : [];
   }));
+  connection.onCodeAction((p) => safe('code actions', [], () => quickFixes(p.textDocument.uri, (l) => lineOf(p.textDocument.uri, l), p.context.diagnostics)));
   connection.onDocumentFormatting((p) => safe('formatting', [], () => {
     const a = current(p.textDocument.uri);
     return a ? format(a) : [];

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parse, stripSpans } from '../../src/dsl/index.js';
+import { quickFixes } from '../../src/lsp/actions.js';
 import { analyze } from '../../src/lsp/analysis.js';
 import { complete } from '../../src/lsp/completion.js';
 import { definition } from '../../src/lsp/definition.js';
@@ -71,7 +72,13 @@ describe('the language server on random documents', () => {
     fc.assert(fc.property(soupArb, (text) => {
       const a = run(text);
       const lines = text.split('\n');
-      for (const d of documentDiagnostics(a)) {
+      const diagnostics = documentDiagnostics(a);
+      for (const fix of quickFixes('file:///p/main.policy', (l) => lines[l] ?? '', diagnostics)) {
+        const [edit, ...more] = fix.edit!.changes!['file:///p/main.policy']!;
+        expect(more).toEqual([]);
+        expect(lines[edit!.range.start.line]!.slice(edit!.range.start.character, edit!.range.end.character)).toMatch(/^\$?[A-Za-z_][\w-]*$/);
+      }
+      for (const d of diagnostics) {
         const { start, end } = d.range;
         expect(start.line >= 0 && start.character >= 0).toBe(true);
         expect(end.line > start.line || (end.line === start.line && end.character >= start.character)).toBe(true);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  CompletionRequest, DefinitionRequest, DocumentFormattingRequest, HoverRequest,
-  type CompletionItem, type CompletionList, type Hover, type Location, type MarkupContent, type TextEdit,
+  CodeActionRequest, CompletionRequest, DefinitionRequest, DocumentFormattingRequest, HoverRequest,
+  type CodeAction, type CompletionItem, type CompletionList, type Hover, type Location, type MarkupContent, type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { parse, printPolicy } from '../../src/dsl/index.js';
 import { tempDir } from '../temp-dirs.js';
@@ -95,6 +95,18 @@ describe('fdwarden lsp', () => {
     seen = client.published.length;
     await client.close(base);
     expect((await client.diagnosticsAfter(uriOf(main), seen)).diagnostics).toEqual([]);
+  });
+
+  it("offers the did-you-mean as a quick fix that replaces just the word", async () => {
+    const uri = uriOf(join(dir, 'typo.policy'));
+    const text = 'policy "t" abi 1\nlet $WORK = "/w"\nallow raed under $WROK\ndeny write /a errno EROSF\n';
+    await client.open(uri, text);
+    const diagnostics = (await client.diagnostics(uri)).diagnostics;
+    expect(diagnostics.map((d) => d.code)).toEqual(['FW603', 'FW102', 'FW201', 'FW103']);
+    const actions = await client.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 4, character: 0 } }, context: { diagnostics } }) as CodeAction[];
+    expect(actions.map((a) => a.title)).toEqual(['Change `raed` to `read`', 'Change `$WROK` to `$WORK`', 'Change `EROSF` to `EROFS`']);
+    const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'fdwarden', 1, text), actions.flatMap((a) => a.edit!.changes![uri]!));
+    expect(fixed).toBe('policy "t" abi 1\nlet $WORK = "/w"\nallow read under $WORK\ndeny write /a errno EROFS\n');
   });
 
   const hoverText = async (position: { line: number; character: number }): Promise<string> => {
