@@ -50,7 +50,7 @@ const { rolldown } = await import('rolldown');
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(join(OUT, 'assets'), { recursive: true });
 const sizes = [];
-for (const [name, input] of [['app', 'main.ts'], ['run-worker', 'run-worker.ts']]) {
+for (const [name, input] of [['app', 'main.ts'], ['check-worker', 'check-worker.ts'], ['run-worker', 'run-worker.ts']]) {
   let bundle;
   try {
     bundle = await rolldown({ input: join(SRC, input), platform: 'browser', plugins: [browserOnly], logLevel: 'warn', tsconfig: join(ROOT, 'playground', 'tsconfig.json') });

@@ -291,7 +291,13 @@ $('run-tests').addEventListener('click', () => void (async () => {
   await new Promise((r) => setTimeout(r, 0));
   const run = runTests(c, state.cwd || '/');
   const lines = [...run.text];
-  const props = await runProperties(c, parseVarsField(state.vars).vars, (l) => lines.push(l), (f) => files.get(f));
+  let props;
+  try {
+    props = await runProperties({ policy: state.policy, file: state.file, vars: parseVarsField(state.vars).vars, files: [...files] }, (l) => lines.push(l));
+  } catch (e) {
+    lines.push(`properties could not be checked: ${e instanceof Error ? e.message : String(e)}`);
+    props = { held: 0, broken: 1, summary: '' };
+  }
   lines.push(`${run.passed} passed, ${run.failed} failed${props.summary}`);
   out.textContent = lines.join('\n');
   out.dataset['passed'] = String(run.passed);

@@ -128,6 +128,26 @@ describe('playground', () => {
     expect(shown).toBe(r.stdout.trimEnd());
     expect(shown).toMatch(/passed, \d+ failed; \d+ propert/);
     await s.shot('tests');
+
+    // A failing expectation and a broken property: the counterexample comes as strace lines.
+    const text = [
+      'policy "p" abi 1', 'default deny errno EACCES', 'allow * under /work', 'allow read /etc/passwd',
+      'test "t" {', '  expect allow openat(AT_FDCWD, "/work/a", O_RDONLY)', '  expect deny EACCES openat(AT_FDCWD, "/etc/passwd", O_RDONLY)', '}',
+      'property "etc unread" {', '  never read under /etc', '}', '',
+    ].join('\n');
+    await typeInto(s.page, '#policy-editor', text);
+    await s.page.$eval('#test-output', (el) => { delete (el as unknown as El).dataset['failed']; });
+    await s.page.click('#run-tests');
+    await s.page.waitForSelector('#test-output[data-failed]', { timeout: 60_000 });
+    const failing = await s.page.textContent('#test-output');
+    const file = join(tmp, 'failing.policy');
+    writeFileSync(file, text);
+    const f = cli(['test', file]);
+    expect(f.status).toBe(1);
+    expect(failing).toBe(f.stdout.trimEnd().replaceAll(file, POLICY));
+    expect(failing).toMatch(/counterexample: .*\n\s+openat\(AT_FDCWD, "[^"]*passwd", O_RDONLY\) = 3 +<-- breaks the promise/);
+    expect(failing).toMatch(/1 passed, 1 failed; 0 properties held, 1 broken$/);
+    await s.shot('tests-failing');
   });
 
   test('diff of a saved copy against the editor prints what `fdwarden diff` prints', async () => {
