@@ -28,3 +28,6 @@ export function logLines(text: string): string[] {
 
 // `property` blocks, as `fdwarden test` checks them (the testing kit's node-free part).
 export { checkPropertyBlocks, DEFAULT_SEED, propertySummary, type PropertyTally } from '../testing/property-blocks.js';
+
+// The decision log of a run, as `fdwarden run --audit` prints it.
+export { decisionLine, decisionText, type DecisionLog } from '../enforce/decision-text.js';

@@ -11,7 +11,7 @@ import { engineFor } from '../rules/engine.js';
 import type { IrPolicy } from '../rules/ir.js';
 import { bit } from '../rules/rights.js';
 import type { DecisionEvent } from '../enforce/decisions.js';
-import { decisionText } from './run-decisions.js';
+import { decisionText } from '../enforce/decision-text.js';
 import type { Ending } from './run-endings.js';
 import { endingOf } from './run-failures.js';
 

@@ -12,7 +12,7 @@ import { EXIT, report } from './run-endings.js';
 import { parseLimits } from './run-limits.js';
 import { superviseGuest } from './run-supervisor.js';
 
-export { decisionLine } from './run-decisions.js';
+export { decisionLine } from '../enforce/decision-text.js';
 
 export const RUN_USAGE = `usage: fdwarden run --policy POLICY [--var NAME=VALUE]... [--dir HOST=GUEST]... [--cwd GUEST_DIR]
                     [--env NAME=VALUE]... [--audit | --quiet] [--timeout SECONDS] [--memory-limit SIZE]

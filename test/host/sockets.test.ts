@@ -22,7 +22,7 @@ import { WA } from '../../src/wali/wasm.js';
 import { funcImport, functype, importSection, module_, typeSection } from '../unit/wali/encode.js';
 import { newMemory } from '../unit/wali/wasm.js';
 import type { DecisionEvent } from '../../src/enforce/decisions.js';
-import { decisionLine } from '../../src/cli/run-decisions.js';
+import { decisionLine } from '../../src/enforce/decision-text.js';
 
 const SOURCE = programSource('sockets');
 const ALL = policy('policy "p" abi 1\ndefault allow\nnetwork allow *\n');

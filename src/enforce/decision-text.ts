@@ -1,8 +1,11 @@
-/** The decision log of `fdwarden run`: one line per logged decision, with explanations for denials. */
+/**
+ * The decision log of `fdwarden run` (and of the playground's run pane): one line per logged
+ * decision, with explanations for denials.
+ */
 import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy, Span } from '../rules/ir.js';
 import { rightsIn } from '../rules/rights.js';
-import type { DecisionEvent } from '../enforce/decisions.js';
+import type { DecisionEvent } from './decisions.js';
 
 /** One decision as an audit line: effect, call, objects with the rights they needed, deciding rules. */
 export function decisionLine(e: DecisionEvent, policy: IrPolicy): string {
