@@ -153,12 +153,17 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
     const req: RunRequest = { wasm, policy: p.text, file: p.file, vars: p.vars, files: p.files, tree, args: ['fsops', ...splitArgs(args.value)], cwd: cwd.value || '/' };
     worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       const m = ev.data;
-      if (m.type === 'decision') decisions.append(el('div', { className: m.denied ? 'denied' : 'allowed', textContent: m.text }));
+      if (m.type === 'decision') {
+        const row = m.explanation !== undefined
+          ? el('details', { className: m.denied ? 'denied' : 'refused' }, el('summary', { textContent: m.text }), el('pre', { textContent: m.explanation }))
+          : el('div', { className: 'allowed', textContent: m.text });
+        decisions.append(row);
+      }
       else if (m.type !== 'done') output.textContent += m.text;
       else {
         tree = m.tree;
         showTree();
-        status.textContent = m.error ? `could not run: ${m.error}` : `exit status ${m.status}`;
+        status.textContent = m.error ? `${m.status >= 0 ? `exit status ${m.status}, ` : ''}${m.error}` : `exit status ${m.status}`;
         root.dataset['status'] = String(m.status);
         worker?.terminate();
         worker = undefined;

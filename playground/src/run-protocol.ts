@@ -15,5 +15,5 @@ export interface RunRequest {
 
 export type WorkerMessage =
   | { type: 'stdout' | 'stderr'; text: string }
-  | { type: 'decision'; text: string; denied: boolean }
+  | { type: 'decision'; text: string; denied: boolean; explanation?: string }
   | { type: 'done'; status: number; tree: Tree; error?: string };
