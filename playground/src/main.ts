@@ -6,7 +6,7 @@
 import type { EditorView } from '@codemirror/view';
 import type { CompiledPolicy, PolicyDiagnostic } from 'fdwarden';
 import { renderDiagnostics } from 'fdwarden';
-import { latin1String, type AuditReport, type SnapshotJson } from 'fdwarden/browser';
+import { latin1String, unusedVar, type AuditReport, type SnapshotJson } from 'fdwarden/browser';
 import { policyEditor, setText } from './editor.js';
 import { auditTrace, compile, decisionOf, diffText, explainText, learnFrom, ownDiagnostics, parseVarsField, runTests, type Audited, type TraceInput } from './session.js';
 import { decodeState, encodeState, type SharedState } from './share.js';
@@ -137,6 +137,8 @@ function showProblems(c: CompiledPolicy): void {
   const vars = parseVarsField(state.vars);
   const others = c.diagnostics.filter((d: PolicyDiagnostic) => d.span.file !== state.file);
   const lines = [...vars.problems.map((p) => `--var: ${p}`)];
+  const unused = c.ok ? unusedVar(vars.vars, c) : undefined;
+  if (unused !== undefined) lines.push(`${unused} (fdwarden refuses such a command line; the page decides without it)`);
   if (others.length) lines.push(renderDiagnostics(others, c.sources));
   const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
   if (errors) lines.unshift(`${errors} error${errors === 1 ? '' : 's'}: nothing is decided until the policy compiles`);

@@ -13,6 +13,7 @@ export { learn, verifyLearned, describeGeneralisation, type LearnOptions, type L
 export { Replay, type ReplayOptions } from '../strace/replay.js';
 export { snapshotView, type SnapshotJson } from '../state/view.js';
 export { resolveInclude, varsFromArgs } from '../dsl/index.js';
+export { unusedVar } from '../dsl/vars-used.js';
 export { byteString, latin1String } from '../linux/bytes.js';
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compilePolicyText, renderDiagnostics, varsFromArgs, type CompiledPolicy } from '../dsl/index.js';
 import { fileLoader } from '../dsl/load-fs.js';
 import { readableFile, UsageError } from './options.js';
-import { didYouMean } from '../dsl/suggest.js';
+import { unusedVar } from '../dsl/vars-used.js';
 
 /** `--var NAME=VALUE` (repeatable; a repeated NAME makes a list), read by the language itself. */
 export function parseVars(specs: readonly string[] | undefined): Record<string, string[]> {
@@ -13,22 +13,10 @@ export function parseVars(specs: readonly string[] | undefined): Record<string, 
   return r.vars;
 }
 
-/**
- * Every `--var NAME` must name a variable some loaded policy file writes (`let $NAME`, `$NAME`,
- * `${NAME}`): a misspelt name would otherwise be ignored and the policy's own default used.
- */
+/** Every `--var NAME` must name a variable some loaded policy file writes (src/dsl/vars-used.ts); a usage error otherwise. */
 export function checkVarsUsed(vars: Record<string, string[]>, ...compiled: CompiledPolicy[]): void {
-  const names = new Set<string>();
-  for (const c of compiled) {
-    for (const text of c.sources.values()) for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
-  }
-  for (const raw of Object.keys(vars)) {
-    const name = raw.replace(/^\$/, '');
-    if (names.has(name)) continue;
-    const near = didYouMean(name, names);
-    const files = compiled.map((c) => [...c.sources.keys()][0]).join(' or ');
-    throw new UsageError(`--var ${name}: no variable $${name} in ${files}${near ? ` (${near.replace('`', '`--var ')})` : ''}`);
-  }
+  const problem = unusedVar(vars, ...compiled);
+  if (problem !== undefined) throw new UsageError(problem);
 }
 
 export interface LoadedPolicy {

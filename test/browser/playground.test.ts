@@ -104,6 +104,21 @@ describe('playground', () => {
     }
   });
 
+  test('a --var the policy does not use is reported as `fdwarden audit` reports it', async () => {
+    const before = await s.page.$eval('#vars', (el) => (el as unknown as El).value);
+    await s.page.fill('#vars', `${before}\nWROK=/tmp/x`);
+    await settled();
+    const shown = await s.page.textContent('#policy-problems');
+    const r = cli(['audit', '--policy', POLICY, '--var', 'WROK=/tmp/x', 'examples/traces/escape-workdir.strace']);
+    expect(r.status).toBe(64);
+    const message = r.stderr.trim().replace(/^fdwarden audit: /, '');
+    expect(message).toMatch(/did you mean `--var WORK`/);
+    expect(shown).toContain(message);
+    await s.page.fill('#vars', before);
+    await settled();
+    expect(await s.page.textContent('#policy-problems')).toBe('');
+  });
+
   test('clicking a denial shows the explanation `fdwarden explain --line N` prints', async () => {
     const id = 'escape-workdir';
     const denied = await s.page.$$eval('#results [data-decision=denied]', (els) => els.map((e) => Number((e as unknown as El).dataset['line'])));
