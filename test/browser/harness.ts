@@ -5,7 +5,7 @@
  * same inputs the page is given, for comparison.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -25,14 +25,31 @@ function newest(dir: string): number {
 
 /** Builds playground/dist/ unless it is newer than the page's sources and the library's dist/. */
 export function ensureBuilt(): void {
-  const app = join(DIST, 'app.js');
-  const sources = Math.max(
-    newest(join(ROOT, 'playground', 'src')), newest(join(ROOT, 'playground', 'public')), newest(join(ROOT, 'dist')),
-    statSync(join(ROOT, 'scripts', 'build-playground.mjs')).mtimeMs,
-  );
-  if (existsSync(app) && statSync(app).mtimeMs > sources) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-playground.mjs'), '--no-measure', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the playground failed:\n${r.stdout}${r.stderr}`);
+  // Test files run in parallel: one builds while the others wait, then find the build fresh.
+  const lock = join(ROOT, 'playground', '.build-lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed run is taken over after two minutes.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    const app = join(DIST, 'app.js');
+    const sources = Math.max(
+      newest(join(ROOT, 'playground', 'src')), newest(join(ROOT, 'playground', 'public')), newest(join(ROOT, 'dist')),
+      statSync(join(ROOT, 'scripts', 'build-playground.mjs')).mtimeMs,
+    );
+    if (existsSync(app) && statSync(app).mtimeMs > sources) return;
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-playground.mjs'), '--no-measure', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`building the playground failed:\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface Session {
