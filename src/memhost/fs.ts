@@ -168,6 +168,14 @@ export class MemoryFs {
     this.inodes.init(made.inode, 'lnk', 0o777);
   }
 
+  /** Sets the permission bits (mode & 0o7777) of a name, not following a symlink. */
+  chmod(path: string, mode: number): void {
+    const inode = this.inodeAt(path);
+    const d = this.dataOf(inode);
+    d.mode = (d.mode & ~0o7777) | (mode & 0o7777);
+    d.ctimeNs = nowNs();
+  }
+
   /** Removes a name (a directory with everything in it). Removing a missing name throws. */
   remove(path: string): void {
     const { dir, name } = this.parentOf(path, false);

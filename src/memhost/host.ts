@@ -59,6 +59,8 @@ export interface MemoryRunOptions {
   onDecision?(event: DecisionEvent): void;
   /** Which decisions onDecision hears: `all` (default) or `denials`. */
   decisions?: 'all' | 'denials';
+  /** Hears an error of the host itself while it ran a call (the guest got EIO): a bug to report. */
+  onHostError?(syscall: string, error: unknown): void;
 }
 
 type Impl = (e: import('../enforce/enforcer.js').Entry | undefined, ...a: unknown[]) => number;
@@ -247,6 +249,7 @@ export class MemoryWaliHost {
         if (e instanceof WaliExit) core.ended ??= e;
         if (e instanceof WaliExit || e instanceof WaliTrap) throw e;
         // A host error is the guest's EIO, never the embedder's crash.
+        this.opts.onHostError?.(name, e);
         ret = neg('EIO');
       }
       return BigInt(ret);

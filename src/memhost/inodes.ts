@@ -32,9 +32,16 @@ export function typeBits(kind: InodeKind): number {
 const EMPTY = new Uint8Array(0);
 const BLOCK = 4096;
 
-/** The wall clock in nanoseconds (Date: the same in a page and in Node). */
+let last = 0n;
+
+/**
+ * The wall clock in nanoseconds (performance.timeOrigin + now(): the same in a page and in Node),
+ * strictly increasing, so that every change and every read is seen in the times it sets.
+ */
 export function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  const ns = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  last = ns > last ? ns : last + 1n;
+  return last;
 }
 
 /** Per-inode data for every inode of one filesystem, and its byte budget. */

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// WALI's own unit suite (../shared/wali-tests, or FDWARDEN_WALI_TESTS) on the in-memory host
+// (fdwarden/browser's runInMemory, from dist/: build first). Each run of a test happens twice in
+// the same world: natively, chrooted into a fresh tree R (/tmp and the work directory /work),
+// with the test's fixture set-up, the test and its clean-up all inside; and on the memory host,
+// whose filesystem is R as the fixture set-up left it (snapshotted), under a policy allowing
+// everything. A run agrees when both exit codes are equal. The guest of the memory host is root,
+// so the native half runs as root too. Needs root (chroot), cc with a static libc, python3.
+// Usage: node scripts/wali-suite-memory.mjs [-f NAME...] [-v]
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SUITE = resolve(process.env.FDWARDEN_WALI_TESTS ?? join(ROOT, '..', 'shared', 'wali-tests'));
+const argv = process.argv.slice(2);
+const verbose = argv.includes('-v');
+const fAt = argv.indexOf('-f');
+const only = fAt >= 0 ? new Set(argv.slice(fAt + 1).filter((a) => !a.startsWith('-')).map((a) => a.replace(/^.*\//, '').replace(/\.c$/, ''))) : undefined;
+if (!existsSync(join(SUITE, 'unit'))) {
+  console.error(`wali-suite-memory: no WALI test suite at ${SUITE} (set FDWARDEN_WALI_TESTS)`);
+  process.exit(2);
+}
+if (process.getuid?.() !== 0) {
+  console.error('wali-suite-memory: the native halves run in a chroot: run as root');
+  process.exit(2);
+}
+const { MemoryFs, runInMemory, compilePolicyText } = await import(join(ROOT, 'dist', 'browser-entry.js')).then(async (b) => ({ ...b, ...(await import(join(ROOT, 'dist', 'index.js'))) }));
+const POLICY = compilePolicyText('policy "all" abi 1\ndefault allow\n', { file: 'all.policy' });
+
+/** Shell words as Python's shlex.split reads the suite's `// CMD:` lines (as scripts/wali-suite.mjs). */
+function shellWords(s) {
+  const out = [];
+  let cur = '';
+  let any = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "'") { const j = s.indexOf("'", i + 1); cur += s.slice(i + 1, j < 0 ? s.length : j); i = j < 0 ? s.length : j; any = true; }
+    else if (c === '"') {
+      i++;
+      while (i < s.length && s[i] !== '"') { if (s[i] === '\\' && i + 1 < s.length) i++; cur += s[i++]; }
+      any = true;
+    } else if (c === '\\' && i + 1 < s.length) { cur += s[++i]; any = true; }
+    else if (/\s/.test(c)) { if (any) out.push(cur); cur = ''; any = false; }
+    else { cur += c; any = true; }
+  }
+  if (any) out.push(cur);
+  return out;
+}
+
+/** The runs of a test: one per `// CMD:` line (setup, args, cleanup, env), as run_tests.py reads them. */
+function runsOf(source) {
+  const runs = [];
+  for (const raw of readFileSync(source, 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('// CMD:')) continue;
+    const run = { setup: [], cleanup: [], args: [], env: {} };
+    for (const p of shellWords(line.slice('// CMD:'.length).trim())) {
+      const eq = p.indexOf('=');
+      const key = eq > 0 ? p.slice(0, eq) : '';
+      const val = p.slice(eq + 1);
+      if (key === 'setup') run.setup.push(...shellWords(val));
+      else if (key === 'cleanup') run.cleanup.push(...shellWords(val));
+      else if (key === 'args') run.args.push(...shellWords(val));
+      else if (key === 'env') for (const kv of shellWords(val)) { const i = kv.indexOf('='); if (i > 0) run.env[kv.slice(0, i)] = kv.slice(i + 1); }
+      else { run.setup.push(p); run.args.push(p); }
+    }
+    runs.push(run);
+  }
+  return runs.length ? runs : [{ setup: [], cleanup: [], args: [], env: {} }];
+}
+
+/** The native test and its hooks wrapper, static (they run in a chroot), cached by source hash. */
+function build(name, cache) {
+  const src = join(SUITE, 'unit', `${name}.c`);
+  const h = createHash('sha256').update(readFileSync(src)).update(readFileSync(join(SUITE, 'common', 'wali_start.c'))).update(readFileSync(join(SUITE, 'common', 'hooks_main.c'))).digest('hex').slice(0, 12);
+  const elf = join(cache, `${name}-${h}`);
+  const hooks = `${elf}_hooks`;
+  const flags = ['-static', `-I${SUITE}`, `-I${join(SUITE, 'common')}`, '-O2', '-w'];
+  if (!existsSync(elf) && spawnSync('cc', [...flags, '-o', elf, src, '-lm', '-lpthread']).status !== 0) return { error: 'native build failed' };
+  if (!existsSync(hooks) && spawnSync('cc', [...flags, '-DWALI_TEST_WRAPPER', '-o', hooks, join(SUITE, 'common', 'hooks_main.c'), src]).status !== 0) return { error: 'hooks build failed' };
+  return { elf, hooks };
+}
+
+/** Runs `bin args...` chrooted into `root`, in /work, by the binary's fd (nothing of the host is reachable). */
+const CHROOT_EXEC = `
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CLOEXEC)
+env = dict(a.split('=', 1) for a in sys.argv[3].split('\\n') if a)
+os.chroot(sys.argv[2])
+os.chdir('/work')
+os.execve(fd, ['test'] + sys.argv[4:], env)
+`;
+function chrooted(root, bin, args, env) {
+  const envText = Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n');
+  const r = spawnSync('python3', ['-c', CHROOT_EXEC, bin, root, envText, ...args], { encoding: 'latin1', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { code: r.status ?? 128 + 9, out: r.stdout + r.stderr };
+}
+
+function freshRoot() {
+  const root = mkdtempSync(join(tmpdir(), 'fdwarden-wali-memory-'));
+  chmodSync(root, 0o755);
+  for (const d of ['tmp', 'work']) mkdirSync(join(root, d));
+  chmodSync(join(root, 'tmp'), 0o1777);
+  return root;
+}
+
+/** A real tree as a MemoryFs: names, kinds, bytes, modes. */
+function snapshot(root) {
+  const fs = new MemoryFs();
+  const walk = (dir, at) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const g = `${at}/${name}`;
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) fs.symlink(readlinkSync(p, 'utf8'), g);
+      else if (st.isDirectory()) {
+        fs.mkdir(g);
+        walk(p, g);
+      } else if (st.isFile()) fs.writeFile(g, readFileSync(p));
+      else continue;
+      if (!st.isSymbolicLink()) fs.chmod(g, st.mode & 0o7777);
+    }
+  };
+  walk(root, '');
+  return fs;
+}
+
+async function runTest(name, cache) {
+  const b = build(name, cache);
+  if (b.error) return { name, runs: 0, agree: 0, nativeOk: 0, bothOk: 0, detail: b.error };
+  const wasm = join(SUITE, 'bin', 'unit', 'wasm', `${name}.wasm`);
+  if (!existsSync(wasm)) return { name, runs: 0, agree: 0, nativeOk: 0, bothOk: 0, detail: 'no precompiled wasm' };
+  const module = new WebAssembly.Module(readFileSync(wasm));
+  const res = { name, runs: 0, agree: 0, nativeOk: 0, bothOk: 0, detail: '' };
+  for (const r of runsOf(join(SUITE, 'unit', `${name}.c`))) {
+    res.runs++;
+    const n = freshRoot();
+    const m = freshRoot();
+    try {
+      chrooted(n, b.hooks, ['setup', ...r.setup], r.env);
+      const native = chrooted(n, b.elf, r.args, r.env);
+      chrooted(m, b.hooks, ['setup', ...r.setup], r.env);
+      const fs = snapshot(m);
+      const guest = await runInMemory(module, { policy: POLICY, fs, name, args: r.args, cwd: '/work', env: Object.entries(r.env).map(([k, v]) => `${k}=${v}`) });
+      const gout = new TextDecoder().decode(guest.stdout) + new TextDecoder().decode(guest.stderr);
+      if (native.code === 0) res.nativeOk++;
+      if (native.code === guest.status) {
+        res.agree++;
+        if (native.code === 0) res.bothOk++;
+      } else res.detail += `\n    run ${JSON.stringify(r.args)}: native ${native.code}, memory ${guest.status} (${guest.ending}${guest.message ? `: ${guest.message}` : ''})${verbose ? `\n      native: ${native.out.trim()}\n      memory: ${gout.trim()}` : ''}`;
+    } finally {
+      rmSync(n, { recursive: true, force: true });
+      rmSync(m, { recursive: true, force: true });
+    }
+  }
+  return res;
+}
+
+const cache = join(tmpdir(), 'fdwarden-wali-memory-elf');
+mkdirSync(cache, { recursive: true });
+const names = readdirSync(join(SUITE, 'unit')).filter((f) => f.endsWith('.c') && !f.endsWith('_hooks.c')).map((f) => f.slice(0, -2)).sort().filter((n) => !only || only.has(n));
+let agreeTests = 0;
+let nativeOkTests = 0;
+let bothOkTests = 0;
+for (const name of names) {
+  const r = await runTest(name, cache);
+  const ok = r.runs > 0 && r.agree === r.runs;
+  if (ok) agreeTests++;
+  if (r.runs > 0 && r.nativeOk === r.runs) {
+    nativeOkTests++;
+    if (r.bothOk === r.runs) bothOkTests++;
+  }
+  console.log(`${name.padEnd(28, '.')} ${ok ? 'PASS' : 'FAIL'} (${r.agree}/${r.runs})${ok ? '' : r.detail}`);
+}
+console.log(`${agreeTests} of ${names.length} agree with Linux (every run's exit code equal, both in the same chrooted tree); `
+  + `of the ${nativeOkTests} that succeed natively there, ${bothOkTests} succeed on the in-memory host`);

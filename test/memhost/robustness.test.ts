@@ -1,0 +1,121 @@
+/**
+ * Bad input to the in-memory host: bytes that are not WebAssembly, a module that is not a WALI
+ * program, a guest that traps, and every syscall it implements called with wild pointers and
+ * values. The embedder always gets a result (an ending and a message), the guest a raw result
+ * (-4095..-1 at worst) or its end; nothing else is thrown, and the filesystem stays readable.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { MemoryFs, MemoryWaliHost, runInMemory } from '../../src/memhost/index.js';
+import { WaliExit } from '../../src/wali/endings.js';
+import { WA, type WasmInstance } from '../../src/wali/wasm.js';
+import { ALLOW_ALL, runMem } from './harness.js';
+
+const leb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+const str = (s: string): number[] => [...leb(s.length), ...new TextEncoder().encode(s)];
+const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
+
+/** A module importing `wali.<name>` for each name (type () -> ()), exporting a one-page memory, and `_start` when asked. */
+function moduleImporting(names: readonly string[], start?: 'unreachable' | 'call-first'): Uint8Array {
+  const types = section(1, [1, 0x60, 0, 0]);
+  const imports = section(2, [...leb(names.length), ...names.flatMap((n) => [...str('wali'), ...str(n), 0, 0])]);
+  const funcs = start ? section(3, [1, 0]) : [];
+  const memory = section(5, [1, 0, 1]);
+  const exports = section(7, [...leb(start ? 2 : 1), ...str('memory'), 2, 0, ...(start ? [...str('_start'), 0, ...leb(names.length)] : [])]);
+  const body = start === 'unreachable' ? [0, 0x00, 0x0b] : [0, 0x10, 0, 0x0b];
+  const code = start ? section(10, [1, ...leb(body.length), ...body]) : [];
+  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...imports, ...funcs, ...memory, ...exports, ...code]);
+}
+
+describe('bad modules end the run with a message, never an exception', () => {
+  test('bytes that are not WebAssembly', async () => {
+    const r = await runInMemory(new TextEncoder().encode('#!/bin/sh\necho hi\n'), { policy: ALLOW_ALL, fs: new MemoryFs() });
+    expect(r.ending).toBe('invalid');
+    expect(r.status).toBe(1);
+    expect(r.message).toMatch(/not a WebAssembly module/);
+  });
+
+  test('a module with no memory and no _start', async () => {
+    const r = await runInMemory(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), { policy: ALLOW_ALL, fs: new MemoryFs() });
+    expect(r.ending).toBe('invalid');
+    expect(r.message).toMatch(/exports no memory/);
+  });
+
+  test('a module with memory but no _start', async () => {
+    const r = await runInMemory(moduleImporting([]), { policy: ALLOW_ALL, fs: new MemoryFs() });
+    expect(r).toMatchObject({ ending: 'invalid', status: 1, message: 'the module exports no _start' });
+  });
+
+  test('a call to an import from another module than wali traps', async () => {
+    const bytes = moduleImporting(['SYS_getpid'], 'call-first');
+    // Rename the import's module: `wali` becomes `waly`.
+    const at = bytes.indexOf(0x77, 8);
+    bytes[at + 3] = 0x79;
+    const r = await runInMemory(bytes, { policy: ALLOW_ALL, fs: new MemoryFs() });
+    expect(r.ending).toBe('trap');
+    expect(r.status).toBe(134);
+    expect(r.message).toMatch(/unresolved import waly.SYS_getpid/);
+  });
+
+  test('a guest that traps (unreachable) ends as a trap, and what it wrote stays written', async () => {
+    const r = await runMem(['open', 'a', 'O_WRONLY|O_CREAT', 'write', '$', 'kept', 'trap']);
+    expect(r.ending).toBe('trap');
+    expect(r.status).toBe(134);
+    expect(r.message).toMatch(/RuntimeError: unreachable/);
+    expect(r.out).toBe('open a O_WRONLY|O_CREAT = 3\nwrite $ kept = 4\n');
+    expect(new TextDecoder().decode(r.fs.readFile('/w/a'))).toBe('kept');
+    // The guest's task and fds are gone from the filesystem's model.
+    expect(r.fs.kernel.s.tasks.size).toBe(0);
+  });
+
+  test('a cwd that does not exist, and a policy with errors, are reported', async () => {
+    const r = await runMem(['getcwd'], { cwd: '/nowhere' });
+    expect(r).toMatchObject({ ending: 'invalid', status: 1 });
+    expect(r.message).toMatch(/guest cwd \/nowhere: ENOENT/);
+  });
+});
+
+const WILD: (number | bigint)[] = [0, 1, -1, -100, 3, 4096, 65535, 65536, 0x7fffffff, -0x80000000, 0xffffffff, 2 ** 32, 0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 0xffffffffn, 65530n];
+
+describe('every implemented syscall with wild arguments answers -errno or ends the guest', () => {
+  test('property (fixed seed)', () => {
+    const probe = new MemoryWaliHost(new WA.Module(moduleImporting([])), { policy: ALLOW_ALL, fs: new MemoryFs() });
+    const names = probe.implemented;
+    probe.finish();
+    expect(names.length).toBeGreaterThan(60);
+    const seed = Number(process.env['FDWARDEN_SEED'] ?? 0xbad1);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...names), fc.array(fc.oneof(fc.constantFrom(...WILD), fc.integer({ min: 0, max: 70000 })), { minLength: 6, maxLength: 6 })), { minLength: 1, maxLength: 12 }), (calls) => {
+      const fs = MemoryFs.fromJson({ w: { f: 'data\n', d: {}, l: { symlink: 'f' } } });
+      const module = new WA.Module(moduleImporting(names.map((n) => `SYS_${n}`)));
+      const errors: string[] = [];
+      const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs, cwd: '/w', onHostError: (name, e) => errors.push(`${name}: ${String(e)}`) });
+      const imports = host.imports();
+      const instance = new WA.Instance(module, imports) as WasmInstance;
+      host.attach(instance);
+      for (const [name, args] of calls) {
+        let ret: unknown;
+        try {
+          ret = (imports['wali']![`SYS_${name}`] as (...a: unknown[]) => unknown)(...args);
+        } catch (e) {
+          if (e instanceof WaliExit) break;
+          throw new Error(`SYS_${name}(${args.join(', ')}) threw ${String(e)}`);
+        }
+        expect(typeof ret, `SYS_${name}(${args.join(', ')})`).toBe('bigint');
+        if ((ret as bigint) < 0n) expect(ret as bigint, `SYS_${name}(${args.join(', ')})`).toBeGreaterThanOrEqual(-4095n);
+      }
+      host.finish();
+      expect(errors).toEqual([]);
+      expect(() => fs.toJson()).not.toThrow();
+      expect(fs.kernel.s.tasks.size).toBe(0);
+    }), { seed, numRuns: Number(process.env['FDWARDEN_MEMHOST_RUNS'] ?? 300), reporter: (d) => { if (d.failed) throw new Error(`seed ${seed} (FDWARDEN_SEED=${seed} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
+  });
+});
