@@ -121,7 +121,8 @@ async function traceInput(): Promise<TraceInput | undefined> {
   if (state.trace === 'paste') {
     // Typed text is UTF-8, as a log file holding it would be.
     const t = state.pasted ?? '';
-    return t.trim() === '' ? undefined : { text: encodeUtf8(t), cwd: state.cwd, snapshot: undefined };
+    const snapshot = state.fs === 'system' ? (await shippedTrace(manifest.traces[0]!.id)).snapshot : undefined;
+    return t.trim() === '' ? undefined : { text: encodeUtf8(t), cwd: state.cwd, snapshot };
   }
   const m = manifest.traces.find((x) => x.id === state.trace);
   if (!m) return undefined;
@@ -149,7 +150,8 @@ async function runAudit(): Promise<void> {
   const c = compiledFor(state.policy, state.file);
   showProblems(c);
   const input = await traceInput();
-  $('trace-note').textContent = state.trace === 'paste' ? 'Pasted logs are replayed on an empty filesystem view: names the log did not create are unknown unless a call succeeded on them.'
+  $('trace-note').textContent = state.trace === 'paste'
+    ? (state.fs === 'system' ? 'Names the log did not create are taken from the snapshot of the recording machine.' : 'Names the log did not create are unknown, unless a call on them succeeded in the log.')
     : `Replayed on the snapshot of the recording machine's system names (as --fs examples/traces/system.json).`;
   if (!c.ok || !input) {
     audited = undefined;
@@ -275,8 +277,13 @@ traceSelect.addEventListener('change', () => {
     update({ trace: m.id, cwd: m.cwd, vars: m.vars });
   } else update({ trace: 'paste' });
   $('paste-label').hidden = traceSelect.value !== 'paste';
+  $('fs-label').hidden = traceSelect.value !== 'paste';
 });
 $('paste-label').hidden = state.trace !== 'paste';
+$('fs-label').hidden = state.trace !== 'paste';
+const fsField = $<HTMLSelectElement>('trace-fs');
+fsField.value = state.fs ?? 'empty';
+fsField.addEventListener('change', () => update({ fs: fsField.value === 'system' ? 'system' : 'empty' }));
 
 // ---- tests ----
 $('run-tests').addEventListener('click', () => void (async () => {

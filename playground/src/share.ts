@@ -11,6 +11,8 @@ export interface SharedState {
   /** A shipped recording's id, or `paste` with the pasted text. */
   trace: string;
   pasted?: string;
+  /** The view a pasted log is replayed on: nothing (`empty`) or the recordings' snapshot (`system`). */
+  fs?: 'empty' | 'system';
   cwd: string;
   /** The saved copy a diff compares with. */
   old?: { policy: string; file: string };

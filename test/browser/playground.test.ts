@@ -5,11 +5,11 @@
  * test`, diff against `fdwarden diff`, learn against `fdwarden learn`; then a shared link opened
  * in a fresh context restores the same state. One browser and one page for the whole file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cli, editorText, openPlayground, typeInto, type Session } from './harness.js';
+import { cli, editorText, openPlayground, ROOT, typeInto, type Session } from './harness.js';
 
 // The page's DOM, as far as these tests read it inside page callbacks (the project compiles without the DOM lib).
 type El = { dataset: Record<string, string | undefined>; value: string; textContent: string | null; getAttribute(n: string): string | null };
@@ -194,6 +194,30 @@ describe('playground', () => {
     // The learned policy allows everything the recording did.
     await s.page.waitForFunction(() => document.querySelector('#counts')?.getAttribute('data-denied') === '0');
     await s.shot('learned');
+  });
+
+  test('a pasted log is audited as `fdwarden audit` audits the file, on an empty view or the snapshot', async () => {
+    const id = 'escape-workdir';
+    await s.page.selectOption('#policy-select', POLICY);
+    await s.page.selectOption('#trace-select', 'paste');
+    await s.page.fill('#trace-paste', readFileSync(join(ROOT, 'examples', 'traces', `${id}.strace`), 'utf8'));
+    await s.page.fill('#trace-cwd', workOf(id));
+    await s.page.fill('#vars', `WORK=${workOf(id)}`);
+    for (const fs of ['empty', 'system'] as const) {
+      await s.page.selectOption('#trace-fs', fs);
+      await settled();
+      const shown = await s.page.$eval('#counts', (el) => ({ ...(el as unknown as El).dataset }));
+      const r = cli(['audit', '--policy', POLICY, '--var', `WORK=${workOf(id)}`, '--cwd', workOf(id), '--fs', fs === 'empty' ? 'empty' : SNAPSHOT, `examples/traces/${id}.strace`, '--json']);
+      const want = JSON.parse(r.stdout) as Record<string, number>;
+      for (const k of ['syscalls', 'allowed', 'denied', 'deniedButFailedAnyway', 'unknown']) expect(Number(shown[k]), `${fs} ${k}`).toBe(want[k]);
+      // The view shows in explanations: /etc/ld.so.cache is a regular file only in the snapshot.
+      await s.page.click('#results [data-line="5"]');
+      await s.page.waitForSelector('#explanation[data-line="5"]');
+      const e = cli(['explain', '--policy', POLICY, '--var', `WORK=${workOf(id)}`, '--cwd', workOf(id), '--fs', fs === 'empty' ? 'empty' : SNAPSHOT, '--trace', `examples/traces/${id}.strace`, '--line', '5']);
+      expect(await s.page.textContent('#explanation')).toBe(e.stdout.trimEnd());
+      expect(e.stdout).toContain(fs === 'empty' ? 'object /etc/ld.so.cache [unknown]' : 'object /etc/ld.so.cache [reg]');
+      await s.shot(`pasted-${fs}`);
+    }
   });
 
   test('a shared URL restores the policy, the recording and the results in a fresh context', async () => {
