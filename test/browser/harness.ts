@@ -74,6 +74,8 @@ export async function openPlayground(name: string): Promise<Session> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const dir = join(ROOT, 'test', 'browser', 'screenshots', name);
+  // This run's screenshots only: numbered in the order the steps ran.
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   let n = 0;
   return {
