@@ -237,6 +237,10 @@ function showExplanation(line: number): void {
   }
   out.textContent = explainText(audited.c, j).text;
 }
+for (const id of ['decided-only', 'denied-only']) {
+  const box = $<HTMLInputElement>(id);
+  box.addEventListener('change', () => $('results').classList.toggle(id, box.checked));
+}
 $('results').addEventListener('click', (ev) => {
   const row = (ev.target as HTMLElement).closest<HTMLElement>('.line');
   if (row?.dataset['line']) showExplanation(Number(row.dataset['line']));

@@ -73,6 +73,7 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
   const args = el('input', { id: 'run-args', value: o.initial?.args ?? DEFAULT_ARGS, spellcheck: false });
   const cwd = el('input', { id: 'run-cwd', value: o.initial?.cwd ?? '/', spellcheck: false });
   const run = el('button', { id: 'run', type: 'button', textContent: 'Run fsops.wasm' });
+  const stop = el('button', { id: 'run-stop', type: 'button', textContent: 'Stop', disabled: true });
   const status = el('span', { id: 'run-status' });
   const treeBox = el('div', { id: 'run-tree', className: 'tree' });
   const path = el('input', { id: 'run-file-path', placeholder: '/tmp/fdw-rec/deleted-files/new.txt', spellcheck: false });
@@ -85,7 +86,7 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
     el('p', { className: 'note', textContent: 'fsops runs the syscalls named by its arguments (see test/wali/programs/fsops.c): open PATH FLAGS, cat PATH, write FD TEXT, unlink PATH, rename OLD NEW, mkdir PATH, ls PATH …' }),
     el('label', {}, 'arguments (after argv[0])', args),
     el('label', {}, 'start directory', cwd),
-    el('div', { className: 'buttons' }, run, status),
+    el('div', { className: 'buttons' }, run, stop, status),
     el('h3', { textContent: 'In-memory filesystem' }), treeBox,
     el('label', {}, 'file', path), body, el('div', { className: 'buttons' }, save, remove),
     el('h3', { textContent: 'Decisions' }), decisions,
@@ -144,6 +145,7 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
     if (o.wasmUrl === null) return;
     worker?.terminate();
     worker = new Worker(new URL('run-worker.js', document.baseURI), { type: 'module' });
+    stop.disabled = false;
     decisions.replaceChildren();
     output.textContent = '';
     status.textContent = 'running…';
@@ -167,11 +169,21 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
         root.dataset['status'] = String(m.status);
         worker?.terminate();
         worker = undefined;
+        stop.disabled = true;
         o.onChange();
       }
     };
     worker.postMessage(req);
   })());
+
+  // A guest that never ends is stopped with its worker; the tree stays as it was before the run.
+  stop.addEventListener('click', () => {
+    worker?.terminate();
+    worker = undefined;
+    stop.disabled = true;
+    status.textContent = 'stopped (the filesystem is as it was before the run)';
+    root.dataset['status'] = 'stopped';
+  });
 
   return { state: () => ({ args: args.value, cwd: cwd.value, fs: tree }) };
 }

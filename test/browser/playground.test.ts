@@ -102,6 +102,11 @@ describe('playground', () => {
       expect(denied.length).toBe(want['denied']);
       await s.shot(`audit-${id}`);
     }
+    // "only denials" leaves exactly the denied lines visible.
+    await s.page.check('#denied-only');
+    expect(await s.page.locator('#results .line:visible').count()).toBe(auditJson('escape-workdir')['denied']);
+    await s.shot('denials-only');
+    await s.page.uncheck('#denied-only');
   });
 
   test('a --var the policy does not use is reported as `fdwarden audit` reports it', async () => {
