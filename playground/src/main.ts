@@ -8,7 +8,8 @@ import type { CompiledPolicy, PolicyDiagnostic } from 'fdwarden';
 import { renderDiagnostics } from 'fdwarden';
 import { latin1String, unusedVar, type AuditReport, type SnapshotJson } from 'fdwarden/browser';
 import { policyEditor, setText } from './editor.js';
-import { auditTrace, compile, decisionOf, diffText, explainText, learnFrom, ownDiagnostics, parseVarsField, runTests, type Audited, type TraceInput } from './session.js';
+import { renderResults } from './results.js';
+import { auditTrace, compile, diffText, explainText, learnFrom, ownDiagnostics, parseVarsField, runTests, type Audited, type TraceInput } from './session.js';
 import { decodeState, encodeState, type SharedState } from './share.js';
 import { runProperties } from './properties.js';
 import { mountRunPane, type RunPane } from './run-pane.js';
@@ -181,45 +182,8 @@ function scheduleAudit(): void {
   const timer = auditTimer;
 }
 
-/** Lines shown at most; the counts cover the whole log. */
-const MAX_SHOWN = 20_000;
-
 function showResults(report: AuditReport, lines: string[]): void {
-  const s = report.summary;
-  const counts = $('counts');
-  counts.textContent = `${s.syscalls} syscalls decided, ${s.allowed} allowed, ${s.denied} denied${s.deniedButFailedAnyway ? ` (${s.deniedButFailedAnyway} failed in the recording anyway)` : ''}, ${s.unknown} on unknown objects`;
-  for (const [k, v] of Object.entries(s)) counts.dataset[k] = String(v);
-  const box = $('results');
-  const frag = document.createDocumentFragment();
-  const n = Math.min(lines.length, MAX_SHOWN);
-  for (let i = 1; i <= n; i++) {
-    const row = document.createElement('div');
-    row.className = 'line';
-    row.dataset['line'] = String(i);
-    const j = report.judged.get(i);
-    const num = document.createElement('span');
-    num.className = 'n';
-    num.textContent = String(i);
-    const dec = document.createElement('span');
-    dec.className = 'd';
-    if (j) {
-      const d = decisionOf(j);
-      row.dataset['decision'] = d.kind;
-      if (d.unknown) row.dataset['unknown'] = '';
-      dec.textContent = d.label;
-    }
-    const t = document.createElement('span');
-    t.className = 't';
-    t.textContent = lines[i - 1]!;
-    row.append(num, dec, t);
-    frag.append(row);
-  }
-  if (lines.length > n) {
-    const more = document.createElement('div');
-    more.textContent = `… ${lines.length - n} more lines (counted above, not shown)`;
-    frag.append(more);
-  }
-  box.replaceChildren(frag);
+  renderResults($('counts'), $('results'), report, lines);
   if (selected !== undefined) showExplanation(selected);
 }
 
