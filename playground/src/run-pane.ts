@@ -165,6 +165,7 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
       else {
         tree = m.tree;
         showTree();
+        if (m.unposted) decisions.append(el('div', { className: 'allowed', textContent: `… ${m.unposted} more decisions not listed (${m.decisions ?? '?'} in all)` }));
         status.textContent = m.error ? `${m.status >= 0 ? `exit status ${m.status}, ` : ''}${m.error}` : `exit status ${m.status}`;
         root.dataset['status'] = String(m.status);
         worker?.terminate();

@@ -8,6 +8,9 @@ import { compilePolicyText, explain, renderExplanation } from 'fdwarden';
 import { decisionLine, MemoryFs, runInMemory, sourceLineOf, type MemoryTree } from 'fdwarden/browser';
 import type { RunRequest, Tree, WorkerMessage } from './run-protocol.js';
 
+/** Decisions posted one by one at most (the page lists each). */
+const MAX_POSTED = 5000;
+
 const post = (m: WorkerMessage): void => (self as unknown as Worker).postMessage(m);
 const utf8 = new TextDecoder();
 
@@ -19,17 +22,21 @@ self.onmessage = async (ev: MessageEvent<RunRequest>) => {
     if (!compiled.ok) return post({ type: 'done', status: -1, error: 'the policy has errors', tree: r.tree });
     const fs = MemoryFs.fromJson(r.tree as MemoryTree);
     const [name = 'program', ...args] = r.args;
+    let posted = 0;
     const result = await runInMemory(r.wasm, {
       policy: compiled, fs, name, args, cwd: r.cwd,
       onStdout: (b) => post({ type: 'stdout', text: utf8.decode(b) }),
       onStderr: (b) => post({ type: 'stderr', text: utf8.decode(b) }),
       onDecision: (d) => {
+        // A long run posts its first decisions; the rest are counted at the end.
+        if (++posted > MAX_POSTED) return;
         const denied = !d.allowed && d.reason !== 'kernel';
         const explanation = !d.allowed && d.verdict ? renderExplanation(explain(compiled.policy, d.verdict), (s) => sourceLineOf(compiled, s)) : undefined;
         post({ type: 'decision', text: decisionLine(d, compiled.policy), denied, ...(explanation !== undefined ? { explanation } : {}) });
       },
     });
-    post({ type: 'done', status: result.status, tree: fs.toJson() as Tree, ...(result.message !== undefined ? { error: `${result.ending}: ${result.message}` } : {}) });
+    const unposted = Math.max(0, posted - MAX_POSTED);
+    post({ type: 'done', status: result.status, tree: fs.toJson() as Tree, decisions: result.decisions, unposted, ...(result.message !== undefined ? { error: `${result.ending}: ${result.message}` } : {}) });
   } catch (e) {
     post({ type: 'done', status: -1, error: e instanceof Error ? e.message : String(e), tree: r.tree });
   }
