@@ -56,6 +56,8 @@ export class MemCore {
   /** How the process ended, once it has (wasm's catch_all may catch the exception that carries it). */
   ended: WaliExit | undefined;
   readonly descs = new Map<number, Desc>();
+  /** Run once when the guest is gone, before its fds close (shared file mappings write back). */
+  readonly atExit: (() => void)[] = [];
   /** Signal dispositions (WALI's 32-byte struct sigaction by signal) and the blocked mask. */
   readonly signals = { acts: new Map<number, Uint8Array>(), mask: { value: 0n } };
 

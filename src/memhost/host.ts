@@ -29,6 +29,7 @@ import { metaCalls } from './sys-meta.js';
 import { direntCalls } from './sys-dirents.js';
 import { processCalls } from './sys-process.js';
 import { memCalls } from './sys-mem.js';
+import { TASK_LOCAL, taskCalls } from './sys-task.js';
 
 const WALI = 'wali';
 const SYS = 'SYS_';
@@ -124,7 +125,8 @@ export class MemoryWaliHost {
     if (this.madeEnv) fs.writeFile(MEMORY_ENV_FILE, env.map((e) => `${e}\n`).join(''));
     const engine = engineOf(opts.policy, env.length > 0);
     this.enforcer = new Enforcer(k, engine, { veil: true });
-    this.tid = Math.max(0, ...k.s.tasks.keys()) + 1;
+    // pid 2 or above: the guest's parent is init (pid 1), as for an orphan.
+    this.tid = Math.max(1, ...k.s.tasks.keys()) + 1;
     k.spawn({ tid: this.tid, cwd: '/', fds: [] });
     const stdin = opts.stdin ?? new Uint8Array(0);
     this.core = new MemCore(fs, this.enforcer, this.tid, {
@@ -147,7 +149,7 @@ export class MemoryWaliHost {
     }
     grantInherited(k, engine, k.task(this.tid)!);
     this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
-    for (const g of [fdCalls(this.core), ioCallsWithEntry(this.core), nameCalls(this.core), metaCalls(this.core), direntCalls(this.core), processCalls(this.core), memCalls(this.core)]) {
+    for (const g of [fdCalls(this.core), ioCallsWithEntry(this.core), nameCalls(this.core), metaCalls(this.core), direntCalls(this.core), processCalls(this.core), memCalls(this.core), taskCalls(this.core, opts.name ?? 'program')]) {
       for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn as Impl);
     }
     this.argv = [opts.name ?? 'program', ...(opts.args ?? [])].map((a) => Uint8Array.from(byteString(a), (c) => c.charCodeAt(0)));
@@ -215,6 +217,7 @@ export class MemoryWaliHost {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    for (const f of this.core.atExit.splice(0)) f();
     const k = this.opts.fs.kernel;
     const task = k.task(this.tid);
     if (task) {
@@ -267,7 +270,7 @@ export class MemoryWaliHost {
       case 'unknown':
         if (!impl) return neg('ENOSYS');
         // Calls the enforcement does not know are process-local here or they do not run.
-        return PROCESS_ONLY.has(name) ? impl(undefined, ...args) : (this.deny(plainDecision(name, args, 'ENOSYS', 'unknown-syscall')), neg('ENOSYS'));
+        return TASK_LOCAL.has(name) ? impl(undefined, ...args) : (this.deny(plainDecision(name, args, 'ENOSYS', 'unknown-syscall')), neg('ENOSYS'));
       case 'local':
         return impl ? impl(undefined, ...args) : neg('ENOSYS');
       case 'call':
@@ -339,9 +342,6 @@ export class MemoryWaliHost {
     }
   }
 }
-
-/** Names the decoder does not know that only touch the calling process here (limits, ids). */
-const PROCESS_ONLY = new Set(['getrlimit', 'getppid', 'getpgid', 'getpgrp', 'getsid', 'setsid', 'sigaltstack']);
 
 /** The data calls take no entry: they are judged on the fd's rights at dispatch. */
 function ioCallsWithEntry(h: MemCore): Record<string, Impl> {

@@ -120,21 +120,53 @@ function nanosleep(h: MemCore, req: number): number {
   return 0;
 }
 
-/** struct rlimit {u64 cur; u64 max}: RLIMIT_NOFILE is the model's table size, the others unlimited. */
-function getrlimit(h: MemCore, res: number, ptr: number): number {
-  if (res < 0 || res > 15) return neg('EINVAL');
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  const lim = res === RLIMIT_NOFILE ? BigInt(nofileOf(h.kernel.s, h.task)) : RLIM_INFINITY;
-  v.setBigUint64(0, lim, true);
-  v.setBigUint64(8, res === RLIMIT_NOFILE ? 4096n : RLIM_INFINITY, true);
-  return h.mem?.writeBytes(ptr, b) ? neg('EFAULT') : 0;
+/** The process's resource limits, struct rlimit {u64 cur; u64 max}: RLIMIT_NOFILE is the model's table size. */
+class Limits {
+  private readonly set = new Map<number, [bigint, bigint]>();
+
+  constructor(private readonly h: MemCore) {}
+
+  get(res: number): [bigint, bigint] {
+    const kept = this.set.get(res);
+    const nofile = BigInt(nofileOf(this.h.kernel.s, this.h.task));
+    if (res === RLIMIT_NOFILE) return [nofile, kept?.[1] ?? 4096n];
+    return kept ?? [RLIM_INFINITY, RLIM_INFINITY];
+  }
+
+  /** Reads a new limit at `ptr` and keeps it (the guest is root: it may raise a hard limit); NOFILE goes to the model. */
+  put(e: Entry | undefined, res: number, ptr: number): number {
+    const b = this.h.mem?.readBytes(ptr, 16);
+    if (!(b instanceof Uint8Array)) return neg('EFAULT');
+    const v = new DataView(b.buffer);
+    const cur = v.getBigUint64(0, true);
+    const max = v.getBigUint64(8, true);
+    if (cur > max) return neg('EINVAL');
+    if (res === RLIMIT_NOFILE) {
+      // Linux caps it at fs.nr_open (1048576).
+      if (max > 1048576n) return neg('EPERM');
+      const r = e ? this.h.exit(e) : 0;
+      if (r < 0) return r;
+      if (!e) this.h.kernel.syscall(this.h.tid, { sys: 'nofile', soft: Number(cur) });
+    }
+    this.set.set(res, [cur, max]);
+    return 0;
+  }
+
+  write(res: number, ptr: number): number {
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    const [cur, max] = this.get(res);
+    v.setBigUint64(0, cur, true);
+    v.setBigUint64(8, max, true);
+    return this.h.mem?.writeBytes(ptr, b) ? neg('EFAULT') : 0;
+  }
 }
 
 /** chdir, fchdir, getcwd, umask, ids, clocks, signals, uname, getrandom, limits and exit, by syscall name. */
 export function processCalls(h: MemCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
   const judged = (f: (e: Entry, ...a: unknown[]) => number) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
   const zero = (): number => 0;
+  const limits = new Limits(h);
   const exit = (code: unknown): number => {
     throw new WaliExit(i32(code));
   };
@@ -146,9 +178,10 @@ export function processCalls(h: MemCore): Record<string, (e: Entry | undefined, 
     getpid: () => h.tid,
     gettid: () => h.tid,
     set_tid_address: () => h.tid,
-    getppid: zero,
+    // The guest's parent is init.
+    getppid: () => 1,
     getuid: zero, geteuid: zero, getgid: zero, getegid: zero,
-    getpgid: () => h.tid, getpgrp: () => h.tid, getsid: () => h.tid, setsid: () => neg('EPERM'),
+    getpgrp: () => h.tid,
     clock_gettime: (_e, clk, tp) => {
       const ns = clockNs(i32(clk));
       return ns === null ? neg('EINVAL') : putTimespec(h, u32(tp), ns);
@@ -166,15 +199,16 @@ export function processCalls(h: MemCore): Record<string, (e: Entry | undefined, 
     clock_nanosleep: (_e, clk, flags, req) => (clockNs(i32(clk)) === null ? neg('EINVAL') : i32(flags) & 1 ? 0 : nanosleep(h, u32(req))),
     rt_sigaction: (_e, s, a, o, n) => rtSigaction(h, i32(s), u32(a), u32(o), u32(n)),
     rt_sigprocmask: (_e, how, s, o, n) => rtSigprocmask(h, i32(how), u32(s), u32(o), u32(n)),
-    sigaltstack: zero,
     uname: (_e, b) => uname(h, u32(b)),
     getrandom: (_e, b, n, f) => getrandom(h, u32(b), u32(n), i32(f)),
     sched_yield: zero,
-    getrlimit: (_e, res, p) => getrlimit(h, i32(res), u32(p)),
-    prlimit64: (_e, pid, res, nw, old) => {
+    getrlimit: (_e, res, p) => (u32(res) > 15 ? neg('EINVAL') : limits.write(u32(res), u32(p))),
+    setrlimit: (e, res, p) => (u32(res) > 15 ? neg('EINVAL') : limits.put(e, u32(res), u32(p))),
+    prlimit64: (e, pid, res, nw, old) => {
+      if (u32(res) > 15) return neg('EINVAL');
       if (i32(pid) !== 0 && i32(pid) !== h.tid) return neg('ESRCH');
-      if (u32(nw) !== 0) return neg('EPERM');
-      return u32(old) === 0 ? 0 : getrlimit(h, i32(res), u32(old));
+      if (u32(old) !== 0 && limits.write(u32(res), u32(old)) < 0) return neg('EFAULT');
+      return u32(nw) === 0 ? (e ? h.exit(e) : 0) : limits.put(e, u32(res), u32(nw));
     },
     exit: (_e, code) => exit(code),
     exit_group: (_e, code) => exit(code),

@@ -1,0 +1,238 @@
+/**
+ * The rest of the process's own state on the in-memory host: ids (root, and it stays root),
+ * process group and session, usage and affinity, signals to itself, prctl's name, the alternate
+ * signal stack and interval timers (kept and reported; nothing is ever delivered), futex for a
+ * single thread, and the filesystem-level calls statfs, fstatfs, flock, fadvise64 and chroot.
+ */
+import type { Entry } from '../enforce/enforcer.js';
+import { O_PATH } from '../linux/index.js';
+import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
+import { WaliExit } from '../wali/endings.js';
+import type { MemCore } from './core.js';
+
+type Impl = (e: Entry | undefined, ...a: unknown[]) => number;
+
+const NO_ID = 0xffffffff;
+const NSIG = 64;
+const SIGKILL = 9;
+const SIG_DFL = 0;
+/** Signals whose default action does nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) or stops, which this host cannot. */
+const DEFAULT_HARMLESS = new Set([17, 18, 23, 28, 19, 20, 21, 22]);
+const SS_ONSTACK = 1;
+const SS_DISABLE = 2;
+const SS_AUTODISARM = 0x80000000;
+const MINSIGSTKSZ = 2048;
+const PR_SET_NAME = 15;
+const PR_GET_NAME = 16;
+const FUTEX_CMD = 0x7f;
+const TMPFS_MAGIC = 0x01021994n;
+const BILLION = 1_000_000_000n;
+
+function monotonicNs(): bigint {
+  return BigInt(Math.round(performance.now() * 1e6));
+}
+
+/** What a signal the process sends itself does: nothing (ignored, caught, blocked, harmless) or the end of it. */
+function terminates(h: MemCore, sig: number): boolean {
+  if (sig === SIGKILL) return true;
+  const act = h.signals.acts.get(sig);
+  const handler = act ? new DataView(act.buffer, act.byteOffset, act.byteLength).getUint32(0, true) : SIG_DFL;
+  if (handler !== SIG_DFL || DEFAULT_HARMLESS.has(sig)) return false;
+  return (h.signals.mask.value & (1n << BigInt(sig - 1))) === 0n;
+}
+
+/** kill/tkill/tgkill: only this process exists; a signal to it that terminates ends the run. */
+function signalSelf(h: MemCore, target: boolean, sig: number): number {
+  if (sig < 0 || sig > NSIG) return neg('EINVAL');
+  if (!target) return neg('ESRCH');
+  if (sig !== 0 && terminates(h, sig)) throw WaliExit.signalled(sig);
+  return 0;
+}
+
+/** The alternate signal stack: stack_t on wasm32 is {u32 ss_sp; i32 ss_flags; u32 ss_size}. */
+function sigaltstack(h: MemCore, st: { sp: number; flags: number; size: number }, ss: number, old: number): number {
+  const mem = h.mem;
+  if (!mem) return neg('EFAULT');
+  let next: { sp: number; flags: number; size: number } | undefined;
+  if (ss !== 0) {
+    const b = mem.readBytes(ss, 12);
+    if (!(b instanceof Uint8Array)) return neg('EFAULT');
+    const v = new DataView(b.buffer);
+    next = { sp: v.getUint32(0, true), flags: v.getUint32(4, true), size: v.getUint32(8, true) };
+  }
+  const was = new Uint8Array(12);
+  const w = new DataView(was.buffer);
+  w.setUint32(0, st.sp, true);
+  w.setUint32(4, ((st.size === 0 ? SS_DISABLE : 0) | (st.flags & SS_AUTODISARM)) >>> 0, true);
+  w.setUint32(8, st.size, true);
+  if (next) {
+    const mode = next.flags & ~SS_AUTODISARM;
+    if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return neg('EINVAL');
+    if (mode === SS_DISABLE) next = { sp: 0, flags: next.flags, size: 0 };
+    else if (next.size < MINSIGSTKSZ) return neg('ENOMEM');
+    Object.assign(st, next);
+  }
+  return old !== 0 && mem.writeBytes(old, was) ? neg('EFAULT') : 0;
+}
+
+/** struct itimerval {timeval interval; timeval value}, timevals as two i64. */
+function itimerBytes(left: bigint, every: bigint): Uint8Array {
+  const b = new Uint8Array(32);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, every / BILLION, true);
+  v.setBigInt64(8, (every % BILLION) / 1000n, true);
+  v.setBigInt64(16, left / BILLION, true);
+  v.setBigInt64(24, (left % BILLION) / 1000n, true);
+  return b;
+}
+
+/** struct statfs (x86-64, 120 bytes) of a tmpfs: the filesystem's byte budget as its size. */
+function statfsBytes(h: MemCore): Uint8Array {
+  const b = new Uint8Array(120);
+  const v = new DataView(b.buffer);
+  const blocks = BigInt(Math.ceil(h.fs.inodes.maxBytes / 4096));
+  const free = BigInt(Math.max(0, Math.floor((h.fs.inodes.maxBytes - h.fs.inodes.used) / 4096)));
+  const files = 1n << 20n;
+  // type, bsize, blocks, bfree, bavail, files, ffree, fsid, namelen, frsize, flags (ST_VALID | ST_RELATIME).
+  const fields = [TMPFS_MAGIC, 4096n, blocks, free, free, files, files - BigInt(Math.min(h.kernel.s.inodes.size, 1 << 20)), 0n, 255n, 4096n, 0x1020n];
+  fields.forEach((x, i) => v.setBigInt64(i * 8, x, true));
+  return b;
+}
+
+/** The fd of an fd call that takes O_PATH descriptors too (fstatfs): EBADF when closed. */
+function anyFd(h: MemCore, fd: number): number | undefined {
+  const o = h.openFd(fd);
+  return isErr(o) ? neg(o.errno) : undefined;
+}
+
+/** ids, groups, sessions, usage, affinity, signals to itself, prctl, sigaltstack, timers, futex, statfs, flock, fadvise, chroot. */
+export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
+  const self = (pid: unknown): boolean => i32(pid) === 0 || i32(pid) === h.tid;
+  // Every id is 0 and stays so: the host checks no permission bits, so a guest cannot drop to another id.
+  const setIds = (...ids: unknown[]): number => {
+    const xs = ids.map(u32);
+    if (xs.every((x) => x === NO_ID) && ids.length === 1) return neg('EINVAL');
+    return xs.every((x) => x === 0 || (x === NO_ID && ids.length > 1)) ? 0 : neg('EPERM');
+  };
+  const put = (ptr: unknown, b: Uint8Array): number => (h.mem?.writeBytes(u32(ptr), b) ? neg('EFAULT') : 0);
+  const zeros = (ptrs: unknown[]): number => (ptrs.some((p) => h.mem?.writeI32(u32(p), 0) !== undefined) ? neg('EFAULT') : 0);
+  const alt = { sp: 0, flags: SS_DISABLE, size: 0 };
+  let comm = new TextEncoder().encode(program.replace(/^.*\//, '')).slice(0, 15);
+  const timers = [0, 1, 2].map(() => ({ at: 0n, every: 0n }));
+  const left = (which: number): bigint => (timers[which]!.at === 0n ? 0n : timers[which]!.at > monotonicNs() ? timers[which]!.at - monotonicNs() : 1000n);
+  return {
+    setuid: (_e, u) => setIds(u), setgid: (_e, g) => setIds(g),
+    setreuid: (_e, r, u) => setIds(r, u), setregid: (_e, r, g) => setIds(r, g),
+    setresuid: (_e, r, u, s) => setIds(r, u, s), setresgid: (_e, r, g, s) => setIds(r, g, s),
+    setfsuid: () => 0, setfsgid: () => 0,
+    getresuid: (_e, a, b, c) => zeros([a, b, c]), getresgid: (_e, a, b, c) => zeros([a, b, c]),
+    getgroups: (_e, n) => (i32(n) < 0 ? neg('EINVAL') : 0),
+    setgroups: (_e, n) => (i32(n) < 0 || i32(n) > 65536 ? neg('EINVAL') : 0),
+    getpgid: (_e, pid) => (self(pid) ? h.tid : neg('ESRCH')),
+    getsid: (_e, pid) => (self(pid) ? h.tid : neg('ESRCH')),
+    setpgid: (_e, pid, pgid) => (i32(pgid) < 0 ? neg('EINVAL') : !self(pid) ? neg('ESRCH') : self(pgid) ? 0 : neg('EPERM')),
+    // The process leads its group already.
+    setsid: () => neg('EPERM'),
+    getrusage: (_e, who, ptr) => (i32(who) !== 0 && i32(who) !== -1 && i32(who) !== 1 ? neg('EINVAL') : put(ptr, new Uint8Array(144))),
+    sched_getaffinity: (_e, pid, len, ptr) => {
+      if (!self(pid)) return neg('ESRCH');
+      if (u32(len) < 8 || u32(len) % 8 !== 0) return neg('EINVAL');
+      const b = new Uint8Array(8);
+      b[0] = 1;
+      return put(ptr, b) || 8;
+    },
+    sched_setaffinity: (_e, pid) => (self(pid) ? 0 : neg('ESRCH')),
+    kill: (_e, pid, sig) => signalSelf(h, self(pid) || i32(pid) === -1 || i32(pid) === -h.tid, i32(sig)),
+    tkill: (_e, tid, sig) => signalSelf(h, i32(tid) === h.tid, i32(sig)),
+    tgkill: (_e, tgid, tid, sig) => signalSelf(h, i32(tgid) === h.tid && i32(tid) === h.tid, i32(sig)),
+    prctl: (_e, option, a2) => {
+      if (i32(option) === PR_SET_NAME) {
+        const raw = h.mem?.readBytes(u32(a2), 16);
+        if (!(raw instanceof Uint8Array)) return neg('EFAULT');
+        const nul = raw.indexOf(0);
+        comm = raw.slice(0, Math.min(nul < 0 ? 15 : nul, 15));
+        return 0;
+      }
+      if (i32(option) === PR_GET_NAME) {
+        const b = new Uint8Array(16);
+        b.set(comm);
+        return put(a2, b);
+      }
+      return neg('EINVAL');
+    },
+    sigaltstack: (_e, ss, old) => sigaltstack(h, alt, u32(ss), u32(old)),
+    setitimer: (_e, which, nv, ov) => {
+      const w = i32(which);
+      let every = 0n;
+      let value = 0n;
+      if (u32(nv) !== 0) {
+        const b = h.mem?.readBytes(u32(nv), 32);
+        if (!(b instanceof Uint8Array)) return neg('EFAULT');
+        const v = new DataView(b.buffer);
+        const tv = (off: number): bigint | undefined => {
+          const s = v.getBigInt64(off, true);
+          const us = v.getBigInt64(off + 8, true);
+          return s < 0n || us < 0n || us >= 1_000_000n ? undefined : s * BILLION + us * 1000n;
+        };
+        const i = tv(0);
+        const n = tv(16);
+        if (i === undefined || n === undefined) return neg('EINVAL');
+        every = i;
+        value = n;
+      }
+      if (w < 0 || w > 2) return neg('EINVAL');
+      const old = itimerBytes(left(w), timers[w]!.every);
+      timers[w] = { at: value === 0n ? 0n : monotonicNs() + value, every: value === 0n ? 0n : every };
+      return u32(ov) !== 0 ? put(ov, old) : 0;
+    },
+    getitimer: (_e, which, ptr) => (i32(which) < 0 || i32(which) > 2 ? neg('EINVAL') : put(ptr, itimerBytes(left(i32(which)), timers[i32(which)]!.every))),
+    alarm: (_e, s) => {
+      const was = left(0);
+      timers[0] = { at: u32(s) === 0 ? 0n : monotonicNs() + BigInt(u32(s)) * BILLION, every: 0n };
+      return was === 0n ? 0 : Math.max(1, Number((was + BILLION / 2n) / BILLION));
+    },
+    // One thread: nobody to wake, and a wait on the expected value could only end by its timeout.
+    futex: (_e, uaddr, op, val, timeout) => {
+      const cmd = i32(op) & FUTEX_CMD;
+      if (cmd === 1) return 0; // FUTEX_WAKE
+      if (cmd !== 0 && cmd !== 9) return neg('ENOSYS'); // FUTEX_WAIT, FUTEX_WAIT_BITSET
+      if (u32(uaddr) % 4 !== 0) return neg('EINVAL');
+      const now = h.mem?.readI32(u32(uaddr));
+      if (typeof now !== 'number') return neg('EFAULT');
+      if (now !== i32(val)) return neg('EAGAIN');
+      return u32(timeout) !== 0 ? neg('ETIMEDOUT') : neg('EDEADLK');
+    },
+    statfs: (e, _p, buf) => h.exit(e, put(buf, statfsBytes(h))),
+    fstatfs: (e, fd, buf) => h.exit(e, anyFd(h, i32(fd)) ?? put(buf, statfsBytes(h))),
+    flock: (e, fd, op) => {
+      const o = h.openFd(i32(fd));
+      if (isErr(o)) return h.exit(e, neg(o.errno));
+      if (o.file.flags & O_PATH) return h.exit(e, neg('EBADF'));
+      // LOCK_MAND is ignored (Linux 5.15 on: a warning and 0); otherwise exactly one of LOCK_SH, LOCK_EX, LOCK_UN, with LOCK_NB.
+      if (i32(op) & 32) return h.exit(e, 0);
+      const kind = i32(op) & ~4;
+      return h.exit(e, kind === 1 || kind === 2 || kind === 8 ? 0 : neg('EINVAL'));
+    },
+    fadvise64: fadvise,
+    fadvise: fadvise,
+    chroot: (e) => (e ? h.exit(e) : neg('EINVAL')),
+  };
+
+  function fadvise(e: Entry | undefined, fd: unknown, _off: unknown, len: unknown, advice: unknown): number {
+    {
+      const o = h.openFd(i32(fd));
+      if (isErr(o)) return h.exit(e, neg(o.errno));
+      if (o.file.flags & O_PATH) return h.exit(e, neg('EBADF'));
+      if (o.desc.stdio !== undefined) return h.exit(e, neg('ESPIPE'));
+      if (i64(len) < 0 || i32(advice) < 0 || i32(advice) > 5) return h.exit(e, neg('EINVAL'));
+      return h.exit(e, 0);
+    }
+  }
+}
+
+/** Names the decoder does not know that only touch the calling process here. */
+export const TASK_LOCAL: ReadonlySet<string> = new Set([
+  'setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid', 'setfsuid', 'setfsgid', 'getresuid', 'getresgid', 'getgroups', 'setgroups',
+  'getpgid', 'getsid', 'setpgid', 'setsid', 'getrusage', 'sched_getaffinity', 'sched_setaffinity', 'prctl', 'sigaltstack', 'setitimer', 'getitimer',
+  'alarm', 'futex', 'getrlimit', 'setrlimit', 'getppid', 'getpgrp', 'fadvise',
+]);
