@@ -3,9 +3,14 @@
  * in-memory host in a worker under the editor's policy. A denied delete fails in the program with
  * the policy's errno and leaves the in-memory file in place; an allowed one removes it; a file
  * added in the tree is what the program reads; the run's arguments and tree travel in a shared URL.
+ * Each run is compared with `fdwarden run` (the Node host, itself checked against Linux) on a
+ * directory holding the same tree: the same output, the same denials, the same files after it.
  */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openPlayground, type Session } from './harness.js';
+import { cli, openPlayground, ROOT, type Session } from './harness.js';
 
 type El = { value: string; dataset: Record<string, string | undefined> };
 
@@ -36,6 +41,33 @@ async function run(args: string) {
   };
 }
 
+/** `fdwarden run` of the same program, policy and arguments on a directory holding `files`; its output and the files after it. */
+function nodeRun(files: Record<string, string>, args: string) {
+  const root = mkdtempSync(join(tmpdir(), 'fdw-run-pane-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    const r = cli(['run', '--policy', 'examples/policies/workdir.policy', '--var', `WORK=${WORK}`, '--dir', `${root}=/`, '--cwd', '/',
+      join(ROOT, 'playground', 'dist', 'assets', 'fsops.wasm'), ...args.split(' ')]);
+    const paths: string[] = [];
+    const walk = (d: string): void => {
+      for (const f of readdirSync(join(root, d))) {
+        const p = `${d}/${f}`;
+        if (statSync(join(root, p)).isDirectory()) {
+          paths.push(`${p}/`);
+          walk(p);
+        } else paths.push(p);
+      }
+    };
+    walk('');
+    return { ...r, paths: paths.sort() };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** The text of a file of the tree, as the pane's file editor shows it. */
 async function fileText(path: string): Promise<string> {
   await s.page.click(`#run-tree a[data-path="${path}"]`);
@@ -55,6 +87,11 @@ describe('run pane', () => {
     expect(r.paths).toContain('/etc/passwd');
     expect(await fileText('/etc/passwd')).toBe(before);
     expect(r.output).toContain(`cat /etc/passwd = ${new TextEncoder().encode(before).length} ${JSON.stringify(before)}`);
+    const n = nodeRun({ '/etc/passwd': before, [`${WORK}/notes.txt`]: await fileText(`${WORK}/notes.txt`) }, 'unlink /etc/passwd cat /etc/passwd');
+    expect(n.status).toBe(r.status);
+    expect(n.stdout).toBe(r.output);
+    expect(n.stderr).toContain(`fdwarden: ${r.denied[0]}\n`);
+    expect(n.paths).toEqual(r.paths);
   });
 
   test('an allowed delete under $WORK removes the file; a file added in the tree is what the program reads', async () => {
@@ -69,6 +106,9 @@ describe('run pane', () => {
     expect(r.denied).toEqual([]);
     expect(r.paths).not.toContain(`${WORK}/notes.txt`);
     expect(r.paths).toContain(`${WORK}/added.txt`);
+    const n = nodeRun({ '/etc/passwd': await fileText('/etc/passwd'), [`${WORK}/notes.txt`]: 'written by a test\n', [`${WORK}/added.txt`]: 'added in the page\n' }, `cat ${WORK}/added.txt unlink ${WORK}/notes.txt`);
+    expect(n.stdout).toBe(r.output);
+    expect(n.paths).toEqual(r.paths);
   });
 
   test('the run arguments and the tree are restored from a shared URL', async () => {
