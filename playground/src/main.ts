@@ -196,7 +196,9 @@ function showExplanation(line: number): void {
   const out = $('explanation');
   out.dataset['line'] = String(line);
   if (!audited || !j) {
-    out.textContent = `line ${line}: no filesystem decision on this line`;
+    // As `fdwarden explain --trace T --line N` says it.
+    const trace = state.trace === 'paste' ? 'pasted.strace' : `examples/traces/${state.trace}.strace`;
+    out.textContent = `${trace}:${line}: no filesystem decision on this line`;
     return;
   }
   out.textContent = explainText(audited.c, j).text;

@@ -137,6 +137,12 @@ describe('playground', () => {
       expect(shown, `line ${line}`).toBe(r.stdout.trimEnd());
       expect(shown).toMatch(/would allow it: /);
     }
+    // A line without a decision (brk) says so, as explain does.
+    await s.page.click('#results [data-line="2"]');
+    await s.page.waitForSelector('#explanation[data-line="2"]');
+    const none = cli(['explain', '--policy', POLICY, '--var', `WORK=${workOf(id)}`, '--cwd', workOf(id), '--fs', SNAPSHOT, '--trace', `examples/traces/${id}.strace`, '--line', '2']);
+    expect(none.status).toBe(0);
+    expect(await s.page.textContent('#explanation')).toBe(none.stdout.trimEnd());
     await s.shot('explanation');
   });
 
