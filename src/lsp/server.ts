@@ -4,7 +4,7 @@
  * checked again shortly after each change, and so is every open document that includes it.
  * No handler lets an exception out: a bad request gets an empty answer and a log line.
  */
-import { readFileSync } from 'node:fs';
+import { readIncludedFile } from '../dsl/load-fs.js';
 import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Loader } from '../dsl/index.js';
@@ -64,12 +64,7 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
     for (const d of documents.all()) if (fileOfUri(d.uri) === file) return d.getText();
     // An unsaved document has no directory: its relative includes name nothing (not the server's cwd).
     if (!file.startsWith('/')) return undefined;
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    return readIncludedFile(file);
   };
   const exists = (file: string): boolean => {
     try {
