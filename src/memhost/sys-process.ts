@@ -181,7 +181,6 @@ export function processCalls(h: MemCore): Record<string, (e: Entry | undefined, 
     // The guest's parent is init.
     getppid: () => 1,
     getuid: zero, geteuid: zero, getgid: zero, getegid: zero,
-    getpgrp: () => h.tid,
     clock_gettime: (_e, clk, tp) => {
       const ns = clockNs(i32(clk));
       return ns === null ? neg('EINVAL') : putTimespec(h, u32(tp), ns);

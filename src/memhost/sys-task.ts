@@ -117,6 +117,8 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
   const put = (ptr: unknown, b: Uint8Array): number => (h.mem?.writeBytes(u32(ptr), b) ? neg('EFAULT') : 0);
   const zeros = (ptrs: unknown[]): number => (ptrs.some((p) => h.mem?.writeI32(u32(p), 0) !== undefined) ? neg('EFAULT') : 0);
   const alt = { sp: 0, flags: SS_DISABLE, size: 0 };
+  // Started by init: in its parent's group and session (1) until setsid or setpgid.
+  const group = { pgid: 1, sid: 1 };
   let comm = new TextEncoder().encode(program.replace(/^.*\//, '')).slice(0, 15);
   const timers = [0, 1, 2].map(() => ({ at: 0n, every: 0n }));
   const left = (which: number): bigint => (timers[which]!.at === 0n ? 0n : timers[which]!.at > monotonicNs() ? timers[which]!.at - monotonicNs() : 1000n);
@@ -128,11 +130,35 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
     getresuid: (_e, a, b, c) => zeros([a, b, c]), getresgid: (_e, a, b, c) => zeros([a, b, c]),
     getgroups: (_e, n) => (i32(n) < 0 ? neg('EINVAL') : 0),
     setgroups: (_e, n) => (i32(n) < 0 || i32(n) > 65536 ? neg('EINVAL') : 0),
-    getpgid: (_e, pid) => (self(pid) ? h.tid : neg('ESRCH')),
-    getsid: (_e, pid) => (self(pid) ? h.tid : neg('ESRCH')),
-    setpgid: (_e, pid, pgid) => (i32(pgid) < 0 ? neg('EINVAL') : !self(pid) ? neg('ESRCH') : self(pgid) ? 0 : neg('EPERM')),
-    // The process leads its group already.
-    setsid: () => neg('EPERM'),
+    getpgid: (_e, pid) => (self(pid) ? group.pgid : neg('ESRCH')),
+    getpgrp: () => group.pgid,
+    getsid: (_e, pid) => (self(pid) ? group.sid : neg('ESRCH')),
+    setpgid: (_e, pid, pgid) => {
+      if (i32(pgid) < 0) return neg('EINVAL');
+      if (!self(pid)) return neg('ESRCH');
+      if (group.sid === h.tid) return neg('EPERM'); // a session leader
+      const to = i32(pgid) === 0 ? h.tid : i32(pgid);
+      // Its own group, or the one group of its session (its parent's).
+      if (to !== h.tid && to !== group.sid) return neg('EPERM');
+      group.pgid = to;
+      return 0;
+    },
+    setsid: () => {
+      if (group.pgid === h.tid) return neg('EPERM');
+      group.pgid = group.sid = h.tid;
+      return h.tid;
+    },
+    sysinfo: (_e, ptr) => {
+      const b = new Uint8Array(112);
+      const v = new DataView(b.buffer);
+      const total = 4n << 30n; // a wasm32 guest's whole address space
+      v.setBigInt64(0, BigInt(Math.floor(performance.now() / 1000)), true);
+      v.setBigUint64(32, total, true);
+      v.setBigUint64(40, total - BigInt(h.memory?.buffer.byteLength ?? 0), true);
+      v.setUint16(80, 1, true);
+      v.setUint32(104, 1, true);
+      return put(ptr, b);
+    },
     getrusage: (_e, who, ptr) => (i32(who) !== 0 && i32(who) !== -1 && i32(who) !== 1 ? neg('EINVAL') : put(ptr, new Uint8Array(144))),
     sched_getaffinity: (_e, pid, len, ptr) => {
       if (!self(pid)) return neg('ESRCH');
@@ -234,5 +260,5 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
 export const TASK_LOCAL: ReadonlySet<string> = new Set([
   'setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid', 'setfsuid', 'setfsgid', 'getresuid', 'getresgid', 'getgroups', 'setgroups',
   'getpgid', 'getsid', 'setpgid', 'setsid', 'getrusage', 'sched_getaffinity', 'sched_setaffinity', 'prctl', 'sigaltstack', 'setitimer', 'getitimer',
-  'alarm', 'futex', 'getrlimit', 'setrlimit', 'getppid', 'getpgrp', 'fadvise',
+  'alarm', 'futex', 'getrlimit', 'setrlimit', 'getppid', 'getpgrp', 'fadvise', 'sysinfo',
 ]);
