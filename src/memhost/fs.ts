@@ -73,6 +73,11 @@ export class MemoryFs {
   readonly kernel: Kernel;
   /** Bytes and metadata per inode. @internal */
   readonly inodes: InodeTable;
+  /**
+   * The host running a guest on this filesystem, if one is: one at a time, since the policy's
+   * veil (what it hides) is the model's, and another policy's must never apply. @internal
+   */
+  inUse: object | undefined;
 
   constructor(opts: MemoryFsOptions = {}) {
     this.kernel = new Kernel({ procfs: false });

@@ -36,6 +36,7 @@ const WALI = 'wali';
 const SYS = 'SYS_';
 /** Where the guest's environment file is while it runs (WALI's libc reads it at start). */
 export const MEMORY_ENV_FILE = '/.wali/env';
+const ENV_DIR = '/.wali';
 
 /** Options of a run on the in-memory host (and of a {@link MemoryWaliHost}). */
 export interface MemoryRunOptions {
@@ -114,17 +115,20 @@ export class MemoryWaliHost {
   private readonly impls = new Map<string, Impl>();
   private readonly hearAllowed: boolean;
   private readonly argv: Uint8Array[];
-  private readonly madeEnv: boolean;
+  /** What the run made for the environment file (removed at the end). */
+  private readonly madeEnv: 'file' | 'dir' | undefined;
   private finished = false;
 
   constructor(private readonly module: WasmModule, private readonly opts: MemoryRunOptions) {
     const fs = opts.fs;
     const k = fs.kernel;
+    if (fs.inUse) throw new Error('this MemoryFs is in use by another host (one guest runs on a filesystem at a time; finish() releases it)');
     const env = opts.env ?? [];
     for (const e of env) if (!e.includes('=') || e.startsWith('=') || e.includes('\n') || e.includes('\0')) throw new Error(`environment entry cannot be passed to a WALI guest: ${JSON.stringify(e)}`);
-    this.madeEnv = env.length > 0 && !fs.exists(MEMORY_ENV_FILE);
-    if (this.madeEnv) fs.writeFile(MEMORY_ENV_FILE, env.map((e) => `${e}\n`).join(''));
     const engine = engineOf(opts.policy, env.length > 0);
+    this.madeEnv = env.length > 0 && !fs.exists(MEMORY_ENV_FILE) ? (fs.exists(ENV_DIR) ? 'file' : 'dir') : undefined;
+    if (this.madeEnv) fs.writeFile(MEMORY_ENV_FILE, env.map((e) => `${e}\n`).join(''));
+    fs.inUse = this;
     this.enforcer = new Enforcer(k, engine, { veil: true });
     // pid 2 or above: the guest's parent is init (pid 1), as for an orphan.
     this.tid = Math.max(1, ...k.s.tasks.keys()) + 1;
@@ -235,10 +239,10 @@ export class MemoryWaliHost {
       k.s.fsContexts.delete(task.fs);
     }
     k.veil = undefined;
-    if (this.madeEnv && this.opts.fs.exists(MEMORY_ENV_FILE)) {
-      this.opts.fs.remove(MEMORY_ENV_FILE);
-      if (this.opts.fs.list().every((e) => !e.path.startsWith('/.wali/'))) this.opts.fs.remove('/.wali');
-    }
+    this.opts.fs.inUse = undefined;
+    const fs = this.opts.fs;
+    if (this.madeEnv && fs.exists(MEMORY_ENV_FILE)) fs.remove(MEMORY_ENV_FILE);
+    if (this.madeEnv === 'dir' && fs.exists(ENV_DIR) && !fs.list().some((e) => e.path.startsWith(`${ENV_DIR}/`))) fs.remove(ENV_DIR);
   }
 
   /** A SYS_* import: BigInt results; nothing but an exit or a trap escapes as an exception. */

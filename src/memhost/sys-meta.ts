@@ -34,27 +34,25 @@ function inodeOf(h: MemCore, e: Entry): Inode | undefined {
   return dentry && h.kernel.s.inodes.get(dentry.inode);
 }
 
-/** The number of subdirectories of a directory inode's dentry (its link count is 2 + that). */
-function subdirs(h: MemCore, inode: Inode): number {
+/** The number of subdirectories of directory dentry `dir` (its link count is 2 + that; a removed one has none). */
+function subdirs(h: MemCore, dir: number | undefined): number {
   const s = h.kernel.s;
-  for (const d of s.dentries.values()) {
-    if (d.inode !== inode.id || d.dead) continue;
-    let n = 0;
-    for (const id of d.children.values()) if (id !== 0 && s.inodes.get(s.dentries.get(id)?.inode ?? 0)?.kind === 'dir') n++;
-    return n;
-  }
-  return 0;
+  const d = dir === undefined ? undefined : s.dentries.get(dir);
+  if (!d || d.dead) return 0;
+  let n = 0;
+  for (const id of d.children.values()) if (id !== 0 && s.inodes.get(s.dentries.get(id)?.inode ?? 0)?.kind === 'dir') n++;
+  return n;
 }
 
-/** The stat of an inode: a file of this filesystem, or stdio (a pipe). */
-export function statOf(h: MemCore, inode: Inode): StatLike {
+/** The stat of an inode reached through dentry `dentry`: a file of this filesystem, or stdio (a pipe). */
+export function statOf(h: MemCore, inode: Inode, dentry: number | undefined): StatLike {
   const time = nowNs();
   if (inode.anon) {
     return { dev: 0xdn, ino: BigInt(inode.id), mode: 0o10600n, nlink: 1n, uid: 0n, gid: 0n, rdev: 0n, size: 0n, blksize: 4096n, blocks: 0n, atimeNs: time, mtimeNs: time, ctimeNs: time, birthtimeNs: 0n };
   }
   const d = h.data(inode);
   const size = inode.kind === 'reg' ? d.size : inode.kind === 'lnk' ? inode.target?.length ?? 0 : inode.kind === 'dir' ? 4096 : 0;
-  const nlink = inode.kind === 'dir' ? 2 + subdirs(h, inode) : inode.nlink;
+  const nlink = inode.kind === 'dir' ? (h.kernel.s.dentries.get(dentry ?? 0)?.dead ? 0 : 2 + subdirs(h, dentry)) : inode.nlink;
   const blocks = inode.kind === 'reg' ? d.blocks.size * 8 : inode.kind === 'dir' ? 8 : 0;
   return {
     dev: DEV, ino: BigInt(inode.id), mode: BigInt(d.mode), nlink: BigInt(nlink), uid: BigInt(d.uid), gid: BigInt(d.gid), rdev: 0n,
@@ -62,27 +60,27 @@ export function statOf(h: MemCore, inode: Inode): StatLike {
   };
 }
 
-function putStat(h: MemCore, inode: Inode | undefined, buf: number, x: boolean): number {
+function putStat(h: MemCore, inode: Inode | undefined, dentry: number | undefined, buf: number, x: boolean): number {
   if (!inode) return neg('ENOENT');
-  const st = statOf(h, inode);
+  const st = statOf(h, inode, dentry);
   return h.mem?.writeBytes(buf, x ? encodeStatx(st) : encodeStat(st)) ? neg('EFAULT') : 0;
 }
 
 function fstatat(h: MemCore, e: Entry, buf: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
-  return h.exit(e, putStat(h, inodeOf(h, e), buf, false));
+  return h.exit(e, putStat(h, inodeOf(h, e), e.request?.checks[0]?.object.dentry, buf, false));
 }
 
 function statx(h: MemCore, e: Entry, flags: number, mask: number, buf: number): number {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return h.exit(e, neg('EINVAL'));
   if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || (mask >>> 0) & STATX_RESERVED) return h.exit(e, neg('EINVAL'));
-  return h.exit(e, putStat(h, inodeOf(h, e), buf, true));
+  return h.exit(e, putStat(h, inodeOf(h, e), e.request?.checks[0]?.object.dentry, buf, true));
 }
 
 function fstat(h: MemCore, e: Entry | undefined, fd: number, buf: number): number {
   const o = h.openFd(fd);
   if (isErr(o)) return h.exit(e, neg(o.errno));
-  return h.exit(e, putStat(h, o.inode, buf, false));
+  return h.exit(e, putStat(h, o.inode, o.file.dentry, buf, false));
 }
 
 /** access as root: read and write are granted, execute needs an x bit on anything but a directory. */

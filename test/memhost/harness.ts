@@ -29,10 +29,10 @@ export interface MemRun extends MemoryRunResult {
 }
 
 /** fsops `words` on the memory host, in `cwd` (default /w), on `fs` (default: an empty /w). */
-export async function runMem(words: string[], opts: { fs?: MemoryFs; cwd?: string; policy?: typeof ALLOW_ALL } = {}): Promise<MemRun> {
+export async function runMem(words: string[], opts: { fs?: MemoryFs; cwd?: string; policy?: typeof ALLOW_ALL; env?: string[]; stdin?: Uint8Array } = {}): Promise<MemRun> {
   const fs = opts.fs ?? MemoryFs.fromJson({ w: {} });
   const errors: string[] = [];
-  const r = await runInMemory(fsops(), { policy: opts.policy ?? ALLOW_ALL, fs, name: 'fsops', args: words, cwd: opts.cwd ?? '/w', onHostError: (name, e) => errors.push(`${name}: ${String(e)}`) });
+  const r = await runInMemory(fsops(), { policy: opts.policy ?? ALLOW_ALL, fs, name: 'fsops', args: words, cwd: opts.cwd ?? '/w', ...(opts.env ? { env: opts.env } : {}), ...(opts.stdin ? { stdin: opts.stdin } : {}), onHostError: (name, e) => errors.push(`${name}: ${String(e)}`) });
   // The host never fails inside a call (it would answer EIO).
   if (errors.length > 0) throw new Error(`host errors running fsops ${words.join(' ')}: ${errors.join('; ')}`);
   return { ...r, out: latin1(r.stdout), fs };
