@@ -74,4 +74,9 @@ describe('a run', () => {
     expect(r.fs.toJson()).toEqual({ w: { kept: {} } });
     expect(r.fs.inodes.used).toBe(0);
   });
+
+  test('sockets and processes are not implemented: ENOSYS (fsops then skips the child\'s ops)', async () => {
+    const r = await runMem(['sockbind', 's', 'sockconnect', 's', 'socksend', 's', 'fork', '1', 'mkdir', 'child', 'mkdir', 'parent', 'ls', '.']);
+    expect(r.out).toBe('sockbind s = -38\nsockconnect s = -38\nsocksend s = -38\nfork 1 = -38\nmkdir parent = 0\nls . = 1 "parent"\n');
+  });
 });
