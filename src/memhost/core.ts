@@ -16,6 +16,7 @@ import { neg, type Result } from '../wali/errno.js';
 import type { WaliExit } from '../wali/endings.js';
 import type { MemoryFs } from './fs.js';
 import type { InodeData } from './inodes.js';
+import type { PipeBuffer } from './pipes.js';
 
 /** One directory entry as getdents64 gives it. */
 export interface Dirent {
@@ -32,6 +33,8 @@ export interface Desc {
   stdio?: 0 | 1 | 2;
   /** A directory's entries, read at the first getdents64 after open or a rewind. */
   listing?: Dirent[];
+  /** A pipe end's buffer (shared by both ends). */
+  pipe?: PipeBuffer;
 }
 
 /** A guest fd as the model and the host see it. */

@@ -113,6 +113,7 @@ function ioctlResult(h: MemCore, fd: number, req: number, argp: number): number 
     case FIONREAD: {
       let left: number;
       if (o.desc.stdio === 0) left = h.stdio.stdin.length - h.stdio.stdinAt;
+      else if (o.desc.pipe) left = o.desc.pipe.size;
       else if (o.inode.kind === 'reg' && o.desc.stdio === undefined) left = Math.max(0, h.data(o.inode).size - o.desc.offset);
       else return neg('ENOTTY');
       return mem.writeI32(argp, Math.min(left, 0x7fffffff)) ? neg('EFAULT') : 0;

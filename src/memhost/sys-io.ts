@@ -9,6 +9,12 @@ import type { Inode } from '../state/types.js';
 import { i32, i64, isErr, neg, u32, type Result } from '../wali/errno.js';
 import type { MemCore, OpenFd } from './core.js';
 import { nowNs } from './inodes.js';
+import { pipeRead, pipeWrite } from './pipes.js';
+
+/** A pipe (stdio included): no positions, no sync. */
+function streaming(o: OpenFd): boolean {
+  return o.desc.stdio !== undefined || o.desc.pipe !== undefined;
+}
 
 /** Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
 const MAX_RW = 0x7ffff000;
@@ -27,8 +33,8 @@ function ioFd(h: MemCore, fd: number, write: boolean): Result<OpenFd> {
   if (isErr(o)) return o;
   const acc = o.file.flags & O_ACCMODE;
   if (o.file.flags & O_PATH || (write ? acc === 0 : acc === 1)) return { errno: 'EBADF' };
-  if (o.desc.stdio === undefined && o.inode.kind === 'dir') return { errno: 'EISDIR' };
-  if (o.desc.stdio === undefined && o.inode.kind !== 'reg') return { errno: 'EINVAL' };
+  if (o.desc.stdio === undefined && o.desc.pipe === undefined && o.inode.kind === 'dir') return { errno: 'EISDIR' };
+  if (o.desc.stdio === undefined && o.desc.pipe === undefined && o.inode.kind !== 'reg') return { errno: 'EINVAL' };
   return o;
 }
 
@@ -42,8 +48,9 @@ function usable(h: MemCore, ptr: number, count: number): number {
   return ptr < size ? Math.min(count, size - ptr, MAX_RW) : -1;
 }
 
-/** Up to `n` bytes from the description at `pos` (null: its offset, advanced). */
-function take(h: MemCore, o: OpenFd, n: number, pos: number | null): Uint8Array {
+/** Up to `n` bytes from the description at `pos` (null: its offset, advanced), or -errno (a pipe). */
+function take(h: MemCore, o: OpenFd, n: number, pos: number | null): Uint8Array | number {
+  if (o.desc.pipe) return pipeRead(h, o, n);
   if (o.desc.stdio !== undefined) {
     const io = h.stdio;
     if (o.desc.stdio !== 0) return new Uint8Array(0);
@@ -61,6 +68,7 @@ function take(h: MemCore, o: OpenFd, n: number, pos: number | null): Uint8Array 
 
 /** Writes `data` at `pos` (null: at the offset, advanced; O_APPEND: at the end, pwrite64 included). The count or -errno. */
 function put(h: MemCore, o: OpenFd, data: Uint8Array, pos: number | null): number {
+  if (o.desc.pipe) return pipeWrite(h, o, data);
   if (o.desc.stdio !== undefined) {
     if (o.desc.stdio === 0) return neg('EBADF');
     h.stdio.out(o.desc.stdio, data.slice());
@@ -80,17 +88,18 @@ function put(h: MemCore, o: OpenFd, data: Uint8Array, pos: number | null): numbe
 function read(h: MemCore, fd: number, buf: number, count: number, pos: number | null): number {
   const o = ioFd(h, fd, false);
   if (isErr(o)) return neg(o.errno);
-  if (pos !== null && o.desc.stdio !== undefined) return neg('ESPIPE');
+  if (pos !== null && streaming(o)) return neg('ESPIPE');
   const n = usable(h, buf, count);
   if (n < 0) return neg('EFAULT');
   const b = take(h, o, n, pos);
+  if (typeof b === 'number') return b;
   return h.mem!.writeBytes(buf, b) ? neg('EFAULT') : b.length;
 }
 
 function write(h: MemCore, fd: number, buf: number, count: number, pos: number | null): number {
   const o = ioFd(h, fd, true);
   if (isErr(o)) return neg(o.errno);
-  if (pos !== null && o.desc.stdio !== undefined) return neg('ESPIPE');
+  if (pos !== null && streaming(o)) return neg('ESPIPE');
   const n = usable(h, buf, count);
   if (n < 0) return neg('EFAULT');
   const data = h.mem!.readBytes(buf, n);
@@ -129,6 +138,7 @@ function readv(h: MemCore, fd: number, iov: number, cnt: number): number {
   const segs = iovecs(h, iov, cnt);
   if (isErr(segs)) return neg(segs.errno);
   const b = take(h, o, vectorTotal(h, segs), null);
+  if (typeof b === 'number') return b;
   let off = 0;
   for (const [base, len] of segs) {
     if (off >= b.length) break;
@@ -161,7 +171,7 @@ function lseek(h: MemCore, fd: number, off: number, whence: number): number {
   const o = h.openFd(fd);
   if (isErr(o)) return neg(o.errno);
   if (o.file.flags & O_PATH) return neg('EBADF');
-  if (o.desc.stdio !== undefined) return neg('ESPIPE');
+  if (streaming(o)) return neg('ESPIPE');
   if (whence < SEEK_SET || whence > SEEK_HOLE) return neg('EINVAL');
   const dir = o.inode.kind === 'dir';
   // A directory's offset is the index of its next entry (dcache_dir_lseek: SEEK_SET and SEEK_CUR only).
@@ -203,7 +213,7 @@ function sync(h: MemCore, fd: number): number {
   if (isErr(o)) return neg(o.errno);
   if (o.file.flags & O_PATH) return neg('EBADF');
   // stdio is a pipe to the embedder: fsync on a pipe is EINVAL.
-  return o.desc.stdio !== undefined ? neg('EINVAL') : 0;
+  return streaming(o) ? neg('EINVAL') : 0;
 }
 
 /** read/write and their positional and vectored forms, lseek, ftruncate, fsync, fdatasync. */

@@ -249,7 +249,7 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
       const o = h.openFd(i32(fd));
       if (isErr(o)) return h.exit(e, neg(o.errno));
       if (o.file.flags & O_PATH) return h.exit(e, neg('EBADF'));
-      if (o.desc.stdio !== undefined) return h.exit(e, neg('ESPIPE'));
+      if (o.desc.stdio !== undefined || o.desc.pipe) return h.exit(e, neg('ESPIPE'));
       if (i64(len) < 0 || i32(advice) < 0 || i32(advice) > 5) return h.exit(e, neg('EINVAL'));
       return h.exit(e, 0);
     }

@@ -119,3 +119,46 @@ describe('every implemented syscall with wild arguments answers -errno or ends t
     }), { seed, numRuns: Number(process.env['FDWARDEN_MEMHOST_RUNS'] ?? 300), reporter: (d) => { if (d.failed) throw new Error(`seed ${seed} (FDWARDEN_SEED=${seed} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
   });
 });
+
+describe('pipes', () => {
+  test('bytes go through in order, end of file once the writer is closed, EAGAIN where Linux would block, SIGPIPE without a reader', () => {
+    const names = ['SYS_pipe2', 'SYS_write', 'SYS_read', 'SYS_close', 'SYS_lseek', 'SYS_fstat', 'SYS_rt_sigaction'];
+    const module = new WA.Module(moduleImporting(names));
+    const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs: new MemoryFs() });
+    const imports = host.imports();
+    const instance = new WA.Instance(module, imports) as WasmInstance;
+    host.attach(instance);
+    const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
+    const mem = new Uint8Array((instance.exports['memory'] as { buffer: ArrayBuffer }).buffer);
+    expect(call('pipe2', 0, 0)).toBe(-14);
+    expect(call('pipe2', 1024, 0x7fffffff)).toBe(-22);
+    expect(call('pipe2', 1024, 0)).toBe(0);
+    const [r, w] = [...new Int32Array(mem.buffer, 1024, 2)];
+    expect([r, w]).toEqual([3, 4]);
+    mem.set(new TextEncoder().encode('abcdef'), 2048);
+    expect(call('write', w!, 2048, 6)).toBe(6);
+    expect(call('read', w!, 4096, 1)).toBe(-9);
+    expect(call('read', r!, 4096, 4)).toBe(4);
+    expect(new TextDecoder().decode(mem.subarray(4096, 4100))).toBe('abcd');
+    expect(call('lseek', r!, 0, 0)).toBe(-29);
+    expect(call('fstat', r!, 8192)).toBe(0);
+    expect(new DataView(mem.buffer).getUint32(8192 + 24, true)).toBe(0o10600);
+    expect(call('read', r!, 4096, 100)).toBe(2);
+    expect(call('read', r!, 4096, 100)).toBe(-11); // empty, a writer open: Linux would block for ever
+    expect(call('close', w!)).toBe(0);
+    expect(call('read', r!, 4096, 100)).toBe(0);
+    expect(call('pipe2', 1024, 0)).toBe(0);
+    const [r2, w2] = [...new Int32Array(mem.buffer, 1024, 2)];
+    expect(call('close', r2!)).toBe(0);
+    let ended: unknown;
+    try {
+      call('write', w2!, 2048, 1);
+    } catch (e) {
+      ended = e;
+    }
+    expect(ended).toBeInstanceOf(WaliExit);
+    expect((ended as WaliExit).code).toBe(128 + 13);
+    host.finish();
+  });
+});
+
