@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { MemoryFs, MemoryWaliHost, runInMemory } from '../../src/memhost/index.js';
-import { WaliExit } from '../../src/wali/endings.js';
+import { WaliExit, WaliTrap } from '../../src/wali/endings.js';
 import { WA, type WasmInstance } from '../../src/wali/wasm.js';
 import { ALLOW_ALL, runMem } from './harness.js';
 
@@ -106,7 +106,7 @@ describe('every implemented syscall with wild arguments answers -errno or ends t
         try {
           ret = (imports['wali']![`SYS_${name}`] as (...a: unknown[]) => unknown)(...args);
         } catch (e) {
-          if (e instanceof WaliExit) break;
+          if (e instanceof WaliExit || e instanceof WaliTrap) break;
           throw new Error(`SYS_${name}(${args.join(', ')}) threw ${String(e)}`);
         }
         expect(typeof ret, `SYS_${name}(${args.join(', ')})`).toBe('bigint');
@@ -120,9 +120,9 @@ describe('every implemented syscall with wild arguments answers -errno or ends t
   });
 });
 
-describe('pipes', () => {
-  test('bytes go through in order, end of file once the writer is closed, EAGAIN where Linux would block, SIGPIPE without a reader', () => {
-    const names = ['SYS_pipe2', 'SYS_write', 'SYS_read', 'SYS_close', 'SYS_lseek', 'SYS_fstat', 'SYS_rt_sigaction'];
+describe('pipes and poll', () => {
+  test('bytes go through in order, end of file once the writer is closed, EAGAIN where Linux would block, SIGPIPE without a reader; poll sees each state', () => {
+    const names = ['SYS_pipe2', 'SYS_write', 'SYS_read', 'SYS_close', 'SYS_lseek', 'SYS_fstat', 'SYS_rt_sigaction', 'SYS_poll'];
     const module = new WA.Module(moduleImporting(names));
     const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs: new MemoryFs() });
     const imports = host.imports();
@@ -135,8 +135,19 @@ describe('pipes', () => {
     expect(call('pipe2', 1024, 0)).toBe(0);
     const [r, w] = [...new Int32Array(mem.buffer, 1024, 2)];
     expect([r, w]).toEqual([3, 4]);
+    const pollfd = (fd: number, events: number): void => {
+      new DataView(mem.buffer).setInt32(3072, fd, true);
+      new DataView(mem.buffer).setUint32(3076, events, true);
+    };
+    const revents = (): number => new DataView(mem.buffer).getUint16(3078, true);
+    pollfd(r!, 1);
+    expect(call('poll', 3072, 1, 0)).toBe(0); // empty: not readable
+    pollfd(w!, 4);
+    expect([call('poll', 3072, 1, 0), revents()]).toEqual([1, 4]);
     mem.set(new TextEncoder().encode('abcdef'), 2048);
     expect(call('write', w!, 2048, 6)).toBe(6);
+    pollfd(r!, 1);
+    expect([call('poll', 3072, 1, -1), revents()]).toEqual([1, 1]);
     expect(call('read', w!, 4096, 1)).toBe(-9);
     expect(call('read', r!, 4096, 4)).toBe(4);
     expect(new TextDecoder().decode(mem.subarray(4096, 4100))).toBe('abcd');
@@ -145,7 +156,11 @@ describe('pipes', () => {
     expect(new DataView(mem.buffer).getUint32(8192 + 24, true)).toBe(0o10600);
     expect(call('read', r!, 4096, 100)).toBe(2);
     expect(call('read', r!, 4096, 100)).toBe(-11); // empty, a writer open: Linux would block for ever
+    pollfd(r!, 1);
+    // Nothing can ever make it ready: an endless wait ends the run instead of hanging it.
+    expect(() => call('poll', 3072, 1, -1)).toThrow(/poll would wait for ever/);
     expect(call('close', w!)).toBe(0);
+    expect([call('poll', 3072, 1, 0), revents()]).toEqual([1, 0x10]); // POLLHUP: no writer left
     expect(call('read', r!, 4096, 100)).toBe(0);
     expect(call('pipe2', 1024, 0)).toBe(0);
     const [r2, w2] = [...new Int32Array(mem.buffer, 1024, 2)];
