@@ -17,6 +17,7 @@ import type { WaliExit } from '../wali/endings.js';
 import type { MemoryFs } from './fs.js';
 import type { InodeData } from './inodes.js';
 import type { PipeBuffer } from './pipes.js';
+import type { EventCounter } from './eventfd.js';
 
 /** One directory entry as getdents64 gives it. */
 export interface Dirent {
@@ -35,6 +36,8 @@ export interface Desc {
   listing?: Dirent[];
   /** A pipe end's buffer (shared by both ends). */
   pipe?: PipeBuffer;
+  /** An eventfd's counter. */
+  event?: EventCounter;
 }
 
 /** A guest fd as the model and the host see it. */

@@ -10,10 +10,11 @@ import { i32, i64, isErr, neg, u32, type Result } from '../wali/errno.js';
 import type { MemCore, OpenFd } from './core.js';
 import { nowNs } from './inodes.js';
 import { pipeRead, pipeWrite } from './pipes.js';
+import { eventRead, eventWrite } from './eventfd.js';
 
-/** A pipe (stdio included): no positions, no sync. */
+/** A pipe (stdio included) or an eventfd: no positions, no sync. */
 function streaming(o: OpenFd): boolean {
-  return o.desc.stdio !== undefined || o.desc.pipe !== undefined;
+  return o.desc.stdio !== undefined || o.desc.pipe !== undefined || o.desc.event !== undefined;
 }
 
 /** Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
@@ -33,8 +34,9 @@ function ioFd(h: MemCore, fd: number, write: boolean): Result<OpenFd> {
   if (isErr(o)) return o;
   const acc = o.file.flags & O_ACCMODE;
   if (o.file.flags & O_PATH || (write ? acc === 0 : acc === 1)) return { errno: 'EBADF' };
-  if (o.desc.stdio === undefined && o.desc.pipe === undefined && o.inode.kind === 'dir') return { errno: 'EISDIR' };
-  if (o.desc.stdio === undefined && o.desc.pipe === undefined && o.inode.kind !== 'reg') return { errno: 'EINVAL' };
+  if (streaming(o)) return o;
+  if (o.inode.kind === 'dir') return { errno: 'EISDIR' };
+  if (o.inode.kind !== 'reg') return { errno: 'EINVAL' };
   return o;
 }
 
@@ -51,6 +53,7 @@ function usable(h: MemCore, ptr: number, count: number): number {
 /** Up to `n` bytes from the description at `pos` (null: its offset, advanced), or -errno (a pipe). */
 function take(h: MemCore, o: OpenFd, n: number, pos: number | null): Uint8Array | number {
   if (o.desc.pipe) return pipeRead(h, o, n);
+  if (o.desc.event) return eventRead(o, n);
   if (o.desc.stdio !== undefined) {
     const io = h.stdio;
     if (o.desc.stdio !== 0) return new Uint8Array(0);
@@ -69,6 +72,7 @@ function take(h: MemCore, o: OpenFd, n: number, pos: number | null): Uint8Array 
 /** Writes `data` at `pos` (null: at the offset, advanced; O_APPEND: at the end, pwrite64 included). The count or -errno. */
 function put(h: MemCore, o: OpenFd, data: Uint8Array, pos: number | null): number {
   if (o.desc.pipe) return pipeWrite(h, o, data);
+  if (o.desc.event) return eventWrite(o, data);
   if (o.desc.stdio !== undefined) {
     if (o.desc.stdio === 0) return neg('EBADF');
     h.stdio.out(o.desc.stdio, data.slice());

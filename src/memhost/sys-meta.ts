@@ -48,7 +48,9 @@ function subdirs(h: MemCore, dir: number | undefined): number {
 export function statOf(h: MemCore, inode: Inode, dentry: number | undefined): StatLike {
   const time = nowNs();
   if (inode.anon) {
-    return { dev: 0xdn, ino: BigInt(inode.id), mode: 0o10600n, nlink: 1n, uid: 0n, gid: 0n, rdev: 0n, size: 0n, blksize: 4096n, blocks: 0n, atimeNs: time, mtimeNs: time, ctimeNs: time, birthtimeNs: 0n };
+    // Pipes (stdio is one) are FIFOs; anon_inodefs objects (eventfd) have no type bits.
+    const mode = inode.anon.type === 'pipe' || inode.anon.name === '[stdio]' ? 0o10600n : 0o600n;
+    return { dev: 0xdn, ino: BigInt(inode.id), mode, nlink: 1n, uid: 0n, gid: 0n, rdev: 0n, size: 0n, blksize: 4096n, blocks: 0n, atimeNs: time, mtimeNs: time, ctimeNs: time, birthtimeNs: 0n };
   }
   const d = h.data(inode);
   const size = inode.kind === 'reg' ? d.size : inode.kind === 'lnk' ? inode.target?.length ?? 0 : inode.kind === 'dir' ? 4096 : 0;

@@ -11,6 +11,7 @@ import { nofileOf } from '../state/files.js';
 import { i32, isErr, neg, u32 } from '../wali/errno.js';
 import { WaliTrap } from '../wali/endings.js';
 import type { MemCore } from './core.js';
+import { eventReadiness } from './eventfd.js';
 
 const POLLIN = 0x1;
 const POLLPRI = 0x2;
@@ -43,6 +44,7 @@ function readiness(h: MemCore, fd: number): number | undefined {
     if (writeEnd) return (p.size < PIPE_CAPACITY ? POLLOUT | POLLWRNORM : 0) | (peer ? 0 : POLLERR);
     return (p.size > 0 ? POLLIN | POLLRDNORM : 0) | (peer ? 0 : POLLHUP);
   }
+  if (o.desc.event) return eventReadiness(o.desc.event);
   if (o.desc.stdio === 0) return (h.stdio.stdin.length > h.stdio.stdinAt ? POLLIN | POLLRDNORM : 0) | POLLHUP;
   if (o.desc.stdio !== undefined) return POLLOUT | POLLWRNORM;
   return DEFAULT_POLLMASK;

@@ -175,5 +175,36 @@ describe('pipes and poll', () => {
     expect((ended as WaliExit).code).toBe(128 + 13);
     host.finish();
   });
+
+  test('eventfd: a counter read whole (or by one with EFD_SEMAPHORE), EAGAIN at zero, EINVAL for short buffers and bad flags', () => {
+    const names = ['SYS_eventfd2', 'SYS_write', 'SYS_read', 'SYS_fstat', 'SYS_poll'];
+    const module = new WA.Module(moduleImporting(names));
+    const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs: new MemoryFs() });
+    const imports = host.imports();
+    const instance = new WA.Instance(module, imports) as WasmInstance;
+    host.attach(instance);
+    const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
+    const view = new DataView((instance.exports['memory'] as { buffer: ArrayBuffer }).buffer);
+    expect(call('eventfd2', 0, 0x10)).toBe(-22);
+    const fd = call('eventfd2', 10, 0o4000);
+    expect(fd).toBe(3);
+    expect(call('read', fd, 1024, 4)).toBe(-22);
+    expect(call('read', fd, 1024, 8)).toBe(8);
+    expect(view.getBigUint64(1024, true)).toBe(10n);
+    expect(call('read', fd, 1024, 8)).toBe(-11);
+    view.setBigUint64(2048, 3n, true);
+    expect(call('write', fd, 2048, 8)).toBe(8);
+    view.setInt32(3072, fd, true);
+    view.setUint32(3076, 1 | 4, true);
+    expect([call('poll', 3072, 1, 0), view.getUint16(3078, true)]).toEqual([1, 5]);
+    expect(call('fstat', fd, 4096)).toBe(0);
+    expect(view.getUint32(4096 + 24, true)).toBe(0o600);
+    const sem = call('eventfd2', 2, 1);
+    expect(call('read', sem, 1024, 8)).toBe(8);
+    expect(view.getBigUint64(1024, true)).toBe(1n);
+    expect(call('read', sem, 1024, 8)).toBe(8);
+    expect(call('read', sem, 1024, 8)).toBe(-11);
+    host.finish();
+  });
 });
 
