@@ -18,6 +18,7 @@ import type { MemoryFs } from './fs.js';
 import type { InodeData } from './inodes.js';
 import type { PipeBuffer } from './pipes.js';
 import type { EventCounter } from './eventfd.js';
+import type { EpollSet } from './epoll.js';
 
 /** One directory entry as getdents64 gives it. */
 export interface Dirent {
@@ -38,6 +39,8 @@ export interface Desc {
   pipe?: PipeBuffer;
   /** An eventfd's counter. */
   event?: EventCounter;
+  /** An epoll instance's registrations. */
+  epoll?: EpollSet;
 }
 
 /** A guest fd as the model and the host see it. */

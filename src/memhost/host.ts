@@ -32,7 +32,8 @@ import { processCalls } from './sys-process.js';
 import { memCalls } from './sys-mem.js';
 import { TASK_LOCAL, taskCalls } from './sys-task.js';
 import { pipeCalls } from './pipes.js';
-import { pollCalls } from './sys-poll.js';
+import { pollCalls, readiness } from './sys-poll.js';
+import { epollCalls } from './epoll.js';
 import { eventCalls } from './eventfd.js';
 
 const WALI = 'wali';
@@ -157,7 +158,7 @@ export class MemoryWaliHost {
     }
     grantInherited(k, engine, k.task(this.tid)!);
     this.hearAllowed = opts.onDecision !== undefined && (opts.decisions ?? 'all') === 'all';
-    for (const g of [fdCalls(this.core), ioCallsWithEntry(this.core), nameCalls(this.core), metaCalls(this.core), direntCalls(this.core), processCalls(this.core), memCalls(this.core), taskCalls(this.core, opts.name ?? 'program'), pipeCalls(this.core), pollCalls(this.core), eventCalls(this.core)]) {
+    for (const g of [fdCalls(this.core), ioCallsWithEntry(this.core), nameCalls(this.core), metaCalls(this.core), direntCalls(this.core), processCalls(this.core), memCalls(this.core), taskCalls(this.core, opts.name ?? 'program'), pipeCalls(this.core), pollCalls(this.core), eventCalls(this.core), epollCalls(this.core, (fd) => readiness(this.core, fd))]) {
       for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn as Impl);
     }
     this.argv = [opts.name ?? 'program', ...(opts.args ?? [])].map((a) => Uint8Array.from(byteString(a), (c) => c.charCodeAt(0)));

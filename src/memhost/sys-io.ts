@@ -12,9 +12,9 @@ import { nowNs } from './inodes.js';
 import { pipeRead, pipeWrite } from './pipes.js';
 import { eventRead, eventWrite } from './eventfd.js';
 
-/** A pipe (stdio included) or an eventfd: no positions, no sync. */
+/** A pipe (stdio included), an eventfd or an epoll: no positions (ESPIPE), no sync (EINVAL). */
 function streaming(o: OpenFd): boolean {
-  return o.desc.stdio !== undefined || o.desc.pipe !== undefined || o.desc.event !== undefined;
+  return o.desc.stdio !== undefined || o.desc.pipe !== undefined || o.desc.event !== undefined || o.desc.epoll !== undefined;
 }
 
 /** Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
@@ -34,6 +34,8 @@ function ioFd(h: MemCore, fd: number, write: boolean): Result<OpenFd> {
   if (isErr(o)) return o;
   const acc = o.file.flags & O_ACCMODE;
   if (o.file.flags & O_PATH || (write ? acc === 0 : acc === 1)) return { errno: 'EBADF' };
+  // An epoll description has no read or write (EINVAL).
+  if (o.desc.epoll) return { errno: 'EINVAL' };
   if (streaming(o)) return o;
   if (o.inode.kind === 'dir') return { errno: 'EISDIR' };
   if (o.inode.kind !== 'reg') return { errno: 'EINVAL' };

@@ -12,6 +12,7 @@ import { i32, isErr, neg, u32 } from '../wali/errno.js';
 import { WaliTrap } from '../wali/endings.js';
 import type { MemCore } from './core.js';
 import { eventReadiness } from './eventfd.js';
+import { epollReadiness } from './epoll.js';
 
 const POLLIN = 0x1;
 const POLLPRI = 0x2;
@@ -32,7 +33,7 @@ const SIGSET = 8;
 const PIPE_CAPACITY = 65536;
 
 /** What fd `fd` is ready for now (POLL* bits), or undefined when it is not open; O_PATH is POLLNVAL. */
-function readiness(h: MemCore, fd: number): number | undefined {
+export function readiness(h: MemCore, fd: number): number | undefined {
   const o = h.openFd(fd);
   if (isErr(o)) return undefined;
   if (o.file.flags & O_PATH) return POLLNVAL;
@@ -45,6 +46,7 @@ function readiness(h: MemCore, fd: number): number | undefined {
     return (p.size > 0 ? POLLIN | POLLRDNORM : 0) | (peer ? 0 : POLLHUP);
   }
   if (o.desc.event) return eventReadiness(o.desc.event);
+  if (o.desc.epoll) return epollReadiness(o.desc.epoll, (fd) => readiness(h, fd));
   if (o.desc.stdio === 0) return (h.stdio.stdin.length > h.stdio.stdinAt ? POLLIN | POLLRDNORM : 0) | POLLHUP;
   if (o.desc.stdio !== undefined) return POLLOUT | POLLWRNORM;
   return DEFAULT_POLLMASK;

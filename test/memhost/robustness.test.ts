@@ -206,5 +206,48 @@ describe('pipes and poll', () => {
     expect(call('read', sem, 1024, 8)).toBe(-11);
     host.finish();
   });
+
+  test('epoll: registrations by fd, level-triggered readiness, oneshot, loops refused, files not watchable', () => {
+    const names = ['SYS_epoll_create1', 'SYS_epoll_ctl', 'SYS_epoll_wait', 'SYS_pipe2', 'SYS_write', 'SYS_close', 'SYS_openat'];
+    const module = new WA.Module(moduleImporting(names));
+    const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs: MemoryFs.fromJson({ f: 'x' }) });
+    const imports = host.imports();
+    const instance = new WA.Instance(module, imports) as WasmInstance;
+    host.attach(instance);
+    const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
+    const view = new DataView((instance.exports['memory'] as { buffer: ArrayBuffer }).buffer);
+    const event = (events: number, data: bigint): number => {
+      view.setUint32(512, events, true);
+      view.setBigUint64(516, data, true);
+      return 512;
+    };
+    expect(call('epoll_create1', 1)).toBe(-22);
+    const ep = call('epoll_create1', 0o2000000);
+    expect(call('pipe2', 1024, 0)).toBe(0);
+    const [r, w] = [view.getInt32(1024, true), view.getInt32(1028, true)];
+    expect(call('epoll_ctl', ep, 1, r, event(1, 7n))).toBe(0);
+    expect(call('epoll_ctl', ep, 1, r, event(1, 7n))).toBe(-17);
+    expect(call('epoll_ctl', ep, 2, w, 0)).toBe(-2);
+    expect(call('epoll_ctl', ep, 1, ep, event(1, 0n))).toBe(-22);
+    expect(call('epoll_ctl', ep, 9, r, event(1, 0n))).toBe(-22);
+    view.setUint8(2048, 0x66);
+    const f = call('openat', -100, 2048, 0, 0); // "f"
+    expect(f).toBeGreaterThan(0);
+    expect(call('epoll_ctl', ep, 1, f, event(1, 0n))).toBe(-1);
+    expect(call('epoll_wait', ep, 4096, 8, 0)).toBe(0);
+    expect(call('epoll_wait', ep, 4096, 0, 0)).toBe(-22);
+    expect(call('write', w, 2048, 1)).toBe(1);
+    expect(call('epoll_wait', ep, 4096, 8, -1)).toBe(1);
+    expect([view.getUint32(4096, true), view.getBigUint64(4100, true)]).toEqual([1, 7n]);
+    expect(call('epoll_wait', ep, 4096, 8, 0)).toBe(1); // level-triggered: still ready
+    expect(call('epoll_ctl', ep, 3, r, event(1 | (1 << 30), 8n))).toBe(0);
+    expect(call('epoll_wait', ep, 4096, 8, 0)).toBe(1);
+    expect(call('epoll_wait', ep, 4096, 8, 0)).toBe(0); // oneshot: disarmed
+    const inner = call('epoll_create1', 0);
+    expect(call('epoll_ctl', inner, 1, ep, event(1, 0n))).toBe(0);
+    expect(call('epoll_ctl', ep, 1, inner, event(1, 0n))).toBe(-40);
+    expect(() => call('epoll_wait', inner, 4096, 8, -1)).toThrow(/epoll_wait would wait for ever/);
+    host.finish();
+  });
 });
 
