@@ -117,6 +117,14 @@ describe('random hostile programs (fixed seed)', () => {
     }), { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: (d) => { if (d.failed) throw new Error(`seed ${SEED} (FDWARDEN_SEED=${SEED} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
   }, 300_000);
 
+  test('the random witness fires under allow-everything (it can fail)', async () => {
+    const r = await fc.check(fc.asyncProperty(programArb(PATHS, 24), async (words) => {
+      const a = await attack(words, ALLOW_ALL);
+      return !LEAKS.test(a.out) && a.after === a.before;
+    }), { seed: SEED, numRuns: RUNS });
+    expect(r.failed).toBe(true);
+  }, 300_000);
+
   test('hidden equals absent: the same program answers the same whether /work/h is a file, a directory, a symlink or nothing', async () => {
     const masked = (o: string): string => o.replace(/nlink=\d+/g, 'nlink=*').replace(/mode=040(\d+) size=\d+/g, 'mode=040$1 size=*').replace(/mode=(\d+) size=\d+/g, (m, mode: string) => ((Number(mode) & 0o170000) === 0o040000 ? `mode=${mode} size=*` : m));
     const hpaths = ['h', 'h/', 'h/x', '/work/h', 'h/..', 'toh', 'toh/x', 'd/../h', 'f', 'd', '.', 'g'];
