@@ -67,7 +67,10 @@ function isLeaf(v: unknown, key: 'symlink' | 'base64'): v is Record<typeof key, 
   return typeof v === 'object' && v !== null && Object.keys(v).length === 1 && typeof (v as Record<string, unknown>)[key] === 'string';
 }
 
-/** An in-memory filesystem: the guest's whole namespace, visible and editable by the embedder. */
+/**
+ * An in-memory filesystem: the guest's whole namespace, visible and editable by the embedder
+ * (its changing methods throw while a guest runs on it, from an output callback say).
+ */
 export class MemoryFs {
   /** The model whose tree this filesystem is (runs spawn their task in it). @internal */
   readonly kernel: Kernel;
@@ -140,6 +143,7 @@ export class MemoryFs {
 
   /** Writes a file (created with mode 0644, or replaced in place), creating missing parent directories. */
   writeFile(path: string, data: string | Uint8Array): void {
+    this.unused();
     const { dir, name } = this.parentOf(path, true);
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
     let id = lookupChild(this.kernel.s, this.kernel.view, dir, name);
@@ -160,6 +164,7 @@ export class MemoryFs {
 
   /** Makes a directory (mode 0755) and its missing parents; an existing directory is left as it is. */
   mkdir(path: string): void {
+    this.unused();
     const parts = this.split(path);
     let d = this.rootDentry;
     for (const name of parts) d = this.subdir(d, name, path);
@@ -167,6 +172,7 @@ export class MemoryFs {
 
   /** Makes a symlink at `path` whose body is `target` (stored as given), creating missing parents. */
   symlink(target: string, path: string): void {
+    this.unused();
     const { dir, name } = this.parentOf(path, true);
     if (lookupChild(this.kernel.s, this.kernel.view, dir, name) !== 0) throw new Error(`MemoryFs: ${path} exists`);
     const made = create(this.kernel.s, dir, name, 'lnk', { target: byteString(target) });
@@ -175,6 +181,7 @@ export class MemoryFs {
 
   /** Sets the permission bits (mode & 0o7777) of a name, not following a symlink. */
   chmod(path: string, mode: number): void {
+    this.unused();
     const inode = this.inodeAt(path);
     const d = this.dataOf(inode);
     d.mode = (d.mode & ~0o7777) | (mode & 0o7777);
@@ -183,6 +190,7 @@ export class MemoryFs {
 
   /** Removes a name (a directory with everything in it). Removing a missing name throws. */
   remove(path: string): void {
+    this.unused();
     const { dir, name } = this.parentOf(path, false);
     const id = lookupChild(this.kernel.s, this.kernel.view, dir, name);
     if (id === 0) throw new Error(`MemoryFs: ${path} does not exist`);
@@ -246,6 +254,11 @@ export class MemoryFs {
       if (open.has(id)) continue;
       this.inodes.drop(id);
     }
+  }
+
+  /** The embedder changes the tree only between runs: a guest's calls rely on it not moving under them. */
+  private unused(): void {
+    if (this.inUse) throw new Error('MemoryFs: a guest is running on this filesystem; change it before or after the run');
   }
 
   private bytesOf(inode: Inode): Uint8Array {

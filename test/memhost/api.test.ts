@@ -65,8 +65,11 @@ describe('a run', () => {
     const policy = compilePolicyText('policy "p" abi 1\nallow * under /\n', { file: 'p.policy' });
     const a = new MemoryWaliHost(fsops(), { policy, fs });
     expect(() => new MemoryWaliHost(fsops(), { policy, fs })).toThrow(/in use by another host/);
+    expect(() => fs.writeFile('/w/x', 'during')).toThrow(/a guest is running/);
+    expect(fs.exists('/w')).toBe(true);
     a.finish();
     new MemoryWaliHost(fsops(), { policy, fs }).finish();
+    fs.writeFile('/w/x', 'after');
   });
 
   test('files a guest unlinked while open are released when it ends; what it made stays', async () => {
