@@ -5,7 +5,7 @@
 // with the test's fixture set-up, the test and its clean-up all inside; and on the memory host,
 // whose filesystem is R as the fixture set-up left it (snapshotted), under a policy allowing
 // everything. A run agrees when both exit codes are equal. The guest of the memory host is root,
-// so the native half runs as root too. Needs root (chroot), cc with a static libc, python3.
+// so the native half runs as root too. Needs root (chroot) and cc with a static libc.
 // Usage: node scripts/wali-suite-memory.mjs [-f NAME...] [-v]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -85,18 +85,17 @@ function build(name, cache) {
   return { elf, hooks };
 }
 
-/** Runs `bin args...` chrooted into `root`, in /work, by the binary's fd (nothing of the host is reachable). */
-const CHROOT_EXEC = `
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CLOEXEC)
-env = dict(a.split('=', 1) for a in sys.argv[3].split('\\n') if a)
-os.chroot(sys.argv[2])
-os.chdir('/work')
-os.execve(fd, ['test'] + sys.argv[4:], env)
-`;
+/** test/memhost/chroot-exec.c built (static), cached by its source: runs a binary chrooted, by its fd. */
+function chrootHelper(cache) {
+  const source = join(ROOT, 'test', 'memhost', 'chroot-exec.c');
+  const out = join(cache, `chroot-exec-${createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12)}`);
+  if (!existsSync(out) && spawnSync('cc', ['-O1', '-static', '-o', out, source]).status !== 0) throw new Error('building chroot-exec failed');
+  return out;
+}
+
+/** Runs `bin args...` chrooted into `root`, in /work, with `env` only. */
 function chrooted(root, bin, args, env) {
-  const envText = Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n');
-  const r = spawnSync('python3', ['-c', CHROOT_EXEC, bin, root, envText, ...args], { encoding: 'latin1', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(chrootExec, [root, '/work', bin, ...args], { encoding: 'latin1', timeout: 20_000, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return { code: r.status ?? 128 + 9, out: r.stdout + r.stderr };
 }
 
@@ -169,6 +168,7 @@ async function runTest(name, cache) {
 
 const cache = join(tmpdir(), 'fdwarden-wali-memory-elf');
 mkdirSync(cache, { recursive: true });
+const chrootExec = chrootHelper(cache);
 const names = readdirSync(join(SUITE, 'unit')).filter((f) => f.endsWith('.c') && !f.endsWith('_hooks.c')).map((f) => f.slice(0, -2)).sort().filter((n) => !only || only.has(n));
 let agreeTests = 0;
 let nativeOkTests = 0;

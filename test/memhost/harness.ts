@@ -66,14 +66,20 @@ function staticFsops(): string {
 /** Native runs chroot into their tree, so that `/`, `..` and absolute paths mean what they mean to the guest: root only. */
 export const CAN_CHROOT = process.getuid?.() === 0;
 
-/** Opens the binary, enters the chroot and its cwd, then execs the binary by its fd (nothing of the host is left to see). */
-const CHROOT_EXEC = `
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CLOEXEC)
-os.chroot(sys.argv[2])
-os.chdir(sys.argv[3])
-os.execve(fd, ['fsops'] + sys.argv[4:], {})
-`;
+let chrootExec: string | undefined;
+
+/** test/memhost/chroot-exec.c built (static), cached by its source. */
+function chrootHelper(): string {
+  const source = join(import.meta.dirname, 'chroot-exec.c');
+  const out = join(tmpdir(), 'fdwarden-native', `chroot-exec-${createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16)}`);
+  if (existsSync(out)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const temp = `${out}.${process.pid}.tmp`;
+  const cc = spawnSync(process.env['CC'] ?? 'cc', ['-O1', '-static', '-o', temp, source], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`compiling chroot-exec failed (a C compiler and a static libc are needed):\n${cc.stderr}`);
+  renameSync(temp, out);
+  return out;
+}
 
 /**
  * fsops `words` natively, the way the memory host runs them: chrooted into a fresh directory R
@@ -86,8 +92,9 @@ export function runNative(words: string[], seed: MemoryTree = { w: {} }, cwd = '
   try {
     chmodSync(root, 0o755);
     plant(root, seed);
-    const r = spawnSync('bash', ['-c', 'set -o pipefail; : | python3 -c "$0" "$@" | cat', CHROOT_EXEC, nativeBin, root, cwd, ...words], { encoding: 'latin1' });
-    if (r.stderr.includes('Traceback')) throw new Error(`the native run could not start: ${r.stderr}`);
+    chrootExec ??= chrootHelper();
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; : | "$0" "$@" | cat', chrootExec, root, cwd, nativeBin, ...words], { encoding: 'latin1' });
+    if (r.stderr.includes('chroot-exec')) throw new Error(`the native run could not start: ${r.stderr}`);
     return { out: r.stdout, status: r.status ?? -1, tree: diskTree(root) };
   } finally {
     rmSync(root, { recursive: true, force: true });
