@@ -55,7 +55,7 @@ function kindOf(st: import('node:fs').Stats): string {
   return 'not a file';
 }
 
-/** The disk's include loader: {@link readIncludedFile}. */
+/** The disk's include loader: regular files only, at most 16 MiB each (see `readIncludedFile`). */
 export function fileLoader(): Loader {
   return readIncludedFile;
 }

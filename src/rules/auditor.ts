@@ -42,7 +42,7 @@ export interface DenialGroup {
   count: number;
   /** How many of them failed in the recording anyway. */
   failedAnyway: number;
-  /** The first lines (at most {@link AuditorOptions.linesPerGroup}). */
+  /** The first lines (at most `linesPerGroup` of the auditor's options). */
   lines: number[];
   /** The first denial, with its verdict and the resolution steps explanations show. */
   example: Judged;
