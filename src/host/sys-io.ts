@@ -9,16 +9,8 @@ import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH } from '../linux/index.js';
 import type { HostCore, OpenFd } from './core.js';
 import { fdinfo, type HostFile } from './fdmap.js';
 import { loadSysPoll } from './native/sys-poll.js';
-import { errnoOf, i32, i64, isErr, neg, u32, type Result } from './errno.js';
-
-/** Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
-const MAX_RW = 0x7ffff000;
-const IOV_MAX = 1024;
-const SEEK_SET = 0;
-const SEEK_CUR = 1;
-const SEEK_END = 2;
-const SEEK_DATA = 3;
-const SEEK_HOLE = 4;
+import { errnoOf, isErr, neg, type Result } from './errno.js';
+import { gather, iovecs, ioTable, scatter, SEEK_HOLE, SEEK_SET, seekTarget, usable, vectorTotal } from '../wali/io-vectors.js';
 
 const POLLIN = 0x1;
 const POLLOUT = 0x4;
@@ -58,22 +50,6 @@ function ioFd(h: HostCore, fd: number, write: boolean): Result<Io> {
   return { o, host: o.host, h };
 }
 
-/** True when [ptr, ptr+len) lies in guest memory. */
-function inMemory(h: HostCore, ptr: number, len: number): boolean {
-  const m = h.mem;
-  return !!m && ptr >= 0 && len >= 0 && ptr + len <= m.byteLength;
-}
-
-/**
- * How much of a `count`-byte buffer at `ptr` exists: Linux copies until the first unmapped byte,
- * so a buffer running off the end of memory is cut there; one starting outside is EFAULT (-1).
- */
-function usable(h: HostCore, ptr: number, count: number): number {
-  const size = h.mem?.byteLength ?? 0;
-  if (count === 0) return 0;
-  return ptr < size ? Math.min(count, size - ptr, MAX_RW) : -1;
-}
-
 /** Reads into `buf`; `pos` null means at (and advancing) the description's offset. */
 function hostRead(io: Io, buf: Uint8Array, pos: number | null): number {
   const { host } = io;
@@ -109,7 +85,7 @@ function read(h: HostCore, fd: number, buf: number, count: number, pos: number |
   const io = ioFd(h, fd, false);
   if (isErr(io)) return neg(io.errno);
   if (pos !== null && io.host.kind !== 'seekable' && !io.host.positional) return neg('ESPIPE');
-  const n0 = usable(h, buf, count);
+  const n0 = usable(h.mem, buf, count);
   if (n0 < 0) return neg('EFAULT');
   const tmp = new Uint8Array(n0);
   try {
@@ -124,7 +100,7 @@ function write(h: HostCore, fd: number, buf: number, count: number, pos: number 
   const io = ioFd(h, fd, true);
   if (isErr(io)) return neg(io.errno);
   if (pos !== null && io.host.kind !== 'seekable' && !io.host.positional) return neg('ESPIPE');
-  const n = usable(h, buf, count);
+  const n = usable(h.mem, buf, count);
   if (n < 0) return neg('EFAULT');
   const data = h.mem?.readBytes(buf, n);
   if (!(data instanceof Uint8Array)) return neg('EFAULT');
@@ -135,75 +111,31 @@ function write(h: HostCore, fd: number, buf: number, count: number, pos: number 
   }
 }
 
-/** An iovec array ({u32 base, u32 len} each): the segments, or EINVAL/EFAULT. */
-function iovecs(h: HostCore, iov: number, cnt: number): Result<[number, number][]> {
-  if (cnt < 0 || cnt > IOV_MAX) return { errno: 'EINVAL' };
-  const raw = h.mem?.readBytes(iov, cnt * 8);
-  if (!(raw instanceof Uint8Array)) return { errno: 'EFAULT' };
-  const v = new DataView(raw.buffer);
-  const out: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < cnt; i++) {
-    const base = v.getUint32(i * 8, true);
-    const len = v.getUint32(i * 8 + 4, true);
-    if (len > 0x7fffffff || (total += len) > 0x7fffffff) return { errno: 'EINVAL' };
-    if (!inMemory(h, base, len)) return { errno: 'EFAULT' };
-    out.push([base, len]);
-  }
-  return out;
-}
-
-/**
- * How many bytes one readv/writev moves: the segments' total, at most MAX_RW and at most the
- * guest's memory size. Up to 1024 segments may cover the same guest bytes; bounding by memory
- * keeps one call from making the host allocate gigabytes (the guest sees a short count, which
- * Linux allows and callers retry).
- */
-function vectorTotal(h: HostCore, segs: readonly [number, number][]): number {
-  const sum = segs.reduce((s, [, l]) => s + l, 0);
-  return Math.min(sum, MAX_RW, Math.max(h.mem?.byteLength ?? 0, segs[0]?.[1] ?? 0));
-}
-
 function readv(h: HostCore, fd: number, iov: number, cnt: number): number {
   const io = ioFd(h, fd, false);
   if (isErr(io)) return neg(io.errno);
-  const segs = iovecs(h, iov, cnt);
+  const segs = iovecs(h.mem, iov, cnt);
   if (isErr(segs)) return neg(segs.errno);
-  const tmp = new Uint8Array(vectorTotal(h, segs));
+  const tmp = new Uint8Array(vectorTotal(h.mem, segs));
   let n: number;
   try {
     n = hostRead(io, tmp, null);
   } catch (e) {
     return neg(errnoOf(e));
   }
-  let off = 0;
-  for (const [base, len] of segs) {
-    if (off >= n) break;
-    const part = tmp.subarray(off, Math.min(n, off + len));
-    if (h.mem!.writeBytes(base, part)) return neg('EFAULT');
-    off += part.length;
-  }
-  return n;
+  return scatter(h.mem!, segs, tmp.subarray(0, n));
 }
 
 function writev(h: HostCore, fd: number, iov: number, cnt: number): number {
   const io = ioFd(h, fd, true);
   if (isErr(io)) return neg(io.errno);
-  const segs = iovecs(h, iov, cnt);
+  const segs = iovecs(h.mem, iov, cnt);
   if (isErr(segs)) return neg(segs.errno);
   // Gathered up to the bound (a short write, as Linux may make): never more than the guest has.
-  const total = vectorTotal(h, segs);
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const [base, len] of segs) {
-    if (at >= total) break;
-    const b = h.mem!.readBytes(base, Math.min(len, total - at));
-    if (!(b instanceof Uint8Array)) return neg('EFAULT');
-    data.set(b, at);
-    at += b.length;
-  }
+  const data = gather(h.mem!, segs, vectorTotal(h.mem, segs));
+  if (isErr(data)) return neg(data.errno);
   try {
-    return hostWrite(io, data.subarray(0, Math.min(data.length, MAX_RW)), null);
+    return hostWrite(io, data, null);
   } catch (e) {
     return neg(errnoOf(e));
   }
@@ -216,33 +148,22 @@ function lseek(h: HostCore, fd: number, off: number, whence: number): number {
   if (o.file.flags & O_PATH || !host) return neg('EBADF');
   if (host.kind === 'stream') return host.positional ? sharedOffsetSeek(host, off, whence) : neg('ESPIPE');
   const dir = host.kind === 'dir' || host.kind === 'synthetic';
-  const to = seekTarget(host, off, whence, host.offset, dir);
+  const to = hostSeekTarget(host, off, whence, host.offset, dir);
   if (typeof to === 'string') return neg(to);
   host.offset = to;
   if (dir && to === 0) host.listing = undefined; // rewinddir: the next getdents64 reads afresh
   return to;
 }
 
-/** Where lseek goes from `cur` (vfs_llseek / generic_file_llseek_size), or Linux's errno. */
-function seekTarget(host: HostFile, off: number, whence: number, cur: number, dir: boolean): number | string {
-  if (whence < SEEK_SET || whence > SEEK_HOLE) return 'EINVAL';
-  if (dir && whence >= SEEK_END) return 'EINVAL';
-  let size = 0;
-  if (whence >= SEEK_END) {
+/** Where lseek goes from `cur`, the size being the host file's (fstat, asked only when needed). */
+function hostSeekTarget(host: HostFile, off: number, whence: number, cur: number, dir: boolean): number | string {
+  return seekTarget(off, whence, cur, dir, () => {
     try {
-      size = fstatSync(host.nodeFd).size;
+      return fstatSync(host.nodeFd).size;
     } catch (e) {
-      return errnoOf(e);
+      return { errno: errnoOf(e) };
     }
-  }
-  let to: number;
-  if (whence === SEEK_SET) to = off;
-  else if (whence === SEEK_CUR) to = cur + off;
-  else if (whence === SEEK_END) to = size + off;
-  // SEEK_DATA, SEEK_HOLE: Linux compares the offset with the size unsigned, so a negative one is past the end too.
-  else if (off < 0 || off >= size) return 'ENXIO';
-  else to = whence === SEEK_DATA ? off : size;
-  return to < 0 || !Number.isSafeInteger(to) ? 'EINVAL' : to;
+  });
 }
 
 /**
@@ -254,7 +175,7 @@ function sharedOffsetSeek(host: HostFile, off: number, whence: number): number {
   if (whence < SEEK_SET || whence > SEEK_HOLE) return neg('EINVAL');
   const cur = fdinfo(host.nodeFd)?.pos;
   if (cur === undefined) return neg('ESPIPE');
-  const to = seekTarget(host, off, whence, cur, false);
+  const to = hostSeekTarget(host, off, whence, cur, false);
   if (typeof to === 'string') return neg(to);
   return to === cur ? to : neg('ESPIPE');
 }
@@ -288,26 +209,13 @@ function sync(h: HostCore, fd: number, data: boolean): number {
 
 /** read/write and their positional and vectored forms, lseek, ftruncate, fsync, fdatasync. */
 export function ioCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
-  const preadOff = (x: unknown): number | null => {
-    const n = i64(x);
-    return n < 0 ? null : n;
-  };
-  return {
-    read: (fd, b, n) => read(h, i32(fd), u32(b), u32(n), null),
-    write: (fd, b, n) => write(h, i32(fd), u32(b), u32(n), null),
-    pread64: (fd, b, n, off) => {
-      const at = preadOff(off);
-      return at === null ? neg('EINVAL') : read(h, i32(fd), u32(b), u32(n), at);
-    },
-    pwrite64: (fd, b, n, off) => {
-      const at = preadOff(off);
-      return at === null ? neg('EINVAL') : write(h, i32(fd), u32(b), u32(n), at);
-    },
-    readv: (fd, iov, cnt) => readv(h, i32(fd), u32(iov), i32(cnt)),
-    writev: (fd, iov, cnt) => writev(h, i32(fd), u32(iov), i32(cnt)),
-    lseek: (fd, off, wh) => lseek(h, i32(fd), i64(off), i32(wh)),
-    ftruncate: (fd, len) => ftruncate(h, i32(fd), i64(len)),
-    fsync: (fd) => sync(h, i32(fd), false),
-    fdatasync: (fd) => sync(h, i32(fd), true),
-  };
+  return ioTable({
+    read: (fd, b, n, pos) => read(h, fd, b, n, pos),
+    write: (fd, b, n, pos) => write(h, fd, b, n, pos),
+    readv: (fd, iov, cnt) => readv(h, fd, iov, cnt),
+    writev: (fd, iov, cnt) => writev(h, fd, iov, cnt),
+    lseek: (fd, off, wh) => lseek(h, fd, off, wh),
+    ftruncate: (fd, len) => ftruncate(h, fd, len),
+    sync: (fd, data) => sync(h, fd, data),
+  });
 }
