@@ -11,29 +11,16 @@
  * signal a mask could hold back. NULL guest pointers fault, as they do under WAMR.
  */
 import { O_PATH } from '../linux/index.js';
-import { nofileOf } from '../state/files.js';
 import type { HostCore, SyscallImpl } from './core.js';
 import { loadSysPoll, type SysPoll } from './native/sys-poll.js';
 import { i32, neg, u32 } from './errno.js';
+import {
+  askedFds, bit, checkMask, DEFAULT_POLLMASK, EPOLL_CTL_DEL, EPOLL_EVENT, epollWaitArgs, msTimeout, NS, POLLERR, POLLHUP, POLLNVAL, pollfd,
+  pselectSigArg, readFdSets, readPollfds, readTimeout, setBit, setRevents, writeFdSets, writePollfds,
+} from '../wali/poll-args.js';
 
-const POLLIN = 0x1;
-const POLLPRI = 0x2;
-const POLLOUT = 0x4;
-const POLLERR = 0x8;
-const POLLHUP = 0x10;
-const POLLNVAL = 0x20;
-const POLLRDNORM = 0x40;
-const POLLWRNORM = 0x100;
-/** What a file without a poll method answers (a directory): readable and writable. */
-const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-const EPOLL_CTL_DEL = 2;
-const EPOLL_EVENT = 12; // struct epoll_event is packed on x86-64, and in WALI's libc
-/** Linux's EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event). */
-const EP_MAX_EVENTS = Math.floor(0x7fffffff / EPOLL_EVENT);
 /** Events one host wait collects; more stay ready in the host's epoll for the next call. */
 const EVENTS_PER_WAIT = 1024;
-const SIGSET = 8;
-const NS = 1_000_000_000n;
 const EINTR = -4;
 
 /** A guest fd as a wait sees it: its host fd, open without a host object, O_PATH, or not open. */
@@ -76,27 +63,11 @@ function timespec(ns: bigint): Uint8Array {
   return b;
 }
 
-/** A guest `struct timespec`: its deadline, EFAULT or EINVAL (timespec64_valid). */
-function readTimespec(h: HostCore, ptr: number): Deadline | number {
-  const raw = ptr === 0 ? undefined : h.mem?.readBytes(ptr, 16);
-  if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-  const v = new DataView(raw.buffer);
-  const sec = v.getBigInt64(0, true);
-  const nsec = v.getBigInt64(8, true);
-  if (sec < 0n || nsec < 0n || nsec >= NS) return neg('EINVAL');
-  return Deadline.after(sec * NS + nsec);
-}
-
-/** A guest `struct timeval`, normalised as kern_select does (usec past a second carries over). */
-function readTimeval(h: HostCore, ptr: number): Deadline | number {
-  const raw = ptr === 0 ? undefined : h.mem?.readBytes(ptr, 16);
-  if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-  const v = new DataView(raw.buffer);
-  const usec = v.getBigInt64(8, true);
-  const sec = v.getBigInt64(0, true) + usec / 1_000_000n;
-  const nsec = (usec % 1_000_000n) * 1000n;
-  if (sec < 0n || nsec < 0n) return neg('EINVAL');
-  return Deadline.after(sec * NS + nsec);
+/** A guest `struct timespec` (a `struct timeval` for select): its deadline, or -errno. */
+function readDeadline(h: HostCore, ptr: number, usec: boolean): Deadline | number {
+  if (ptr === 0) return neg('EFAULT');
+  const ns = readTimeout(h.mem, ptr, usec);
+  return typeof ns === 'number' ? ns : Deadline.after(ns);
 }
 
 /** poll_select_finish: the time left goes back to the guest (not for a zero timeout); `ret` stays. */
@@ -111,13 +82,6 @@ function finish(h: HostCore, ptr: number, d: Deadline, timeval: boolean, ret: nu
   return ret;
 }
 
-/** set_user_sigmask: a mask must be sigsetsize 8 and readable; it is then not applied (see above). */
-function checkMask(h: HostCore, ptr: number, size: number): number {
-  if (ptr === 0) return 0;
-  if (size !== SIGSET) return neg('EINVAL');
-  return h.mem?.readBytes(ptr, SIGSET) instanceof Uint8Array ? 0 : neg('EFAULT');
-}
-
 /** A host wait, retried with what is left while a signal to the Node process interrupts it. */
 function waitRetrying(d: Deadline, now: boolean, call: (ts: Uint8Array | null) => number): number {
   for (;;) {
@@ -129,20 +93,16 @@ function waitRetrying(d: Deadline, now: boolean, call: (ts: Uint8Array | null) =
 // ---- poll, ppoll ----
 
 function doPoll(h: HostCore, p: SysPoll, ptr: number, nfdsArg: unknown, d: Deadline): number {
-  const nfds = BigInt.asUintN(64, typeof nfdsArg === 'bigint' ? nfdsArg : BigInt(i32(nfdsArg)));
-  if (nfds > BigInt(nofileOf(h.kernel.s, h.task))) return neg('EINVAL');
-  const n = Number(nfds);
-  const raw = n === 0 ? new Uint8Array(0) : ptr === 0 ? undefined : h.mem?.readBytes(ptr, n * 8);
-  if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-  const guest = new DataView(raw.buffer);
+  const g = readPollfds(h.mem, h.kernel.s, h.task, ptr, nfdsArg);
+  if (typeof g === 'number') return g;
+  const n = g.n;
   const hostBuf = new Uint8Array(n * 8);
   const host = new DataView(hostBuf.buffer);
   // Answers made here for fds with no host object to ask: -1 means "the host answers".
   const local = new Int32Array(n).fill(-1);
   let now = false;
   for (let i = 0; i < n; i++) {
-    const fd = guest.getInt32(i * 8, true);
-    const events = guest.getUint16(i * 8 + 4, true);
+    const { fd, events } = pollfd(g, i);
     const t = fd < 0 ? 'ignored' : target(h, fd);
     host.setInt32(i * 8, typeof t === 'number' ? t : -1, true);
     host.setUint16(i * 8 + 4, events, true);
@@ -155,62 +115,34 @@ function doPoll(h: HostCore, p: SysPoll, ptr: number, nfdsArg: unknown, d: Deadl
   let count = 0;
   for (let i = 0; i < n; i++) {
     const rev = local[i]! >= 0 ? local[i]! : host.getUint16(i * 8 + 6, true);
-    guest.setUint16(i * 8 + 6, rev, true);
+    setRevents(g, i, rev);
     if (rev !== 0) count++;
   }
-  return n === 0 || !h.mem?.writeBytes(ptr, raw) ? count : neg('EFAULT');
+  return writePollfds(h.mem, ptr, g, count);
 }
 
 function poll(h: HostCore, p: SysPoll, ptr: number, nfds: unknown, ms: number): number {
-  return doPoll(h, p, ptr, nfds, ms < 0 ? Deadline.forever() : Deadline.after(BigInt(ms) * 1_000_000n));
+  return doPoll(h, p, ptr, nfds, msDeadline(ms));
 }
 
 function ppoll(h: HostCore, p: SysPoll, ptr: number, nfds: unknown, tsp: number, mask: number, size: number): number {
-  const d = tsp === 0 ? Deadline.forever() : readTimespec(h, tsp);
+  const d = tsp === 0 ? Deadline.forever() : readDeadline(h, tsp, false);
   if (typeof d === 'number') return d;
-  const m = checkMask(h, mask, size);
+  const m = checkMask(h.mem, mask, size);
   if (m < 0) return m;
   return finish(h, tsp, d, false, doPoll(h, p, ptr, nfds, d));
 }
 
 // ---- select, pselect6 ----
 
-/**
- * The fd table's size (fdt->max_fds), which caps select's nfds: 64 fds, grown for the highest
- * open fd as alloc_fdtable grows it. (Linux's table never shrinks; the model's highest open fd
- * stands for its high-water mark.)
- */
-function maxFds(h: HostCore): number {
-  let top = -1;
-  for (const fd of h.kernel.s.tables.get(h.task.files)?.fds.keys() ?? []) top = Math.max(top, fd);
-  let size = 64;
-  while (size <= top) size = size < 128 ? 128 : size * 2;
-  return size;
-}
-
-const bit = (set: Uint8Array, i: number): boolean => (set[i >> 3]! & (1 << (i & 7))) !== 0;
-const setBit = (set: Uint8Array, i: number): void => {
-  set[i >> 3]! |= 1 << (i & 7);
-};
-
 function doSelect(h: HostCore, p: SysPoll, nArg: number, ptrs: [number, number, number], d: Deadline): number {
-  if (nArg < 0) return neg('EINVAL');
-  const n = Math.min(nArg, maxFds(h));
-  const bytes = Math.ceil(n / 64) * 8;
-  const sets: (Uint8Array | null)[] = [];
-  for (const ptr of ptrs) {
-    if (ptr === 0) sets.push(null);
-    else {
-      const raw = bytes === 0 ? new Uint8Array(0) : h.mem?.readBytes(ptr, bytes);
-      if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-      sets.push(raw);
-    }
-  }
+  const f = readFdSets(h.mem, h.kernel.s, h.task, nArg, ptrs);
+  if (typeof f === 'number') return f;
+  const sets = f.sets;
   // The guest fds asked about, each with its target (max_select_fd: any one not open is EBADF).
   const asked = new Map<number, Target>();
   let top = -1;
-  for (let fd = 0; fd < n; fd++) {
-    if (!sets.some((s) => s && bit(s, fd))) continue;
+  for (const fd of askedFds(f)) {
     const t = target(h, fd);
     if (t === 'badf') return neg('EBADF');
     asked.set(fd, t);
@@ -232,7 +164,7 @@ function doSelect(h: HostCore, p: SysPoll, nArg: number, ptrs: [number, number, 
     return ret;
   });
   if (r < 0) return r;
-  const out = sets.map((s) => (s ? new Uint8Array(bytes) : null));
+  const out = sets.map((s) => (s ? new Uint8Array(f.bytes) : null));
   let count = 0;
   for (const [fd, t] of asked) {
     for (let k = 0; k < 3; k++) {
@@ -245,33 +177,21 @@ function doSelect(h: HostCore, p: SysPoll, nArg: number, ptrs: [number, number, 
       }
     }
   }
-  for (let k = 0; k < 3; k++) if (out[k] && bytes > 0 && h.mem?.writeBytes(ptrs[k]!, out[k]!)) return neg('EFAULT');
-  return count;
+  return writeFdSets(h.mem, ptrs, f, out, count);
 }
 
 function select(h: HostCore, p: SysPoll, n: number, ptrs: [number, number, number], tvp: number): number {
-  const d = tvp === 0 ? Deadline.forever() : readTimeval(h, tvp);
+  const d = tvp === 0 ? Deadline.forever() : readDeadline(h, tvp, true);
   if (typeof d === 'number') return d;
   return finish(h, tvp, d, true, doSelect(h, p, n, ptrs, d));
 }
 
-/** pselect6's sixth argument: {sigset pointer, its size}, two longs (64-bit in WALI's libc too). */
 function pselect6(h: HostCore, p: SysPoll, n: number, ptrs: [number, number, number], tsp: number, sig: number): number {
-  let mask = 0;
-  let size = 0;
-  if (sig !== 0) {
-    const raw = h.mem?.readBytes(sig, 16);
-    if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-    const v = new DataView(raw.buffer);
-    const ptr = v.getBigUint64(0, true);
-    const sz = v.getBigUint64(8, true);
-    // Beyond wasm32's addresses: a mask that cannot be read (after sigsetsize is checked).
-    mask = ptr >= 1n << 32n ? 0xffffffff : Number(ptr);
-    size = sz === BigInt(SIGSET) ? SIGSET : -1;
-  }
-  const d = tsp === 0 ? Deadline.forever() : readTimespec(h, tsp);
+  const a = pselectSigArg(h.mem, sig);
+  if (typeof a === 'number') return a;
+  const d = tsp === 0 ? Deadline.forever() : readDeadline(h, tsp, false);
   if (typeof d === 'number') return d;
-  const m = checkMask(h, mask, size);
+  const m = checkMask(h.mem, a.mask, a.size);
   if (m < 0) return m;
   return finish(h, tsp, d, false, doSelect(h, p, n, ptrs, d));
 }
@@ -295,10 +215,10 @@ function epollCtl(h: HostCore, p: SysPoll, epfd: number, op: number, fd: number,
 }
 
 function epollWait(h: HostCore, p: SysPoll, epfd: number, evPtr: number, max: number, d: Deadline, mask: number, size: number): number {
-  const m = checkMask(h, mask, size);
+  const m = checkMask(h.mem, mask, size);
   if (m < 0) return m;
-  if (max <= 0 || max > EP_MAX_EVENTS) return neg('EINVAL');
-  if (evPtr === 0 || evPtr + max * EPOLL_EVENT > (h.mem?.byteLength ?? 0)) return neg('EFAULT');
+  const bad = epollWaitArgs(h.mem, evPtr, max, true);
+  if (bad) return neg(bad);
   const ep = target(h, epfd);
   if (ep === 'badf' || ep === 'path') return neg('EBADF');
   if (ep === 'none') return neg('EINVAL');
@@ -309,7 +229,10 @@ function epollWait(h: HostCore, p: SysPoll, epfd: number, evPtr: number, max: nu
   return h.mem?.writeBytes(evPtr, buf.subarray(0, r * EPOLL_EVENT)) ? neg('EFAULT') : r;
 }
 
-const msDeadline = (ms: number): Deadline => (ms < 0 ? Deadline.forever() : Deadline.after(BigInt(ms) * 1_000_000n));
+const msDeadline = (ms: number): Deadline => {
+  const ns = msTimeout(ms);
+  return ns === undefined ? Deadline.forever() : Deadline.after(ns);
+};
 
 /** The polling calls, by syscall name: process-local (the guest's own fds), run without an entry. */
 export function pollCalls(h: HostCore): Record<string, SyscallImpl> {
@@ -324,7 +247,7 @@ export function pollCalls(h: HostCore): Record<string, SyscallImpl> {
     epoll_wait: (_e, ep, evs, max, ms) => epollWait(h, p, i32(ep), u32(evs), i32(max), msDeadline(i32(ms)), 0, 0),
     epoll_pwait: (_e, ep, evs, max, ms, mask, size) => epollWait(h, p, i32(ep), u32(evs), i32(max), msDeadline(i32(ms)), u32(mask), u32(size)),
     epoll_pwait2: (_e, ep, evs, max, tsp, mask, size) => {
-      const d = u32(tsp) === 0 ? Deadline.forever() : readTimespec(h, u32(tsp));
+      const d = u32(tsp) === 0 ? Deadline.forever() : readDeadline(h, u32(tsp), false);
       return typeof d === 'number' ? d : epollWait(h, p, i32(ep), u32(evs), i32(max), d, u32(mask), u32(size));
     },
   };

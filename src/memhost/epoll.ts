@@ -10,21 +10,15 @@ import type { Entry } from '../enforce/enforcer.js';
 import { O_CLOEXEC, O_PATH } from '../linux/index.js';
 import { i32, isErr, neg, u32 } from '../wali/errno.js';
 import { WaliTrap } from '../wali/endings.js';
+import { checkMask, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT, epollWaitArgs, msTimeout, readTimeout } from '../wali/poll-args.js';
 import type { MemCore } from './core.js';
 
-const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
-const EPOLL_CTL_MOD = 3;
 const EPOLLERR = 0x8;
 const EPOLLHUP = 0x10;
 const EPOLLEXCLUSIVE = 1 << 28;
 const EPOLLONESHOT = 1 << 30;
 /** The flags that are not events. */
 const EPOLL_FLAGS = EPOLLEXCLUSIVE | (1 << 29) /* EPOLLWAKEUP */ | EPOLLONESHOT | (1 << 31) /* EPOLLET */;
-/** WALI's struct epoll_event: u32 events, u64 data, packed (12 bytes), as x86-64's. */
-const EVENT_SIZE = 12;
-const EP_MAX_EVENTS = Math.floor(0x7fffffff / EVENT_SIZE);
-const SIGSET = 8;
 
 /** One registration: the watched description, the fd it was added by, what is asked, the guest's data. */
 interface Watch {
@@ -58,7 +52,7 @@ export function epollCalls(h: MemCore, readiness: (fd: number) => number | undef
     let events = 0;
     let data = 0n;
     if (op !== EPOLL_CTL_DEL) {
-      const raw = h.mem?.readBytes(ptr, EVENT_SIZE);
+      const raw = h.mem?.readBytes(ptr, EPOLL_EVENT);
       if (!(raw instanceof Uint8Array)) return neg('EFAULT');
       const v = new DataView(raw.buffer);
       events = v.getUint32(0, true);
@@ -93,8 +87,8 @@ export function epollCalls(h: MemCore, readiness: (fd: number) => number | undef
     }
   };
   const wait = (epfd: number, out: number, max: number, timeoutNs: bigint | undefined, name: string): number => {
-    if (max <= 0 || max > EP_MAX_EVENTS) return neg('EINVAL');
-    if (!h.mem || out + max * EVENT_SIZE > h.mem.byteLength) return neg('EFAULT');
+    const bad = epollWaitArgs(h.mem, out, max, false);
+    if (bad) return neg(bad);
     const ep = h.openFd(epfd);
     if (isErr(ep)) return neg('EBADF');
     if (!ep.desc.epoll) return neg('EINVAL');
@@ -105,7 +99,7 @@ export function epollCalls(h: MemCore, readiness: (fd: number) => number | undef
       const mask = readiness(w.fd);
       const rev = (mask ?? 0) & w.events & ~EPOLL_FLAGS;
       if (rev === 0) continue;
-      const b = new Uint8Array(EVENT_SIZE);
+      const b = new Uint8Array(EPOLL_EVENT);
       const v = new DataView(b.buffer);
       v.setUint32(0, rev, true);
       v.setBigUint64(4, w.data, true);
@@ -113,11 +107,11 @@ export function epollCalls(h: MemCore, readiness: (fd: number) => number | undef
       if (w.events & EPOLLONESHOT) w.events &= EPOLL_FLAGS;
     }
     if (found.length === 0 && timeoutNs === undefined) throw new WaliTrap(`${name} would wait for ever: nothing can become ready while the guest waits alone`);
-    found.forEach((b, i) => h.mem!.writeBytes(out + i * EVENT_SIZE, b));
+    found.forEach((b, i) => h.mem!.writeBytes(out + i * EPOLL_EVENT, b));
     return found.length;
   };
-  const ms = (x: unknown): bigint | undefined => (i32(x) < 0 ? undefined : BigInt(i32(x)) * 1_000_000n);
-  const mask = (ptr: number, size: number): number => (ptr === 0 ? 0 : size !== SIGSET ? neg('EINVAL') : h.mem?.readBytes(ptr, SIGSET) instanceof Uint8Array ? 0 : neg('EFAULT'));
+  const ms = (x: unknown): bigint | undefined => msTimeout(i32(x));
+  const mask = (ptr: number, size: number): number => checkMask(h.mem, ptr, size);
   return {
     epoll_create: (e, size) => make(e, i32(size) <= 0),
     epoll_create1: (e, flags) => make(e, (i32(flags) & ~O_CLOEXEC) !== 0),
@@ -128,16 +122,8 @@ export function epollCalls(h: MemCore, readiness: (fd: number) => number | undef
       return m < 0 ? m : wait(i32(epfd), u32(ev), i32(max), ms(t), 'epoll_pwait');
     },
     epoll_pwait2: (_e, epfd, ev, max, tsp, sig, size) => {
-      let t: bigint | undefined;
-      if (u32(tsp) !== 0) {
-        const raw = h.mem?.readBytes(u32(tsp), 16);
-        if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-        const v = new DataView(raw.buffer);
-        const sec = v.getBigInt64(0, true);
-        const nsec = v.getBigInt64(8, true);
-        if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return neg('EINVAL');
-        t = sec * 1_000_000_000n + nsec;
-      }
+      const t = u32(tsp) === 0 ? undefined : readTimeout(h.mem, u32(tsp), false);
+      if (typeof t === 'number') return t;
       const m = mask(u32(sig), u32(size));
       return m < 0 ? m : wait(i32(epfd), u32(ev), i32(max), t, 'epoll_pwait2');
     },
