@@ -8,16 +8,13 @@ import type { Entry } from '../enforce/enforcer.js';
 import { O_PATH } from '../linux/index.js';
 import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
 import { WaliExit } from '../wali/endings.js';
+import { signalTerminates } from '../wali/process-calls.js';
 import type { MemCore } from './core.js';
 
 type Impl = (e: Entry | undefined, ...a: unknown[]) => number;
 
 const NO_ID = 0xffffffff;
 const NSIG = 64;
-const SIGKILL = 9;
-const SIG_DFL = 0;
-/** Signals whose default action does nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) or stops, which this host cannot. */
-const DEFAULT_HARMLESS = new Set([17, 18, 23, 28, 19, 20, 21, 22]);
 const SS_ONSTACK = 1;
 const SS_DISABLE = 2;
 const SS_AUTODISARM = 0x80000000;
@@ -32,20 +29,11 @@ function monotonicNs(): bigint {
   return BigInt(Math.round(performance.now() * 1e6));
 }
 
-/** What a signal the process sends itself does: nothing (ignored, caught, blocked, harmless) or the end of it. */
-function terminates(h: MemCore, sig: number): boolean {
-  if (sig === SIGKILL) return true;
-  const act = h.signals.acts.get(sig);
-  const handler = act ? new DataView(act.buffer, act.byteOffset, act.byteLength).getUint32(0, true) : SIG_DFL;
-  if (handler !== SIG_DFL || DEFAULT_HARMLESS.has(sig)) return false;
-  return (h.signals.mask.value & (1n << BigInt(sig - 1))) === 0n;
-}
-
 /** kill/tkill/tgkill: only this process exists; a signal to it that terminates ends the run. */
 function signalSelf(h: MemCore, target: boolean, sig: number): number {
   if (sig < 0 || sig > NSIG) return neg('EINVAL');
   if (!target) return neg('ESRCH');
-  if (sig !== 0 && terminates(h, sig)) throw WaliExit.signalled(sig);
+  if (sig !== 0 && signalTerminates(h.signals, sig)) throw WaliExit.signalled(sig);
   return 0;
 }
 
