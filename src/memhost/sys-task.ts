@@ -9,21 +9,15 @@ import { O_PATH } from '../linux/index.js';
 import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
 import { WaliExit } from '../wali/endings.js';
 import { signalTerminates } from '../wali/process-calls.js';
+import { commOf, freshAttrs, noAltStack, noTimers, taskTable } from '../wali/task-attrs.js';
 import type { MemCore } from './core.js';
 
 type Impl = (e: Entry | undefined, ...a: unknown[]) => number;
 
 const NO_ID = 0xffffffff;
 const NSIG = 64;
-const SS_ONSTACK = 1;
-const SS_DISABLE = 2;
-const SS_AUTODISARM = 0x80000000;
-const MINSIGSTKSZ = 2048;
-const PR_SET_NAME = 15;
-const PR_GET_NAME = 16;
 const FUTEX_CMD = 0x7f;
 const TMPFS_MAGIC = 0x01021994n;
-const BILLION = 1_000_000_000n;
 
 function monotonicNs(): bigint {
   return BigInt(Math.round(performance.now() * 1e6));
@@ -35,43 +29,6 @@ function signalSelf(h: MemCore, target: boolean, sig: number): number {
   if (!target) return neg('ESRCH');
   if (sig !== 0 && signalTerminates(h.signals, sig)) throw WaliExit.signalled(sig);
   return 0;
-}
-
-/** The alternate signal stack: stack_t on wasm32 is {u32 ss_sp; i32 ss_flags; u32 ss_size}. */
-function sigaltstack(h: MemCore, st: { sp: number; flags: number; size: number }, ss: number, old: number): number {
-  const mem = h.mem;
-  if (!mem) return neg('EFAULT');
-  let next: { sp: number; flags: number; size: number } | undefined;
-  if (ss !== 0) {
-    const b = mem.readBytes(ss, 12);
-    if (!(b instanceof Uint8Array)) return neg('EFAULT');
-    const v = new DataView(b.buffer);
-    next = { sp: v.getUint32(0, true), flags: v.getUint32(4, true), size: v.getUint32(8, true) };
-  }
-  const was = new Uint8Array(12);
-  const w = new DataView(was.buffer);
-  w.setUint32(0, st.sp, true);
-  w.setUint32(4, ((st.size === 0 ? SS_DISABLE : 0) | (st.flags & SS_AUTODISARM)) >>> 0, true);
-  w.setUint32(8, st.size, true);
-  if (next) {
-    const mode = next.flags & ~SS_AUTODISARM;
-    if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return neg('EINVAL');
-    if (mode === SS_DISABLE) next = { sp: 0, flags: next.flags, size: 0 };
-    else if (next.size < MINSIGSTKSZ) return neg('ENOMEM');
-    Object.assign(st, next);
-  }
-  return old !== 0 && mem.writeBytes(old, was) ? neg('EFAULT') : 0;
-}
-
-/** struct itimerval {timeval interval; timeval value}, timevals as two i64. */
-function itimerBytes(left: bigint, every: bigint): Uint8Array {
-  const b = new Uint8Array(32);
-  const v = new DataView(b.buffer);
-  v.setBigInt64(0, every / BILLION, true);
-  v.setBigInt64(8, (every % BILLION) / 1000n, true);
-  v.setBigInt64(16, left / BILLION, true);
-  v.setBigInt64(24, (left % BILLION) / 1000n, true);
-  return b;
 }
 
 /** struct statfs (x86-64, 120 bytes) of a tmpfs: the filesystem's byte budget as its size. */
@@ -104,12 +61,10 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
   };
   const put = (ptr: unknown, b: Uint8Array): number => (h.mem?.writeBytes(u32(ptr), b) ? neg('EFAULT') : 0);
   const zeros = (ptrs: unknown[]): number => (ptrs.some((p) => h.mem?.writeI32(u32(p), 0) !== undefined) ? neg('EFAULT') : 0);
-  const alt = { sp: 0, flags: SS_DISABLE, size: 0 };
   // Started by init: in its parent's group and session (1) until setsid or setpgid.
   const group = { pgid: 1, sid: 1 };
-  let comm = new TextEncoder().encode(program.replace(/^.*\//, '')).slice(0, 15);
-  const timers = [0, 1, 2].map(() => ({ at: 0n, every: 0n }));
-  const left = (which: number): bigint => (timers[which]!.at === 0n ? 0n : timers[which]!.at > monotonicNs() ? timers[which]!.at - monotonicNs() : 1000n);
+  // prctl's attributes, the alternate stack and the timers (all three on the monotonic clock: CPU time is elapsed time here).
+  const task = taskTable(() => h.mem, { attrs: freshAttrs(commOf(program, (x) => new TextEncoder().encode(x))), alt: noAltStack(), timers: noTimers(), clock: monotonicNs });
   return {
     setuid: (_e, u) => setIds(u), setgid: (_e, g) => setIds(g),
     setreuid: (_e, r, u) => setIds(r, u), setregid: (_e, r, g) => setIds(r, g),
@@ -159,52 +114,7 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
     kill: (_e, pid, sig) => signalSelf(h, self(pid) || i32(pid) === -1 || i32(pid) === -h.tid, i32(sig)),
     tkill: (_e, tid, sig) => signalSelf(h, i32(tid) === h.tid, i32(sig)),
     tgkill: (_e, tgid, tid, sig) => signalSelf(h, i32(tgid) === h.tid && i32(tid) === h.tid, i32(sig)),
-    prctl: (_e, option, a2) => {
-      if (i32(option) === PR_SET_NAME) {
-        const raw = h.mem?.readBytes(u32(a2), 16);
-        if (!(raw instanceof Uint8Array)) return neg('EFAULT');
-        const nul = raw.indexOf(0);
-        comm = raw.slice(0, Math.min(nul < 0 ? 15 : nul, 15));
-        return 0;
-      }
-      if (i32(option) === PR_GET_NAME) {
-        const b = new Uint8Array(16);
-        b.set(comm);
-        return put(a2, b);
-      }
-      return neg('EINVAL');
-    },
-    sigaltstack: (_e, ss, old) => sigaltstack(h, alt, u32(ss), u32(old)),
-    setitimer: (_e, which, nv, ov) => {
-      const w = i32(which);
-      let every = 0n;
-      let value = 0n;
-      if (u32(nv) !== 0) {
-        const b = h.mem?.readBytes(u32(nv), 32);
-        if (!(b instanceof Uint8Array)) return neg('EFAULT');
-        const v = new DataView(b.buffer);
-        const tv = (off: number): bigint | undefined => {
-          const s = v.getBigInt64(off, true);
-          const us = v.getBigInt64(off + 8, true);
-          return s < 0n || us < 0n || us >= 1_000_000n ? undefined : s * BILLION + us * 1000n;
-        };
-        const i = tv(0);
-        const n = tv(16);
-        if (i === undefined || n === undefined) return neg('EINVAL');
-        every = i;
-        value = n;
-      }
-      if (w < 0 || w > 2) return neg('EINVAL');
-      const old = itimerBytes(left(w), timers[w]!.every);
-      timers[w] = { at: value === 0n ? 0n : monotonicNs() + value, every: value === 0n ? 0n : every };
-      return u32(ov) !== 0 ? put(ov, old) : 0;
-    },
-    getitimer: (_e, which, ptr) => (i32(which) < 0 || i32(which) > 2 ? neg('EINVAL') : put(ptr, itimerBytes(left(i32(which)), timers[i32(which)]!.every))),
-    alarm: (_e, s) => {
-      const was = left(0);
-      timers[0] = { at: u32(s) === 0 ? 0n : monotonicNs() + BigInt(u32(s)) * BILLION, every: 0n };
-      return was === 0n ? 0 : Math.max(1, Number((was + BILLION / 2n) / BILLION));
-    },
+    ...Object.fromEntries(Object.entries(task).map(([name, f]) => [name, (_e: Entry | undefined, ...a: unknown[]) => f(...a)])),
     // One thread: nobody to wake, and a wait on the expected value could only end by its timeout.
     futex: (_e, uaddr, op, val, timeout) => {
       const cmd = i32(op) & FUTEX_CMD;
