@@ -7,20 +7,12 @@
  */
 import { O_ACCMODE, O_PATH } from '../linux/index.js';
 import { fdCallRights, grantCovers } from '../rules/requests.js';
+import { fixedArgs, LINUX_PAGE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_TYPE, mmapAccess, mmapArgs, munmapArgs, PROT_WRITE } from '../wali/mmap-args.js';
 import { WASM_PAGE } from '../wali/wasm.js';
 import type { HostCore } from './core.js';
 import { i32, i64, isErr, neg, u32 } from './errno.js';
 import { FileMaps, madvise, mprotect, mremap, msync } from './mem-maps.js';
 
-const PROT_WRITE = 2;
-const MAP_SHARED = 1;
-const MAP_PRIVATE = 2;
-const MAP_SHARED_VALIDATE = 3;
-const MAP_TYPE = 0xf;
-const MAP_FIXED = 0x10;
-const MAP_ANONYMOUS = 0x20;
-const MAP_FIXED_NOREPLACE = 0x100000;
-const LINUX_PAGE = 4096;
 const LINUX_PER_WASM = WASM_PAGE / LINUX_PAGE;
 
 /**
@@ -170,9 +162,8 @@ export class PageMap {
 }
 
 function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
-  const type = flags & MAP_TYPE;
-  if (len === 0 || off < 0 || off % LINUX_PAGE !== 0) return neg('EINVAL');
-  if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return neg('EINVAL');
+  const bad = mmapArgs(len, off, flags);
+  if (bad) return neg(bad);
   const anon = (flags & MAP_ANONYMOUS) !== 0;
   let src: { nodeFd: number; shared: boolean; mayWrite: boolean } | undefined;
   if (!anon) {
@@ -181,19 +172,17 @@ function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: numb
     if (o.file.flags & O_PATH || !o.host) return neg('EBADF');
     if (o.host.kind !== 'seekable') return neg('ENODEV');
     const acc = o.file.flags & O_ACCMODE;
-    if (acc === 1) return neg('EACCES');
-    const shared = type !== MAP_PRIVATE;
-    if (shared && prot & PROT_WRITE && acc !== 2) return neg('EACCES');
+    const denied = mmapAccess(acc, flags, prot);
+    if (denied) return neg(denied);
+    const shared = (flags & MAP_TYPE) !== MAP_PRIVATE;
     // PROT_WRITE may come later (mprotect) only where writing the file was judged: now, or at open.
     const granted = o.file.granted !== undefined && grantCovers(o.file.granted, fdCallRights('write', 0));
     src = { nodeFd: o.host.nodeFd, shared, mayWrite: acc === 2 && ((prot & PROT_WRITE) !== 0 || granted) };
   }
   let at: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-    // Only over memory mmap itself handed out; anything else is the guest's own data.
-    if (addr % LINUX_PAGE !== 0) return neg('EINVAL');
-    if (!pages.owns(addr, len)) return neg(flags & MAP_FIXED_NOREPLACE ? 'EEXIST' : 'ENOMEM');
-    if (flags & MAP_FIXED_NOREPLACE) return neg('EEXIST');
+    const fixed = fixedArgs(addr, flags, pages.owns(addr, len));
+    if (fixed) return neg(fixed);
     at = addr;
     // What was mapped there is unmapped first (a shared file mapping writes back).
     pages.files.unmap(at, len);
@@ -214,7 +203,8 @@ function mmap(h: HostCore, pages: PageMap, addr: number, len: number, prot: numb
 }
 
 function munmap(pages: PageMap, addr: number, len: number): number {
-  if (addr % LINUX_PAGE !== 0 || len === 0) return neg('EINVAL');
+  const bad = munmapArgs(addr, len);
+  if (bad) return neg(bad);
   pages.files.unmap(addr, len);
   pages.free(addr, len);
   return 0;

@@ -7,21 +7,13 @@
  */
 import { O_ACCMODE, O_PATH } from '../linux/index.js';
 import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
+import { fixedArgs, LINUX_PAGE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_TYPE, mmapAccess, mmapArgs, munmapArgs } from '../wali/mmap-args.js';
 import { WASM_PAGE } from '../wali/wasm.js';
 import type { Inode } from '../state/types.js';
 import type { MemCore } from './core.js';
 import { nowNs } from './inodes.js';
 
-const PROT_WRITE = 2;
-const MAP_SHARED = 1;
-const MAP_PRIVATE = 2;
-const MAP_SHARED_VALIDATE = 3;
-const MAP_TYPE = 0xf;
-const MAP_FIXED = 0x10;
-const MAP_ANONYMOUS = 0x20;
-const MAP_FIXED_NOREPLACE = 0x100000;
 const MREMAP_MAYMOVE = 1;
-const LINUX_PAGE = 4096;
 const MAPPED = 1;
 const FREE = 2;
 
@@ -109,9 +101,9 @@ function writeBack(h: MemCore, shared: Shared[], addr: number, len: number): voi
 }
 
 function mmap(h: MemCore, pages: Pages, shared: Shared[], addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
+  const bad = mmapArgs(len, off, flags);
+  if (bad) return neg(bad);
   const type = flags & MAP_TYPE;
-  if (len === 0 || off < 0 || off % LINUX_PAGE !== 0) return neg('EINVAL');
-  if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return neg('EINVAL');
   let bytes: Uint8Array | undefined;
   let file: Inode | undefined;
   if (!(flags & MAP_ANONYMOUS)) {
@@ -120,16 +112,15 @@ function mmap(h: MemCore, pages: Pages, shared: Shared[], addr: number, len: num
     if (o.file.flags & O_PATH) return neg('EBADF');
     if (o.desc.stdio !== undefined || o.inode.kind !== 'reg') return neg('ENODEV');
     const acc = o.file.flags & O_ACCMODE;
-    if (acc === 1) return neg('EACCES');
-    if (type !== MAP_PRIVATE && prot & PROT_WRITE && acc !== 2) return neg('EACCES');
+    const denied = mmapAccess(acc, flags, prot);
+    if (denied) return neg(denied);
     bytes = h.fs.inodes.read(h.data(o.inode), off, len);
     if (type !== MAP_PRIVATE && acc === 2) file = o.inode;
   }
   let at: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-    // Only over memory mmap itself handed out; anything else is the guest's own data.
-    if (addr % LINUX_PAGE !== 0) return neg('EINVAL');
-    if (!pages.owns(addr, len) || flags & MAP_FIXED_NOREPLACE) return neg(flags & MAP_FIXED_NOREPLACE ? 'EEXIST' : 'ENOMEM');
+    const fixed = fixedArgs(addr, flags, pages.owns(addr, len));
+    if (fixed) return neg(fixed);
     at = addr;
     new Uint8Array(h.memory!.buffer, at, Math.min(Math.ceil(len / LINUX_PAGE) * LINUX_PAGE, h.memory!.buffer.byteLength - at)).fill(0);
   } else {
@@ -169,7 +160,8 @@ export function memCalls(h: MemCore): Record<string, (e: unknown, ...a: unknown[
   return {
     mmap: (_e, a, l, p, f, fd, off) => mmap(h, pages, shared, u32(a), u32(l), i32(p), i32(f), i32(fd), i64(off)),
     munmap: (_e, a, l) => {
-      if (!aligned(a) || u32(l) === 0) return neg('EINVAL');
+      const bad = munmapArgs(u32(a), u32(l));
+      if (bad) return neg(bad);
       writeBack(h, shared, u32(a), u32(l));
       for (let i = shared.length - 1; i >= 0; i--) if (shared[i]!.addr >= u32(a) && shared[i]!.addr < u32(a) + u32(l)) shared.splice(i, 1);
       pages.free(u32(a), Math.ceil(u32(l) / WASM_PAGE) * WASM_PAGE);
