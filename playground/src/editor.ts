@@ -15,6 +15,12 @@ import { grammarLanguage } from './grammar.js';
 
 const language = grammarLanguage(grammar);
 
+/**
+ * The nonce of CodeMirror's style element, the one inline style the page's Content-Security-Policy
+ * (index.html) lets in. A static page cannot vary it per load; it admits style, never script.
+ */
+export const STYLE_NONCE = 'fdwarden-codemirror';
+
 const style = HighlightStyle.define([
   { tag: tags.comment, color: '#6a737d', fontStyle: 'italic' },
   { tag: tags.string, color: '#032f62' },
@@ -65,6 +71,7 @@ export function policyEditor(o: PolicyEditorOptions): EditorView {
     lintGutter(),
     linter((view) => lintDiagnostics(view.state, o.diagnostics(view.state.doc.toString())), { delay: 150 }),
     EditorView.contentAttributes.of({ 'aria-label': o.label }),
+    EditorView.cspNonce.of(STYLE_NONCE),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) o.onChange?.(u.state.doc.toString());
     }),

@@ -9,8 +9,8 @@ import { renderDiagnostics } from 'fdwarden';
 import { latin1String, unusedVar, type AuditReport, type SnapshotJson } from 'fdwarden/browser';
 import { policyEditor, setText } from './editor.js';
 import { renderResults } from './results.js';
-import { auditTrace, compile, diffText, explainText, learnFrom, ownDiagnostics, parseVarsField, runTests, type Audited, type TraceInput } from './session.js';
-import { decodeState, encodeState, type SharedState } from './share.js';
+import { auditTraceInChunks, compile, diffText, explainText, learnFrom, ownDiagnostics, parseVarsField, runTests, type Audited, type TraceInput } from './session.js';
+import { decodeState, encodeState, LIMITS, type SharedState } from './share.js';
 import { runProperties } from './properties.js';
 import { mountRunPane, type RunPane } from './run-pane.js';
 
@@ -56,7 +56,16 @@ async function shippedTrace(id: string): Promise<{ text: string; snapshot: Snaps
 }
 
 const first = manifest.traces[0]!;
-const initial: SharedState = (await decodeState(location.hash)) ?? {
+// A link is a stranger's input: decodeState bounds and checks it; a refused one is said so, and
+// the page starts from its defaults (the refused fragment leaves the address bar).
+const decoded = await decodeState(location.hash);
+if (decoded && 'error' in decoded) {
+  const box = $('link-error');
+  box.textContent = `This link's state was not loaded: ${decoded.error}. The page starts from its defaults.`;
+  box.hidden = false;
+  history.replaceState(null, '', location.pathname + location.search);
+}
+const initial: SharedState = decoded && 'state' in decoded ? decoded.state : {
   policy: files.get(first.policy) ?? '', file: first.policy, vars: first.vars, trace: first.id, cwd: first.cwd,
 };
 let state: SharedState = initial;
@@ -117,6 +126,8 @@ showOld();
 let audited: (Audited & { c: CompiledPolicy }) | undefined;
 let firstShown = false;
 let auditTimer: ReturnType<typeof setTimeout> | undefined;
+/** The latest audit; an older one still running stops at its next chunk. */
+let auditGen = 0;
 
 async function traceInput(): Promise<TraceInput | undefined> {
   if (state.trace === 'paste') {
@@ -148,23 +159,30 @@ function showProblems(c: CompiledPolicy): void {
 }
 
 async function runAudit(): Promise<void> {
+  const gen = ++auditGen;
   const c = compiledFor(state.policy, state.file);
   showProblems(c);
   const input = await traceInput();
+  if (gen !== auditGen) return;
+  const counts = $('counts');
   $('trace-note').textContent = state.trace === 'paste'
     ? (state.fs === 'system' ? 'Names the log did not create are taken from the snapshot of the recording machine.' : 'Names the log did not create are unknown, unless a call on them succeeded in the log.')
     : `Replayed on the snapshot of the recording machine's system names (as --fs examples/traces/system.json).`;
   if (!c.ok || !input) {
     audited = undefined;
-    const counts = $('counts');
     for (const k of Object.keys(counts.dataset)) delete counts.dataset[k];
     counts.textContent = !c.ok ? 'The policy has errors: nothing is decided until it compiles.' : 'No recording.';
     $('results').replaceChildren();
     return;
   }
-  const a = auditTrace(c, input);
+  const a = await auditTraceInChunks(c, input, (done, total) => {
+    for (const k of Object.keys(counts.dataset)) delete counts.dataset[k];
+    counts.textContent = `auditing line ${done} of ${total}…`;
+  }, () => gen === auditGen);
+  if (!a) return;
   audited = { ...a, c };
-  showResults(a.report, a.lines);
+  await showResults(a.report, a.lines, () => gen === auditGen);
+  if (gen !== auditGen) return;
   if (!firstShown) {
     firstShown = true;
     performance.mark('fdwarden:first-decision');
@@ -182,8 +200,8 @@ function scheduleAudit(): void {
   const timer = auditTimer;
 }
 
-function showResults(report: AuditReport, lines: string[]): void {
-  renderResults($('counts'), $('results'), report, lines);
+async function showResults(report: AuditReport, lines: string[], current: () => boolean): Promise<void> {
+  await renderResults($('counts'), $('results'), report, lines, current);
   if (selected !== undefined) showExplanation(selected);
 }
 
@@ -222,10 +240,18 @@ function update(change: Partial<SharedState>, audit = true): void {
   if (audit) scheduleAudit();
 }
 
-async function saveHash(): Promise<void> {
-  const h = await encodeState({ ...state, ...(runPane ? { run: runPane.state() } : {}) });
+/** Puts the state in the address bar; false when no link could carry it (the page would refuse it). */
+async function saveHash(): Promise<boolean> {
+  const full = { ...state, ...(runPane ? { run: runPane.state() } : {}) };
+  const bytes = new TextEncoder().encode(JSON.stringify(full)).length;
+  const h = await encodeState(full);
+  if (bytes > LIMITS.inflated || h.length - 2 > LIMITS.fragment) {
+    $('status').textContent = `the state is too large for a link (${bytes} bytes of JSON, ${h.length} characters; a link holds ${LIMITS.inflated} and ${LIMITS.fragment})`;
+    return false;
+  }
   history.replaceState(null, '', `#${h}`);
   document.body.dataset['hash'] = h;
+  return true;
 }
 
 function loadPolicyFile(p: string): void {
@@ -347,7 +373,7 @@ $('load-learned').addEventListener('click', () => {
 // ---- share ----
 $('share').addEventListener('click', () => void (async () => {
   clearTimeout(hashTimer);
-  await saveHash();
+  if (!(await saveHash())) return;
   try {
     await navigator.clipboard.writeText(location.href);
     $('status').textContent = 'link copied';

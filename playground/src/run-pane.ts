@@ -16,7 +16,8 @@ export interface RunPaneOptions {
   /** The program's URL, or null when the build had no clang to compile it. */
   wasmUrl: string | null;
   policy: () => { text: string; file: string; vars: Record<string, string[]>; files: [string, string][] };
-  initial: { args: string; fs?: unknown; cwd?: string } | undefined;
+  /** A link's run state, already checked (state-check.ts). */
+  initial: { args: string; fs?: Tree; cwd?: string } | undefined;
   onChange: () => void;
 }
 
@@ -60,16 +61,19 @@ function locate(tree: Tree, path: string): { parent: Tree; name: string } | unde
   if (name === undefined) return undefined;
   let dir = tree;
   for (const p of parts) {
-    const next = dir[p];
-    if (next === undefined) dir[p] = {};
+    if (p === '.' || p === '..') return undefined;
+    // Own properties only: a directory named __proto__ is a directory.
+    const next = Object.hasOwn(dir, p) ? dir[p] : undefined;
+    if (next === undefined) Object.defineProperty(dir, p, { value: {}, enumerable: true, writable: true, configurable: true });
     else if (!isDir(next)) return undefined;
     dir = dir[p] as Tree;
   }
+  if (name === '.' || name === '..') return undefined;
   return { parent: dir, name };
 }
 
 export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
-  let tree: Tree = structuredClone((o.initial?.fs as Tree | undefined) ?? DEFAULT_TREE);
+  let tree: Tree = structuredClone(o.initial?.fs ?? DEFAULT_TREE);
   const args = el('input', { id: 'run-args', value: o.initial?.args ?? DEFAULT_ARGS, spellcheck: false });
   const cwd = el('input', { id: 'run-cwd', value: o.initial?.cwd ?? '/', spellcheck: false });
   const run = el('button', { id: 'run', type: 'button', textContent: 'Run fsops.wasm' });
@@ -127,33 +131,37 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
   save.addEventListener('click', () => {
     const at = locate(tree, path.value);
     if (!at) return void (status.textContent = `${path.value}: not a file path in the tree`);
-    at.parent[at.name] = body.value;
+    Object.defineProperty(at.parent, at.name, { value: body.value, enumerable: true, writable: true, configurable: true });
     showTree();
     o.onChange();
   });
   remove.addEventListener('click', () => {
     const at = locate(tree, path.value);
-    if (at) delete at.parent[at.name];
+    if (at && Object.hasOwn(at.parent, at.name)) delete at.parent[at.name];
     showTree();
     o.onChange();
   });
   args.addEventListener('input', () => o.onChange());
   cwd.addEventListener('input', () => o.onChange());
 
+  // Only a click starts a run: a link sets the arguments and the tree, never runs them.
   let worker: Worker | undefined;
   run.addEventListener('click', () => void (async () => {
     if (o.wasmUrl === null) return;
     worker?.terminate();
-    worker = new Worker(new URL('run-worker.js', document.baseURI), { type: 'module' });
+    // This run's worker: Stop, or a newer run, ends it and leaves `worker` to another.
+    const w = new Worker(new URL('run-worker.js', document.baseURI), { type: 'module' });
+    worker = w;
     stop.disabled = false;
     decisions.replaceChildren();
     output.textContent = '';
     status.textContent = 'running…';
     delete root.dataset['status'];
     const wasm = new Uint8Array(await (await fetch(o.wasmUrl)).arrayBuffer());
+    if (worker !== w) return;
     const p = o.policy();
     const req: RunRequest = { wasm, policy: p.text, file: p.file, vars: p.vars, files: p.files, tree, args: ['fsops', ...splitArgs(args.value)], cwd: cwd.value || '/' };
-    worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
+    w.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       const m = ev.data;
       if (m.type === 'decision') {
         const row = m.explanation !== undefined
@@ -161,20 +169,21 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
           : el('div', { className: 'allowed', textContent: m.text });
         decisions.append(row);
       }
-      else if (m.type !== 'done') output.textContent += m.text;
+      else if (m.type !== 'done') output.append(m.text);
       else {
         tree = m.tree;
         showTree();
+        if (m.unshown) output.append(`\n… ${m.unshown} more bytes of output not shown`);
         if (m.unposted) decisions.append(el('div', { className: 'allowed', textContent: `… ${m.unposted} more decisions not listed (${m.decisions ?? '?'} in all)` }));
         status.textContent = m.error ? `${m.status >= 0 ? `exit status ${m.status}, ` : ''}${m.error}` : `exit status ${m.status}`;
         root.dataset['status'] = String(m.status);
-        worker?.terminate();
+        w.terminate();
         worker = undefined;
         stop.disabled = true;
         o.onChange();
       }
     };
-    worker.postMessage(req);
+    w.postMessage(req);
   })());
 
   // A guest that never ends is stopped with its worker; the tree stays as it was before the run.

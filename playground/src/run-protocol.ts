@@ -16,4 +16,4 @@ export interface RunRequest {
 export type WorkerMessage =
   | { type: 'stdout' | 'stderr'; text: string }
   | { type: 'decision'; text: string; denied: boolean; explanation?: string }
-  | { type: 'done'; status: number; tree: Tree; error?: string; decisions?: number; unposted?: number };
+  | { type: 'done'; status: number; tree: Tree; error?: string; decisions?: number; unposted?: number; unshown?: number };

@@ -10,6 +10,10 @@ import type { RunRequest, Tree, WorkerMessage } from './run-protocol.js';
 
 /** Decisions posted one by one at most (the page lists each). */
 const MAX_POSTED = 5000;
+/** Bytes of output (stdout and stderr together) posted at most; the rest are counted. */
+const MAX_OUTPUT = 1 << 20;
+/** Bytes all files of the tree may hold (ENOSPC beyond): the tree a run leaves must fit in a link. */
+const MAX_TREE_BYTES = 1 << 20;
 
 const post = (m: WorkerMessage): void => (self as unknown as Worker).postMessage(m);
 const utf8 = new TextDecoder();
@@ -20,13 +24,19 @@ self.onmessage = async (ev: MessageEvent<RunRequest>) => {
     const files = new Map(r.files);
     const compiled = compilePolicyText(r.policy, { file: r.file, vars: r.vars, load: (f) => files.get(f) });
     if (!compiled.ok) return post({ type: 'done', status: -1, error: 'the policy has errors', tree: r.tree });
-    const fs = MemoryFs.fromJson(r.tree as MemoryTree);
+    const fs = MemoryFs.fromJson(r.tree as MemoryTree, { maxBytes: MAX_TREE_BYTES });
     const [name = 'program', ...args] = r.args;
     let posted = 0;
+    let output = 0;
+    const out = (type: 'stdout' | 'stderr', b: Uint8Array): void => {
+      const room = Math.max(0, MAX_OUTPUT - output);
+      output += b.length;
+      if (room > 0) post({ type, text: utf8.decode(b.subarray(0, room)) });
+    };
     const result = await runInMemory(r.wasm, {
       policy: compiled, fs, name, args, cwd: r.cwd,
-      onStdout: (b) => post({ type: 'stdout', text: utf8.decode(b) }),
-      onStderr: (b) => post({ type: 'stderr', text: utf8.decode(b) }),
+      onStdout: (b) => out('stdout', b),
+      onStderr: (b) => out('stderr', b),
       onDecision: (d) => {
         // A long run posts its first decisions; the rest are counted at the end.
         if (++posted > MAX_POSTED) return;
@@ -36,7 +46,8 @@ self.onmessage = async (ev: MessageEvent<RunRequest>) => {
       },
     });
     const unposted = Math.max(0, posted - MAX_POSTED);
-    post({ type: 'done', status: result.status, tree: fs.toJson() as Tree, decisions: result.decisions, unposted, ...(result.message !== undefined ? { error: `${result.ending}: ${result.message}` } : {}) });
+    const unshown = Math.max(0, output - MAX_OUTPUT);
+    post({ type: 'done', status: result.status, tree: fs.toJson() as Tree, decisions: result.decisions, unposted, unshown, ...(result.message !== undefined ? { error: `${result.ending}: ${result.message}` } : {}) });
   } catch (e) {
     post({ type: 'done', status: -1, error: e instanceof Error ? e.message : String(e), tree: r.tree });
   }

@@ -9,7 +9,7 @@ import {
   type CompiledPolicy, type Explanation, type PolicyDiagnostic,
 } from 'fdwarden';
 import {
-  audit, byteString, diffJson, displayExplanation, learn, logLines, probeCall, renderDiff, runExpects, shellLine,
+  Auditor, byteString, diffJson, displayExplanation, learn, logLines, probeCall, renderDiff, runExpects, shellLine,
   snapshotView, sourceLineOf, varsFromArgs, type AuditReport, type ExpectRun, type Judged, type LearnResult, type SnapshotJson,
 } from 'fdwarden/browser';
 
@@ -57,9 +57,26 @@ function replayOptions(t: TraceInput) {
   return { view: t.snapshot ? snapshotView(t.snapshot) : emptyView, cwd: t.cwd === undefined || t.cwd === '' ? undefined : byteString(t.cwd), inherit: STDIO };
 }
 
-export function auditTrace(c: CompiledPolicy, t: TraceInput): Audited {
+/** Lines audited between two turns given back to the page. */
+const CHUNK = 2000;
+
+/**
+ * A recording audited as `audit` does (the same Auditor fed the same lines in order), in chunks,
+ * so the page keeps answering while a long log is audited. `progress` hears the lines done; when
+ * `current()` turns false (a newer audit started) it stops and gives undefined.
+ */
+export async function auditTraceInChunks(c: CompiledPolicy, t: TraceInput, progress: (done: number, total: number) => void, current: () => boolean): Promise<Audited | undefined> {
   const lines = logLines(t.text);
-  return { report: audit(lines, engineFor(c.policy), replayOptions(t)), lines };
+  const a = new Auditor(engineFor(c.policy), { ...replayOptions(t), keepAll: true });
+  for (let i = 0; i < lines.length; i++) {
+    a.feed(lines[i]!, i + 1);
+    if ((i + 1) % CHUNK === 0 && i + 1 < lines.length) {
+      progress(i + 1, lines.length);
+      await new Promise((r) => setTimeout(r, 0));
+      if (!current()) return undefined;
+    }
+  }
+  return { report: a.report(), lines };
 }
 
 /** A judged line's explanation, as `fdwarden explain --trace T --line N` prints it. */
