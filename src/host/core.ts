@@ -172,15 +172,8 @@ export class HostCore {
   }
 }
 
-/** An implementation of one SYS_* call: the judged entry (undefined for a process-local call) and the raw arguments. */
-export type SyscallImpl = (e: Entry | undefined, ...a: unknown[]) => number;
-
-/** Implementations that need no entry (process-local calls, or fd calls that only use the fd table). */
-export function plainCalls(calls: Record<string, (...a: unknown[]) => number>): Record<string, SyscallImpl> {
-  const out: Record<string, SyscallImpl> = {};
-  for (const [name, f] of Object.entries(calls)) out[name] = (_e, ...a) => f(...a);
-  return out;
-}
+/** An implementation of one SYS_* call, and calls that take no entry: both hosts' shapes (src/wali/host-table.ts). */
+export { plainCalls, type SyscallImpl } from '../wali/host-table.js';
 
 /** True when a guest path names its last component with a trailing slash. */
 export function hasTrailingSlash(path: string): boolean {

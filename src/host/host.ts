@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kernel } from '../state/kernel.js';
 import type { View } from '../state/view.js';
-import { GuestMemory, type GuestWord } from '../wali/memory.js';
-import { WA, WaliModuleError, type ImportValue, type Imports, type WasmInstance, type WasmMemoryObject, type WasmModule } from '../wali/wasm.js';
+import type { GuestWord } from '../wali/memory.js';
+import { attachMemory, fdFastPath } from '../wali/host-table.js';
+import { WA, WaliModuleError, type ImportValue, type Imports, type WasmInstance, type WasmModule } from '../wali/wasm.js';
 import { WALI_MODULE, WALI_SYSCALL_PREFIX } from '../wali/table.js';
 import { decodeWali } from '../wali/decode.js';
 import { engineFor } from '../rules/engine.js';
 import type { Engine } from '../rules/judge.js';
 import type { IrPolicy } from '../rules/ir.js';
-import { FD_RIGHTS, fdCallRights, grantCovers } from '../rules/requests.js';
+import { FD_RIGHTS } from '../rules/requests.js';
 import { Enforcer } from '../enforce/enforcer.js';
 import { grantInherited } from '../enforce/grants.js';
 import { entryDecision, plainDecision, type DecisionEvent } from '../enforce/decisions.js';
@@ -300,14 +301,7 @@ export class NodeWaliHost {
 
   /** fd calls covered by the rights their fd obtained at open: a table lookup, no judging. */
   private fdFast(name: string, impl: SyscallImpl): (args: unknown[]) => number | undefined {
-    const right = FD_RIGHTS[name]!;
-    const s = this.kernel.s;
-    return (args) => {
-      const e = s.tables.get(this.core.task.files)?.fds.get(args[0] as number);
-      const f = e && s.files.get(e.file);
-      if (f === undefined || f.granted === undefined || !grantCovers(f.granted, fdCallRights(right, f.flags))) return undefined;
-      return impl(undefined, ...args);
-    };
+    return fdFastPath(this.kernel.s, () => this.core.task, name, impl);
   }
 
   /** One call through enforcement: decide at entry, run what was judged, decide again if the disk changed under the model. */
@@ -344,10 +338,7 @@ export class NodeWaliHost {
 
   /** Binds guest memory after instantiation (the module exports its memory). */
   attach(instance: WasmInstance): void {
-    const mem = GuestMemory.fromInstance(instance);
-    if (!mem) throw new WaliModuleError('the module exports no memory');
-    this.core.mem = mem;
-    this.core.memory = instance.exports['memory'] as WasmMemoryObject;
+    attachMemory(this.core, instance);
   }
 
   /** attach + run `_start`; the exit status (0 when _start returns). Other exceptions propagate. */

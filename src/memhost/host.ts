@@ -10,15 +10,16 @@ import type { IrPolicy } from '../rules/ir.js';
 import { engineFor } from '../rules/engine.js';
 import type { Engine } from '../rules/judge.js';
 import { bit } from '../rules/rights.js';
-import { FD_RIGHTS, fdCallRights, grantCovers } from '../rules/requests.js';
+import { FD_RIGHTS } from '../rules/requests.js';
 import { Enforcer } from '../enforce/enforcer.js';
 import { grantInherited } from '../enforce/grants.js';
 import { entryDecision, plainDecision, type DecisionEvent } from '../enforce/decisions.js';
 import { O_RDONLY, O_WRONLY } from '../linux/index.js';
 import { byteString } from '../linux/bytes.js';
 import { decodeWali } from '../wali/decode.js';
-import { GuestMemory, type GuestWord } from '../wali/memory.js';
-import { WA, WaliModuleError, type ImportValue, type Imports, type WasmInstance, type WasmMemoryObject, type WasmModule } from '../wali/wasm.js';
+import type { GuestWord } from '../wali/memory.js';
+import { attachMemory, fdFastPath, plainCalls, type SyscallImpl } from '../wali/host-table.js';
+import { WA, WaliModuleError, type ImportValue, type Imports, type WasmInstance, type WasmModule } from '../wali/wasm.js';
 import { WaliExit, WaliTrap } from '../wali/endings.js';
 import { i32, neg, u32 } from '../wali/errno.js';
 import { MemCore } from './core.js';
@@ -70,7 +71,7 @@ export interface MemoryRunOptions {
   onHostError?(syscall: string, error: unknown): void;
 }
 
-type Impl = (e: import('../enforce/enforcer.js').Entry | undefined, ...a: unknown[]) => number;
+type Impl = SyscallImpl;
 
 function engineOf(p: MemoryRunOptions['policy'], env: boolean): Engine {
   if ('decide' in p) return p;
@@ -193,10 +194,7 @@ export class MemoryWaliHost {
 
   /** Binds guest memory after instantiation (the module exports it as `memory`). */
   attach(instance: WasmInstance): void {
-    const mem = GuestMemory.fromInstance(instance);
-    if (!mem) throw new WaliModuleError('the module exports no memory');
-    this.core.mem = mem;
-    this.core.memory = instance.exports['memory'] as WasmMemoryObject;
+    attachMemory(this.core, instance);
   }
 
   /**
@@ -271,15 +269,7 @@ export class MemoryWaliHost {
 
   /** fd calls covered by the rights their fd obtained at open: a table lookup, no judging (as the Node host's). */
   private fdFast(name: string, impl: Impl): (args: unknown[]) => number | undefined {
-    const right = FD_RIGHTS[name]!;
-    const s = this.opts.fs.kernel.s;
-    return (args) => {
-      const e = s.tables.get(this.core.task.files)?.fds.get(args[0] as number);
-      const f = e && s.files.get(e.file);
-      if (f === undefined || f.granted === undefined || !grantCovers(f.granted, fdCallRights(right, f.flags))) return undefined;
-      this.decisions++;
-      return impl(undefined, ...args);
-    };
+    return fdFastPath(this.opts.fs.kernel.s, () => this.core.task, name, impl, () => this.decisions++);
   }
 
   private dispatch(name: string, impl: Impl | undefined, args: GuestWord[]): number {
@@ -368,7 +358,5 @@ export class MemoryWaliHost {
 
 /** The data calls take no entry: they are judged on the fd's rights at dispatch. */
 function ioCallsWithEntry(h: MemCore): Record<string, Impl> {
-  const out: Record<string, Impl> = {};
-  for (const [name, f] of Object.entries(ioCalls(h))) out[name] = (_e, ...a) => f(...a);
-  return out;
+  return plainCalls(ioCalls(h));
 }

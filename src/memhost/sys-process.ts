@@ -6,6 +6,7 @@
 import type { Entry } from '../enforce/enforcer.js';
 import { nofileOf } from '../state/files.js';
 import { i32, neg, u32 } from '../wali/errno.js';
+import { plainCalls } from '../wali/host-table.js';
 import { getcwd, processTable, type ProcessHooks } from '../wali/process-calls.js';
 import type { MemCore } from './core.js';
 
@@ -77,7 +78,7 @@ export function processCalls(h: MemCore): Record<string, (e: Entry | undefined, 
   const limits = new Limits(h);
   const plain = processTable(h, HOOKS);
   return {
-    ...Object.fromEntries(Object.entries(plain).map(([name, f]) => [name, (_e: Entry | undefined, ...a: unknown[]) => f(...a)])),
+    ...plainCalls(plain),
     chdir: judged((e) => h.exit(e)),
     fchdir: judged((e) => h.exit(e)),
     getcwd: judged((e, b, n) => getcwd(h, e, u32(b), u32(n))),

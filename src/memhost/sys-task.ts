@@ -9,6 +9,7 @@ import { O_PATH } from '../linux/index.js';
 import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
 import { WaliExit } from '../wali/endings.js';
 import { signalTerminates } from '../wali/process-calls.js';
+import { plainCalls } from '../wali/host-table.js';
 import { commOf, freshAttrs, noAltStack, noTimers, taskTable } from '../wali/task-attrs.js';
 import type { MemCore } from './core.js';
 
@@ -114,7 +115,7 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
     kill: (_e, pid, sig) => signalSelf(h, self(pid) || i32(pid) === -1 || i32(pid) === -h.tid, i32(sig)),
     tkill: (_e, tid, sig) => signalSelf(h, i32(tid) === h.tid, i32(sig)),
     tgkill: (_e, tgid, tid, sig) => signalSelf(h, i32(tgid) === h.tid && i32(tid) === h.tid, i32(sig)),
-    ...Object.fromEntries(Object.entries(task).map(([name, f]) => [name, (_e: Entry | undefined, ...a: unknown[]) => f(...a)])),
+    ...plainCalls(task),
     // One thread: nobody to wake, and a wait on the expected value could only end by its timeout.
     futex: (_e, uaddr, op, val, timeout) => {
       const cmd = i32(op) & FUTEX_CMD;

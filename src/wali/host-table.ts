@@ -1,0 +1,44 @@
+/**
+ * What both WALI hosts' import tables share: the shape of a syscall implementation, calls that
+ * take no entry, the fd fast path (an fd call its fd's rights already cover runs unjudged) and
+ * binding guest memory after instantiation. Node-free.
+ */
+import type { Entry } from '../enforce/enforcer.js';
+import { FD_RIGHTS, fdCallRights, grantCovers } from '../rules/requests.js';
+import type { State, Task } from '../state/types.js';
+import { GuestMemory } from './memory.js';
+import { WaliModuleError, type WasmInstance, type WasmMemoryObject } from './wasm.js';
+
+/** A syscall's implementation: the judged entry (undefined for process-local calls and the fd fast path), then the raw arguments. */
+export type SyscallImpl = (e: Entry | undefined, ...a: unknown[]) => number;
+
+/** Implementations that need no entry (process-local calls, or fd calls that only use the fd table). */
+export function plainCalls(calls: Record<string, (...a: unknown[]) => number>): Record<string, SyscallImpl> {
+  const out: Record<string, SyscallImpl> = {};
+  for (const [name, f] of Object.entries(calls)) out[name] = (_e, ...a) => f(...a);
+  return out;
+}
+
+/**
+ * The fd fast path of call `name` (one FD_RIGHTS lists): when the description at the first
+ * argument holds a grant covering the call, it runs without an entry and `onHit` hears of it;
+ * otherwise undefined, and the call goes through enforcement.
+ */
+export function fdFastPath(s: State, task: () => Task, name: string, impl: SyscallImpl, onHit?: () => void): (args: unknown[]) => number | undefined {
+  const right = FD_RIGHTS[name]!;
+  return (args) => {
+    const e = s.tables.get(task().files)?.fds.get(args[0] as number);
+    const f = e && s.files.get(e.file);
+    if (f === undefined || f.granted === undefined || !grantCovers(f.granted, fdCallRights(right, f.flags))) return undefined;
+    onHit?.();
+    return impl(undefined, ...args);
+  };
+}
+
+/** Binds guest memory after instantiation (the module exports it as `memory`). */
+export function attachMemory(core: { mem: GuestMemory | undefined; memory: WasmMemoryObject | undefined }, instance: WasmInstance): void {
+  const mem = GuestMemory.fromInstance(instance);
+  if (!mem) throw new WaliModuleError('the module exports no memory');
+  core.mem = mem;
+  core.memory = instance.exports['memory'] as WasmMemoryObject;
+}
