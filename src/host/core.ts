@@ -5,19 +5,19 @@
  * on the objects the model resolved (`Entry`), anchored as src/host/anchors.ts describes.
  */
 import type { Kernel, NodeInfo } from '../state/kernel.js';
-import type { Observed } from '../state/calls.js';
 import type { OpenFile, Task } from '../state/types.js';
 import { fdEntry } from '../state/files.js';
 import type { Enforcer, Entry } from '../enforce/enforcer.js';
 import type { ResolvedObject } from '../state/inspect.js';
-import { errnoOfNumber, type Errno } from '../linux/index.js';
+import type { Errno } from '../linux/index.js';
 import type { GuestMemory } from '../wali/memory.js';
+import { followExit } from '../wali/host-table.js';
 import type { WasmMemoryObject } from '../wali/wasm.js';
 import { HostFiles, type HostFile } from './fdmap.js';
 import type { HostMounts } from './mounts.js';
 import type { Sys } from './native/sys.js';
 import { SYNTHETIC, type Anchor, type Anchors } from './anchors.js';
-import { neg, type Result } from './errno.js';
+import type { Result } from './errno.js';
 import { identOfStat } from './stat.js';
 import type { GuestProcess } from './processes.js';
 import type { WaliExit } from './sys-process.js';
@@ -98,13 +98,7 @@ export class HostCore {
    * Returns what the guest gets.
    */
   exit(e: Entry | undefined, ret?: number, fds?: number[]): number {
-    // An fd call the fast path ran (the fd's grant covered it): nothing for the model to follow.
-    if (!e) return ret ?? neg('EINVAL');
-    let observed: Observed | undefined;
-    if (ret !== undefined) observed = ret < 0 ? { ok: false, errno: errnoOfNumber(-ret) ?? 'EIO' } : fds ? { ok: true, ret, fds } : { ok: true, ret };
-    const out = this.enforcer.exit(e, observed);
-    if (ret !== undefined) return ret;
-    return out.ok ? out.ret : neg(out.errno ?? 'EIO');
+    return followExit(this.enforcer, e, ret, fds);
   }
 
   /** The open fd, or EBADF (negative and unknown numbers included). */

@@ -5,14 +5,13 @@
  * model's `exit` after each judged call. A group never resolves a path: it acts on the objects
  * the enforcer judged (`Entry`), by their model ids.
  */
-import type { Observed } from '../state/calls.js';
 import type { Inode, OpenFile, Task } from '../state/types.js';
 import { fdEntry } from '../state/files.js';
 import type { Enforcer, Entry } from '../enforce/enforcer.js';
-import { errnoOfNumber } from '../linux/index.js';
 import type { GuestMemory } from '../wali/memory.js';
+import { followExit } from '../wali/host-table.js';
 import type { WasmMemoryObject } from '../wali/wasm.js';
-import { neg, type Result } from '../wali/errno.js';
+import type { Result } from '../wali/errno.js';
 import type { WaliExit } from '../wali/endings.js';
 import type { MemoryFs } from './fs.js';
 import type { InodeData } from './inodes.js';
@@ -85,12 +84,7 @@ export class MemCore {
    * it the model computes Linux's answer itself (its kernel is the host's). What the guest gets.
    */
   exit(e: Entry | undefined, ret?: number): number {
-    if (!e) return ret ?? neg('EINVAL');
-    let observed: Observed | undefined;
-    if (ret !== undefined) observed = ret < 0 ? { ok: false, errno: errnoOfNumber(-ret) ?? 'EIO' } : { ok: true, ret };
-    const out = this.enforcer.exit(e, observed);
-    if (ret !== undefined) return ret;
-    return out.ok ? out.ret : neg(out.errno ?? 'EIO');
+    return followExit(this.enforcer, e, ret);
   }
 
   /** The open fd, or EBADF. */

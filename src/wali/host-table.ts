@@ -1,11 +1,14 @@
 /**
  * What both WALI hosts' import tables share: the shape of a syscall implementation, calls that
  * take no entry, the fd fast path (an fd call its fd's rights already cover runs unjudged) and
- * binding guest memory after instantiation. Node-free.
+ * binding guest memory after instantiation, and the model following a call's result. Node-free.
  */
-import type { Entry } from '../enforce/enforcer.js';
+import type { Enforcer, Entry } from '../enforce/enforcer.js';
+import { errnoOfNumber } from '../linux/index.js';
+import type { Observed } from '../state/calls.js';
 import { FD_RIGHTS, fdCallRights, grantCovers } from '../rules/requests.js';
 import type { State, Task } from '../state/types.js';
+import { neg } from './errno.js';
 import { GuestMemory } from './memory.js';
 import { WaliModuleError, type WasmInstance, type WasmMemoryObject } from './wasm.js';
 
@@ -41,4 +44,19 @@ export function attachMemory(core: { mem: GuestMemory | undefined; memory: WasmM
   if (!mem) throw new WaliModuleError('the module exports no memory');
   core.mem = mem;
   core.memory = instance.exports['memory'] as WasmMemoryObject;
+}
+
+/**
+ * The model follows what a judged call did: the host's result (a value or -errno, with the fds
+ * it made), or the model's own answer when `ret` is omitted (calls the model decides alone:
+ * close, dup ...). Returns what the guest gets. Without an entry (the fd fast path ran the
+ * call) there is nothing to follow.
+ */
+export function followExit(enforcer: Enforcer, e: Entry | undefined, ret?: number, fds?: number[]): number {
+  if (!e) return ret ?? neg('EINVAL');
+  let observed: Observed | undefined;
+  if (ret !== undefined) observed = ret < 0 ? { ok: false, errno: errnoOfNumber(-ret) ?? 'EIO' } : fds ? { ok: true, ret, fds } : { ok: true, ret };
+  const out = enforcer.exit(e, observed);
+  if (ret !== undefined) return ret;
+  return out.ok ? out.ret : neg(out.errno ?? 'EIO');
 }
