@@ -13,6 +13,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runsOf } from './wali-suite-cmd.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = resolve(process.env.FDWARDEN_WALI_TESTS ?? join(ROOT, '..', 'shared', 'wali-tests'));
@@ -30,48 +31,6 @@ if (process.getuid?.() !== 0) {
 }
 const { MemoryFs, runInMemory, compilePolicyText } = await import(join(ROOT, 'dist', 'browser-entry.js')).then(async (b) => ({ ...b, ...(await import(join(ROOT, 'dist', 'index.js'))) }));
 const POLICY = compilePolicyText('policy "all" abi 1\ndefault allow\n', { file: 'all.policy' });
-
-/** Shell words as Python's shlex.split reads the suite's `// CMD:` lines (as scripts/wali-suite.mjs). */
-function shellWords(s) {
-  const out = [];
-  let cur = '';
-  let any = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === "'") { const j = s.indexOf("'", i + 1); cur += s.slice(i + 1, j < 0 ? s.length : j); i = j < 0 ? s.length : j; any = true; }
-    else if (c === '"') {
-      i++;
-      while (i < s.length && s[i] !== '"') { if (s[i] === '\\' && i + 1 < s.length) i++; cur += s[i++]; }
-      any = true;
-    } else if (c === '\\' && i + 1 < s.length) { cur += s[++i]; any = true; }
-    else if (/\s/.test(c)) { if (any) out.push(cur); cur = ''; any = false; }
-    else { cur += c; any = true; }
-  }
-  if (any) out.push(cur);
-  return out;
-}
-
-/** The runs of a test: one per `// CMD:` line (setup, args, cleanup, env), as run_tests.py reads them. */
-function runsOf(source) {
-  const runs = [];
-  for (const raw of readFileSync(source, 'utf8').split('\n')) {
-    const line = raw.trim();
-    if (!line.startsWith('// CMD:')) continue;
-    const run = { setup: [], cleanup: [], args: [], env: {} };
-    for (const p of shellWords(line.slice('// CMD:'.length).trim())) {
-      const eq = p.indexOf('=');
-      const key = eq > 0 ? p.slice(0, eq) : '';
-      const val = p.slice(eq + 1);
-      if (key === 'setup') run.setup.push(...shellWords(val));
-      else if (key === 'cleanup') run.cleanup.push(...shellWords(val));
-      else if (key === 'args') run.args.push(...shellWords(val));
-      else if (key === 'env') for (const kv of shellWords(val)) { const i = kv.indexOf('='); if (i > 0) run.env[kv.slice(0, i)] = kv.slice(i + 1); }
-      else { run.setup.push(p); run.args.push(p); }
-    }
-    runs.push(run);
-  }
-  return runs.length ? runs : [{ setup: [], cleanup: [], args: [], env: {} }];
-}
 
 /** The native test and its hooks wrapper, static (they run in a chroot), cached by source hash. */
 function build(name, cache) {
