@@ -36,6 +36,17 @@ function moduleImporting(names: readonly string[], start?: 'unreachable' | 'call
   return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...imports, ...funcs, ...memory, ...exports, ...code]);
 }
 
+/** A host for `names` on `fs`, attached to an instance: each call made as the guest would make it. */
+function callsOn(names: readonly string[], fs = new MemoryFs()): { host: MemoryWaliHost; call: (name: string, ...a: number[]) => number; buffer: ArrayBuffer } {
+  const module = new WA.Module(moduleImporting(names));
+  const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs });
+  const imports = host.imports();
+  const instance = new WA.Instance(module, imports) as WasmInstance;
+  host.attach(instance);
+  const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
+  return { host, call, buffer: (instance.exports['memory'] as { buffer: ArrayBuffer }).buffer };
+}
+
 describe('bad modules end the run with a message, never an exception', () => {
   test('bytes that are not WebAssembly', async () => {
     const r = await runInMemory(new TextEncoder().encode('#!/bin/sh\necho hi\n'), { policy: ALLOW_ALL, fs: new MemoryFs() });
@@ -123,13 +134,8 @@ describe('every implemented syscall with wild arguments answers -errno or ends t
 describe('pipes and poll', () => {
   test('bytes go through in order, end of file once the writer is closed, EAGAIN where Linux would block, SIGPIPE without a reader; poll sees each state', () => {
     const names = ['SYS_pipe2', 'SYS_write', 'SYS_read', 'SYS_close', 'SYS_lseek', 'SYS_fstat', 'SYS_rt_sigaction', 'SYS_poll'];
-    const module = new WA.Module(moduleImporting(names));
-    const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs: new MemoryFs() });
-    const imports = host.imports();
-    const instance = new WA.Instance(module, imports) as WasmInstance;
-    host.attach(instance);
-    const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
-    const mem = new Uint8Array((instance.exports['memory'] as { buffer: ArrayBuffer }).buffer);
+    const { host, call, buffer } = callsOn(names);
+    const mem = new Uint8Array(buffer);
     expect(call('pipe2', 0, 0)).toBe(-14);
     expect(call('pipe2', 1024, 0x7fffffff)).toBe(-22);
     expect(call('pipe2', 1024, 0)).toBe(0);
@@ -178,13 +184,8 @@ describe('pipes and poll', () => {
 
   test('eventfd: a counter read whole (or by one with EFD_SEMAPHORE), EAGAIN at zero, EINVAL for short buffers and bad flags', () => {
     const names = ['SYS_eventfd2', 'SYS_write', 'SYS_read', 'SYS_fstat', 'SYS_poll'];
-    const module = new WA.Module(moduleImporting(names));
-    const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs: new MemoryFs() });
-    const imports = host.imports();
-    const instance = new WA.Instance(module, imports) as WasmInstance;
-    host.attach(instance);
-    const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
-    const view = new DataView((instance.exports['memory'] as { buffer: ArrayBuffer }).buffer);
+    const { host, call, buffer } = callsOn(names);
+    const view = new DataView(buffer);
     expect(call('eventfd2', 0, 0x10)).toBe(-22);
     const fd = call('eventfd2', 10, 0o4000);
     expect(fd).toBe(3);
@@ -209,13 +210,8 @@ describe('pipes and poll', () => {
 
   test('epoll: registrations by fd, level-triggered readiness, oneshot, loops refused, files not watchable', () => {
     const names = ['SYS_epoll_create1', 'SYS_epoll_ctl', 'SYS_epoll_wait', 'SYS_pipe2', 'SYS_write', 'SYS_close', 'SYS_openat'];
-    const module = new WA.Module(moduleImporting(names));
-    const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs: MemoryFs.fromJson({ f: 'x' }) });
-    const imports = host.imports();
-    const instance = new WA.Instance(module, imports) as WasmInstance;
-    host.attach(instance);
-    const call = (name: string, ...a: number[]): number => Number((imports['wali']![`SYS_${name}`] as (...x: number[]) => bigint)(...a));
-    const view = new DataView((instance.exports['memory'] as { buffer: ArrayBuffer }).buffer);
+    const { host, call, buffer } = callsOn(names, MemoryFs.fromJson({ f: 'x' }));
+    const view = new DataView(buffer);
     const event = (events: number, data: bigint): number => {
       view.setUint32(512, events, true);
       view.setBigUint64(516, data, true);
