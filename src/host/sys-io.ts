@@ -209,13 +209,5 @@ function sync(h: HostCore, fd: number, data: boolean): number {
 
 /** read/write and their positional and vectored forms, lseek, ftruncate, fsync, fdatasync. */
 export function ioCalls(h: HostCore): Record<string, (...a: unknown[]) => number> {
-  return ioTable({
-    read: (fd, b, n, pos) => read(h, fd, b, n, pos),
-    write: (fd, b, n, pos) => write(h, fd, b, n, pos),
-    readv: (fd, iov, cnt) => readv(h, fd, iov, cnt),
-    writev: (fd, iov, cnt) => writev(h, fd, iov, cnt),
-    lseek: (fd, off, wh) => lseek(h, fd, off, wh),
-    ftruncate: (fd, len) => ftruncate(h, fd, len),
-    sync: (fd, data) => sync(h, fd, data),
-  });
+  return ioTable(h, { read, write, readv, writev, lseek, ftruncate, sync });
 }

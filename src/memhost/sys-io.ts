@@ -157,13 +157,5 @@ function sync(h: MemCore, fd: number): number {
 
 /** read/write and their positional and vectored forms, lseek, ftruncate, fsync, fdatasync. */
 export function ioCalls(h: MemCore): Record<string, (...a: unknown[]) => number> {
-  return ioTable({
-    read: (fd, b, n, pos) => read(h, fd, b, n, pos),
-    write: (fd, b, n, pos) => write(h, fd, b, n, pos),
-    readv: (fd, iov, cnt) => readv(h, fd, iov, cnt),
-    writev: (fd, iov, cnt) => writev(h, fd, iov, cnt),
-    lseek: (fd, off, wh) => lseek(h, fd, off, wh),
-    ftruncate: (fd, len) => ftruncate(h, fd, len),
-    sync: (fd) => sync(h, fd),
-  });
+  return ioTable(h, { read, write, readv, writev, lseek, ftruncate, sync });
 }

@@ -109,40 +109,40 @@ export function seekTarget(off: number, whence: number, cur: number, dir: boolea
   return to < 0 || !Number.isSafeInteger(to) ? 'EINVAL' : to;
 }
 
-/** A host's data calls, their arguments coerced (`pos` null: at and advancing the offset). */
-export interface IoOps {
-  read(fd: number, buf: number, count: number, pos: number | null): number;
-  write(fd: number, buf: number, count: number, pos: number | null): number;
-  readv(fd: number, iov: number, cnt: number): number;
-  writev(fd: number, iov: number, cnt: number): number;
-  lseek(fd: number, off: number, whence: number): number;
-  ftruncate(fd: number, len: number): number;
-  sync(fd: number, data: boolean): number;
+/** A host's data calls on its core `h`, their arguments coerced (`pos` null: at and advancing the offset). */
+export interface IoOps<H> {
+  read(h: H, fd: number, buf: number, count: number, pos: number | null): number;
+  write(h: H, fd: number, buf: number, count: number, pos: number | null): number;
+  readv(h: H, fd: number, iov: number, cnt: number): number;
+  writev(h: H, fd: number, iov: number, cnt: number): number;
+  lseek(h: H, fd: number, off: number, whence: number): number;
+  ftruncate(h: H, fd: number, len: number): number;
+  sync(h: H, fd: number, data: boolean): number;
 }
 
 /** read/write and their positional and vectored forms, lseek, ftruncate, fsync, fdatasync, by syscall name. */
-export function ioTable(ops: IoOps): Record<string, (...a: unknown[]) => number> {
+export function ioTable<H>(h: H, ops: IoOps<H>): Record<string, (...a: unknown[]) => number> {
   // pread64/pwrite64 refuse a negative offset (EINVAL) before anything else.
   const at = (x: unknown): number | null => {
     const n = i64(x);
     return n < 0 ? null : n;
   };
   return {
-    read: (fd, b, n) => ops.read(i32(fd), u32(b), u32(n), null),
-    write: (fd, b, n) => ops.write(i32(fd), u32(b), u32(n), null),
+    read: (fd, b, n) => ops.read(h, i32(fd), u32(b), u32(n), null),
+    write: (fd, b, n) => ops.write(h, i32(fd), u32(b), u32(n), null),
     pread64: (fd, b, n, off) => {
       const p = at(off);
-      return p === null ? neg('EINVAL') : ops.read(i32(fd), u32(b), u32(n), p);
+      return p === null ? neg('EINVAL') : ops.read(h, i32(fd), u32(b), u32(n), p);
     },
     pwrite64: (fd, b, n, off) => {
       const p = at(off);
-      return p === null ? neg('EINVAL') : ops.write(i32(fd), u32(b), u32(n), p);
+      return p === null ? neg('EINVAL') : ops.write(h, i32(fd), u32(b), u32(n), p);
     },
-    readv: (fd, iov, cnt) => ops.readv(i32(fd), u32(iov), i32(cnt)),
-    writev: (fd, iov, cnt) => ops.writev(i32(fd), u32(iov), i32(cnt)),
-    lseek: (fd, off, wh) => ops.lseek(i32(fd), i64(off), i32(wh)),
-    ftruncate: (fd, len) => ops.ftruncate(i32(fd), i64(len)),
-    fsync: (fd) => ops.sync(i32(fd), false),
-    fdatasync: (fd) => ops.sync(i32(fd), true),
+    readv: (fd, iov, cnt) => ops.readv(h, i32(fd), u32(iov), i32(cnt)),
+    writev: (fd, iov, cnt) => ops.writev(h, i32(fd), u32(iov), i32(cnt)),
+    lseek: (fd, off, wh) => ops.lseek(h, i32(fd), i64(off), i32(wh)),
+    ftruncate: (fd, len) => ops.ftruncate(h, i32(fd), i64(len)),
+    fsync: (fd) => ops.sync(h, i32(fd), false),
+    fdatasync: (fd) => ops.sync(h, i32(fd), true),
   };
 }
