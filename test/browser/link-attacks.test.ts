@@ -9,6 +9,7 @@
  * under the policy, and its Stop button ends a guest that never ends.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -285,6 +286,10 @@ describe('a link that asks for much work', () => {
     const page = await open(link({ policy: policyText, file: 'bomb.policy', vars: '', trace: 'deleted-files', cwd: '/' }));
     await page.waitForSelector('#policy-editor .cm-lintRange-error', { state: 'attached', timeout: 60_000 });
     expect(await page.textContent('#counts')).toMatch(/errors/);
+    await page.click('#policy-editor .cm-content');
+    await page.keyboard.press('Control+Shift+KeyM');
+    await page.waitForSelector('#policy-editor .cm-panel-lint li');
+    expect(await page.textContent('#policy-editor .cm-panel-lint')).toMatch(/FW306: braces expand this pattern to more than \d+ patterns/);
     await answers(page);
     await s.shot('glob-bomb', page);
   });
@@ -340,6 +345,23 @@ describe('the run pane from a link', () => {
       expect(out).toMatch(new RegExp(`${op.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} = -\\d+`));
     }
     expect(out).not.toContain('"root:*:1');
+  });
+});
+
+describe('a state too large for a link', () => {
+  test('is kept out of the address bar, and Copy share link says so', async () => {
+    const page = await open(s.url, '#counts[data-syscalls]');
+    const before = page.url();
+    // 1.5 MB that deflate cannot shrink below the fragment's bound.
+    // (Fixed: SHA-256 in counter mode.)
+    const noise = Buffer.concat(Array.from({ length: 34_375 }, (_, i) => createHash('sha256').update(String(i)).digest())).toString('base64');
+    await page.fill('#run-file-path', '/tmp/noise.txt');
+    await page.fill('#run-file-body', noise);
+    await page.click('#run-file-save');
+    await page.click('#share');
+    await page.waitForFunction(() => /too large for a link/.test(document.querySelector('#status')!.textContent ?? ''));
+    expect(page.url()).toBe(before);
+    await answers(page);
   });
 });
 
