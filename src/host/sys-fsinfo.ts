@@ -12,6 +12,7 @@ import { O_PATH } from '../linux/index.js';
 import type { HostCore, SyscallImpl } from './core.js';
 import { SYNTHETIC, STALE } from './anchors.js';
 import { loadSysExtra, type SysExtra } from './native/sys-extra.js';
+import { fadviseCheck, flockCheck } from '../wali/fd-calls.js';
 import { openNode } from './host-objects.js';
 import { i32, i64, isErr, neg, u32 } from './errno.js';
 
@@ -20,11 +21,6 @@ const AT_EMPTY_PATH = 0x1000;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EACCESS = 0x200;
 const X_OK = 1;
-const LOCK_SH = 1;
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
-const LOCK_MAND = 32;
 /** The synthetic directories (`/`, ancestors of mount points) as a read-only in-memory filesystem. */
 const RAMFS_MAGIC = 0x858458f6n;
 const ST_RDONLY = 1n;
@@ -97,15 +93,13 @@ function flock(h: HostCore, extra: SysExtra, fd: number, op: number): number {
   const at = hostFdOf(h, fd);
   if (at !== SYNTHETIC) return extra.flock(at, op);
   // A synthetic directory: locks on it conflict with nothing; the command is still checked.
-  if (op & LOCK_MAND) return 0;
-  const cmd = op & ~LOCK_NB;
-  return cmd === LOCK_SH || cmd === LOCK_EX || cmd === LOCK_UN ? 0 : neg('EINVAL');
+  return flockCheck(op);
 }
 
 function fadvise(h: HostCore, extra: SysExtra, fd: number, off: bigint, len: bigint, advice: number): number {
   const at = hostFdOf(h, fd);
   if (at !== SYNTHETIC) return extra.fadvise64(at, off, len, advice);
-  return len >= 0n && advice >= 0 && advice <= 5 ? 0 : neg('EINVAL');
+  return fadviseCheck(len, advice);
 }
 
 /**

@@ -9,6 +9,7 @@ import { O_PATH } from '../linux/index.js';
 import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
 import { WaliExit } from '../wali/endings.js';
 import { signalTerminates } from '../wali/process-calls.js';
+import { fadviseCheck, flockCheck } from '../wali/fd-calls.js';
 import { plainCalls } from '../wali/host-table.js';
 import { commOf, freshAttrs, noAltStack, noTimers, taskTable } from '../wali/task-attrs.js';
 import type { MemCore } from './core.js';
@@ -133,10 +134,7 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
       const o = h.openFd(i32(fd));
       if (isErr(o)) return h.exit(e, neg(o.errno));
       if (o.file.flags & O_PATH) return h.exit(e, neg('EBADF'));
-      // LOCK_MAND is ignored (Linux 5.15 on: a warning and 0); otherwise exactly one of LOCK_SH, LOCK_EX, LOCK_UN, with LOCK_NB.
-      if (i32(op) & 32) return h.exit(e, 0);
-      const kind = i32(op) & ~4;
-      return h.exit(e, kind === 1 || kind === 2 || kind === 8 ? 0 : neg('EINVAL'));
+      return h.exit(e, flockCheck(i32(op)));
     },
     fadvise64: fadvise,
     fadvise: fadvise,
@@ -149,8 +147,7 @@ export function taskCalls(h: MemCore, program: string): Record<string, Impl> {
       if (isErr(o)) return h.exit(e, neg(o.errno));
       if (o.file.flags & O_PATH) return h.exit(e, neg('EBADF'));
       if (o.desc.stdio !== undefined || o.desc.pipe) return h.exit(e, neg('ESPIPE'));
-      if (i64(len) < 0 || i32(advice) < 0 || i32(advice) > 5) return h.exit(e, neg('EINVAL'));
-      return h.exit(e, 0);
+      return h.exit(e, fadviseCheck(i64(len), i32(advice)));
     }
   }
 }

@@ -127,3 +127,25 @@ export function fdCallTable<O extends FdLike>(h: FdCallHost<O>, k: FdCallHooks<O
     ioctl: judged((e, fd, req, argp) => h.exit(e, ioctlResult(h, k, i32(fd), i32(req) >>> 0, i32(argp) >>> 0))),
   };
 }
+
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+const LOCK_MAND = 32;
+
+/**
+ * flock's command where no host kernel checks it (locks that conflict with nothing): LOCK_MAND is
+ * ignored (Linux 5.15 on: a warning and 0); otherwise exactly one of LOCK_SH, LOCK_EX, LOCK_UN,
+ * with LOCK_NB or not. 0 or -EINVAL.
+ */
+export function flockCheck(op: number): number {
+  if (op & LOCK_MAND) return 0;
+  const cmd = op & ~LOCK_NB;
+  return cmd === LOCK_SH || cmd === LOCK_EX || cmd === LOCK_UN ? 0 : neg('EINVAL');
+}
+
+/** fadvise64's length and advice where no host kernel checks them: a negative length or unknown advice is EINVAL. */
+export function fadviseCheck(len: number | bigint, advice: number): number {
+  return len >= 0 && advice >= 0 && advice <= 5 ? 0 : neg('EINVAL');
+}
