@@ -7,6 +7,7 @@
  * the model (a name another process made or removed) makes the model ask the disk again.
  */
 import type { Entry } from '../enforce/enforcer.js';
+import { judgedObjects } from '../wali/host-table.js';
 import type { ResolvedObject } from '../state/inspect.js';
 import { O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, RENAME_WHITEOUT } from '../linux/index.js';
 import type { HostCore, HostObject } from './core.js';
@@ -18,13 +19,6 @@ type Placed = Exclude<HostObject, number | typeof SYNTHETIC>;
 /** Host errnos that say the model's picture of these names was out of date. */
 const STALE_NAMES = new Set([-2, -17, -20, -21, -39]);
 
-function objects(e: Entry): ResolvedObject[] {
-  const r = e.request;
-  if (!r) return [];
-  const out = r.checks.map((c) => c.object);
-  if (r.refer && e.call.sys === 'linkat') out.unshift(r.refer.from);
-  return out;
-}
 
 /** Places every object the call names; a synthetic one is read-only, anything else is returned as is. */
 function placeAll(h: HostCore, os: readonly ResolvedObject[]): Placed[] | number {
@@ -47,7 +41,7 @@ function placeAll(h: HostCore, os: readonly ResolvedObject[]): Placed[] | number
  * recorded once the model holds the new name).
  */
 function run(h: HostCore, e: Entry, op: (at: Placed[]) => number, made?: { object: ResolvedObject; index: number }): number {
-  const os = objects(e);
+  const os = judgedObjects(e);
   const at = placeAll(h, os);
   if (typeof at === 'number') return at === STALE ? at : h.exit(e, at);
   let r: number;
@@ -75,7 +69,7 @@ function forgetObject(h: HostCore, o: ResolvedObject): void {
 
 function mkdirat(h: HostCore, e: Entry): number {
   const mode = ((e.call as { mode: number }).mode & 0o1777) & ~h.kernel.umaskOf(h.tid);
-  const o = objects(e)[0]!;
+  const o = judgedObjects(e)[0]!;
   return run(h, e, ([at]) => {
     const r = h.sys.mkdirat(at!.fd, at!.name, mode);
     if (r < 0) return r;
@@ -103,7 +97,7 @@ function renameat2(h: HostCore, e: Entry): number {
 }
 
 function linkat(h: HostCore, e: Entry): number {
-  const from = objects(e)[0];
+  const from = judgedObjects(e)[0];
   // A link to an fd's object (AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH: an unprivileged caller gets ENOENT.
   if (!from || (e.call as { oldpath: string }).oldpath === '') return h.exit(e, neg('ENOENT'));
   // The model followed what AT_SYMLINK_FOLLOW asked: the host links the object it names, unfollowed.
@@ -112,7 +106,7 @@ function linkat(h: HostCore, e: Entry): number {
 
 function symlinkat(h: HostCore, e: Entry): number {
   const target = (e.call as { target: string }).target;
-  const o = objects(e)[0]!;
+  const o = judgedObjects(e)[0]!;
   // The body is stored verbatim; the model interprets it inside the guest namespace.
   return run(h, e, ([at]) => h.sys.symlinkat(target, at!.fd, at!.name), { object: o, index: 0 });
 }

@@ -6,23 +6,16 @@
  * directories' times, and forgets the bytes of inodes nothing holds any more.
  */
 import type { Entry } from '../enforce/enforcer.js';
-import type { ResolvedObject } from '../state/inspect.js';
+import { judgedObjects } from '../wali/host-table.js';
 import { RENAME_WHITEOUT } from '../linux/index.js';
 import { neg } from '../wali/errno.js';
 import type { MemCore } from './core.js';
 import { nowNs } from './inodes.js';
 
-function objects(e: Entry): ResolvedObject[] {
-  const r = e.request;
-  if (!r) return [];
-  const out = r.checks.map((c) => c.object);
-  if (r.refer && e.call.sys === 'linkat') out.unshift(r.refer.from);
-  return out;
-}
 
 /** Runs the call in the model; `made` gives the new object its data. */
 function run(h: MemCore, e: Entry, made?: (id: number, dir: number, time: bigint) => void): number {
-  const os = objects(e);
+  const os = judgedObjects(e);
   const s = h.kernel.s;
   const inodes = os.flatMap((o) => (o.dentry !== undefined ? [s.dentries.get(o.dentry)?.inode ?? 0] : []));
   const ret = h.exit(e);

@@ -6,6 +6,7 @@
 import type { Enforcer, Entry } from '../enforce/enforcer.js';
 import { errnoOfNumber } from '../linux/index.js';
 import type { Observed } from '../state/calls.js';
+import type { ResolvedObject } from '../state/inspect.js';
 import { FD_RIGHTS, fdCallRights, grantCovers } from '../rules/requests.js';
 import type { State, Task } from '../state/types.js';
 import { neg } from './errno.js';
@@ -59,4 +60,13 @@ export function followExit(enforcer: Enforcer, e: Entry | undefined, ret?: numbe
   const out = enforcer.exit(e, observed);
   if (ret !== undefined) return ret;
   return out.ok ? out.ret : neg(out.errno ?? 'EIO');
+}
+
+/** The objects a judged call names, in its arguments' order (linkat's source first, then the new name). */
+export function judgedObjects(e: Entry): ResolvedObject[] {
+  const r = e.request;
+  if (!r) return [];
+  const out = r.checks.map((c) => c.object);
+  if (r.refer && e.call.sys === 'linkat') out.unshift(r.refer.from);
+  return out;
 }
