@@ -65,7 +65,8 @@ export function validTree(v: unknown): Tree | string {
         if (target === '' || target.includes('\0') || target.length >= 4096) return `${p}: a symlink's target is empty, holds NUL or is longer than 4095 bytes`;
         value = { symlink: target };
       } else if (isObject(e) && Object.keys(e).length === 1 && typeof own(e, 'base64') === 'string') {
-        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(e['base64'] as string)) return `${p}: its base64 is not base64`;
+        const b64 = e['base64'] as string;
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.replace(/=+$/, '').length % 4 === 1) return `${p}: its base64 is not base64`;
         value = { base64: e['base64'] as string };
       } else {
         const sub = walk(e, p, depth + 1);

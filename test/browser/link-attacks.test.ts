@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { openPlayground, type Session } from './harness.js';
 
 // What the page's callbacks read (the project compiles without the DOM lib).
@@ -55,10 +55,15 @@ function link(state: unknown, raw?: Buffer): string {
 
 /** Opens `url` in a fresh page (the last one is closed), waiting for the page's first answer. */
 let current: Page | undefined;
+/** What the pages threw: nothing, after each test. */
+const pageErrors: string[] = [];
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
 async function open(url: string, ready = '#counts:not(:empty)'): Promise<Page> {
   await current?.close();
   current = await ctx.newPage();
-  current.on('pageerror', (e) => { throw e; });
+  current.on('pageerror', (e) => pageErrors.push(e.message));
   await current.goto(url);
   await current.waitForSelector(ready, { timeout: 60_000 });
   return current;
@@ -249,6 +254,7 @@ describe('a link the page refuses', () => {
     ['a tree entry is null', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { a: null } } }, /run\.fs/],
     ['a tree entry is a number', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { a: 5 } } }, /run\.fs/],
     ['a tree name has a slash', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { 'a/../b': 'x' } } }, /run\.fs/],
+    ['a file\'s base64 is not base64', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { a: { base64: 'x' } } } }, /run\.fs .*: \/a: its base64 is not base64/],
     ['a tree name is ..', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { '..': { x: 'y' } } } }, /run\.fs/],
   ])('a state where %s', async (_name, st, why) => {
     const page = await open(link(st));
@@ -388,6 +394,19 @@ describe('Stop', () => {
     expect(await page.getAttribute('#run-tree', 'data-paths')).toBe(before);
     expect(await page.$eval('#run-stop', (el) => (el as unknown as { disabled: boolean }).disabled)).toBe(true);
     await s.shot('stopped', page);
+    // Stop while the program is still being fetched: the run never starts, nothing throws.
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => { release = r; });
+    await page.unroute('**/assets/fsops.wasm');
+    await page.route('**/assets/fsops.wasm', async (r) => {
+      await held;
+      await r.fulfill({ body: readFileSync(wasm), contentType: 'application/wasm' }).catch(() => undefined);
+    });
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#run-status')!.textContent === 'running…');
+    await page.click('#run-stop');
+    await page.waitForSelector('#run-pane[data-status="stopped"]');
+    release();
     // It stays stopped: no late message from the ended worker changes the pane.
     await page.waitForTimeout(500);
     expect(await page.getAttribute('#run-pane', 'data-status')).toBe('stopped');
