@@ -15,12 +15,10 @@ import type { HostCore, OpenFd } from './core.js';
 import { SYNTHETIC, STALE } from './anchors.js';
 import { encodeStat, encodeStatx, identOfStat, kindOfStat, statOfBytes, syntheticDir, type StatLike } from './stat.js';
 import { syntheticIno } from './sys-dirents.js';
-import { i32, i64, isErr, neg, u32 } from './errno.js';
+import { isErr, neg } from './errno.js';
+import { metaTable } from '../wali/meta-calls.js';
 
-const AT_NO_AUTOMOUNT = 0x800;
 const AT_EACCESS = 0x200;
-const AT_STATX_SYNC_TYPE = 0x6000;
-const STATX_RESERVED = 0x80000000;
 const UTIME_NOW = (1 << 30) - 1;
 const UTIME_OMIT = (1 << 30) - 2;
 const NO_ID = 0xffffffff;
@@ -96,17 +94,6 @@ function statCall(h: HostCore, e: Entry, out: number, x: boolean): number {
   });
 }
 
-function fstatat(h: HostCore, e: Entry, buf: number, flags: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
-  return statCall(h, e, buf, false);
-}
-
-function statx(h: HostCore, e: Entry, flags: number, mask: number, buf: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return h.exit(e, neg('EINVAL'));
-  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || (mask >>> 0) & STATX_RESERVED) return h.exit(e, neg('EINVAL'));
-  return statCall(h, e, buf, true);
-}
-
 /** fstat: the guest fd's own object. */
 function fstat(h: HostCore, e: Entry | undefined, fd: number, buf: number): number {
   const o = h.openFd(fd);
@@ -119,8 +106,6 @@ function fstat(h: HostCore, e: Entry | undefined, fd: number, buf: number): numb
 }
 
 function faccessat(h: HostCore, e: Entry, mode: number, flags: number): number {
-  if (mode & ~7) return h.exit(e, neg('EINVAL'));
-  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
   const kind = e.request?.checks[0]?.object.type;
   return withPlace(h, e, placeOf(h, e), () => (mode & 2 ? neg('EROFS') : 0), (fd, name) => {
     if (kind === 'lnk' || name === '') return h.exit(e, 0); // a symlink itself (or an fd) is always accessible
@@ -130,7 +115,6 @@ function faccessat(h: HostCore, e: Entry, mode: number, flags: number): number {
 }
 
 function readlinkat(h: HostCore, e: Entry, buf: number, size: number): number {
-  if (size <= 0) return h.exit(e, neg('EINVAL'));
   if (e.request?.checks[0]?.object.type !== 'lnk') return h.exit(e, neg('EINVAL'));
   return withPlace(h, e, placeOf(h, e), () => neg('EINVAL'), (fd, name) => {
     const body = new Uint8Array(Math.min(size, 65536));
@@ -190,10 +174,9 @@ function chownTo(h: HostCore, fd: number, name: string, uid: number, gid: number
   return h.sys.fchownat(fd, name, owner, gid, name === '' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW);
 }
 
-function fchownat(h: HostCore, e: Entry, uid: number, gid: number, flags: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
+function fchownat(h: HostCore, e: Entry, uid: number, gid: number): number {
   return withPlace(h, e, placeOf(h, e), () => neg('EROFS'), (fd, name, embedders) =>
-    h.exit(e, embedders ? neg('EPERM') : chownTo(h, fd, name, uid >>> 0, gid >>> 0)));
+    h.exit(e, embedders ? neg('EPERM') : chownTo(h, fd, name, uid, gid)));
 }
 
 /** One timespec of utimensat: valid, or EINVAL. */
@@ -230,7 +213,6 @@ function fdPlaceOf(h: HostCore, fd: number): Place {
 
 /** truncate(path): opened for writing without following (the permission truncate needs), then cut. */
 function truncate(h: HostCore, e: Entry, len: number): number {
-  if (len < 0) return h.exit(e, neg('EINVAL'));
   const type = e.request?.checks[0]?.object.type;
   if (type === 'dir') return h.exit(e, neg('EISDIR'));
   if (type !== 'reg') return h.exit(e, neg('EINVAL'));
@@ -243,31 +225,19 @@ function truncate(h: HostCore, e: Entry, len: number): number {
   });
 }
 
-/** The stat family, access, readlink, chmod, chown, utimensat and truncate, by syscall name. */
+/** The stat family, access, readlink, chmod, chown, utimensat and truncate, by syscall name (table and checks: src/wali/meta-calls.ts). */
 export function metaCalls(h: HostCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
-  type Impl = (e: Entry, ...a: unknown[]) => number;
-  const judged = (f: Impl) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
-  return {
-    fstat: (e, fd, b) => fstat(h, e, i32(fd), u32(b)),
-    stat: judged((e, _p, b) => fstatat(h, e, u32(b), 0)),
-    lstat: judged((e, _p, b) => fstatat(h, e, u32(b), AT_SYMLINK_NOFOLLOW)),
-    newfstatat: judged((e, _d, _p, b, f) => fstatat(h, e, u32(b), i32(f))),
-    statx: judged((e, _d, _p, f, m, b) => statx(h, e, i32(f), i32(m), u32(b))),
-    access: judged((e, _p, m) => faccessat(h, e, i32(m), 0)),
-    // The faccessat syscall has no flags argument: a fourth one is ignored, as Linux does.
-    faccessat: judged((e, _d, _p, m) => faccessat(h, e, i32(m), 0)),
-    faccessat2: judged((e, _d, _p, m, f) => faccessat(h, e, i32(m), i32(f))),
-    readlink: judged((e, _p, b, n) => readlinkat(h, e, u32(b), i32(n))),
-    readlinkat: judged((e, _d, _p, b, n) => readlinkat(h, e, u32(b), i32(n))),
-    chmod: judged((e, _p, m) => chmodAt(h, e, i32(m))),
-    fchmod: ((e, fd, m) => fdCall(h, e, i32(fd), (p) => h.sys.fchmodat(-100, `/proc/self/fd/${p.fd}`, i32(m) & 0o7777))),
-    // Like faccessat, the fchmodat syscall takes no flags (musl handles AT_SYMLINK_NOFOLLOW itself).
-    fchmodat: judged((e, _d, _p, m) => chmodAt(h, e, i32(m))),
-    chown: judged((e, _p, u, g) => fchownat(h, e, i32(u), i32(g), 0)),
-    lchown: judged((e, _p, u, g) => fchownat(h, e, i32(u), i32(g), AT_SYMLINK_NOFOLLOW)),
-    fchown: ((e, fd, u, g) => fdCall(h, e, i32(fd), (p) => chownTo(h, p.fd, '', i32(u) >>> 0, i32(g) >>> 0))),
-    fchownat: judged((e, _d, _p, u, g, f) => fchownat(h, e, i32(u), i32(g), i32(f))),
-    utimensat: judged((e, _d, _p, t, f) => utimensat(h, e, u32(t), i32(f))),
-    truncate: judged((e, _p, len) => truncate(h, e, i64(len))),
-  };
+  return metaTable({
+    exit: (e, r) => h.exit(e, r),
+    fstat: (e, fd, buf) => fstat(h, e, fd, buf),
+    stat: (e, buf, x) => statCall(h, e, buf, x),
+    access: (e, mode, flags) => faccessat(h, e, mode, flags),
+    readlink: (e, buf, size) => readlinkat(h, e, buf, size),
+    chmod: (e, mode) => chmodAt(h, e, mode),
+    fchmod: (e, fd, mode) => fdCall(h, e, fd, (p) => h.sys.fchmodat(-100, `/proc/self/fd/${p.fd}`, mode & 0o7777)),
+    chown: (e, uid, gid) => fchownat(h, e, uid, gid),
+    fchown: (e, fd, uid, gid) => fdCall(h, e, fd, (p) => chownTo(h, p.fd, '', uid, gid)),
+    utimensat: (e, times, flags) => utimensat(h, e, times, flags),
+    truncate: (e, len) => truncate(h, e, len),
+  });
 }

@@ -9,17 +9,14 @@
  */
 import type { Entry } from '../enforce/enforcer.js';
 import type { Inode } from '../state/types.js';
-import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, O_PATH } from '../linux/index.js';
-import { i32, i64, isErr, neg, u32 } from '../wali/errno.js';
+import { O_PATH } from '../linux/index.js';
+import { isErr, neg } from '../wali/errno.js';
+import { metaTable } from '../wali/meta-calls.js';
 import { encodeStat, encodeStatx, type StatLike } from '../wali/stat-layout.js';
 import type { MemCore } from './core.js';
 import { nowNs } from './inodes.js';
 import { truncateData } from './sys-io.js';
 
-const AT_NO_AUTOMOUNT = 0x800;
-const AT_EACCESS = 0x200;
-const AT_STATX_SYNC_TYPE = 0x6000;
-const STATX_RESERVED = 0x80000000;
 const UTIME_NOW = (1 << 30) - 1;
 const UTIME_OMIT = (1 << 30) - 2;
 const NO_ID = 0xffffffff;
@@ -68,15 +65,9 @@ function putStat(h: MemCore, inode: Inode | undefined, dentry: number | undefine
   return h.mem?.writeBytes(buf, x ? encodeStatx(st) : encodeStat(st)) ? neg('EFAULT') : 0;
 }
 
-function fstatat(h: MemCore, e: Entry, buf: number, flags: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
-  return h.exit(e, putStat(h, inodeOf(h, e), e.request?.checks[0]?.object.dentry, buf, false));
-}
-
-function statx(h: MemCore, e: Entry, flags: number, mask: number, buf: number): number {
-  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return h.exit(e, neg('EINVAL'));
-  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE || (mask >>> 0) & STATX_RESERVED) return h.exit(e, neg('EINVAL'));
-  return h.exit(e, putStat(h, inodeOf(h, e), e.request?.checks[0]?.object.dentry, buf, true));
+/** stat, lstat, newfstatat (a struct stat) or statx on the judged object. */
+function statAt(h: MemCore, e: Entry, buf: number, x: boolean): number {
+  return h.exit(e, putStat(h, inodeOf(h, e), e.request?.checks[0]?.object.dentry, buf, x));
 }
 
 function fstat(h: MemCore, e: Entry | undefined, fd: number, buf: number): number {
@@ -86,9 +77,7 @@ function fstat(h: MemCore, e: Entry | undefined, fd: number, buf: number): numbe
 }
 
 /** access as root: read and write are granted, execute needs an x bit on anything but a directory. */
-function faccessat(h: MemCore, e: Entry, mode: number, flags: number): number {
-  if (mode & ~7) return h.exit(e, neg('EINVAL'));
-  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return h.exit(e, neg('EINVAL'));
+function faccessat(h: MemCore, e: Entry, mode: number): number {
   const inode = inodeOf(h, e);
   if (!inode) return h.exit(e, neg('ENOENT'));
   if (mode & 1 && inode.kind !== 'dir' && !inode.anon && !(h.data(inode).mode & 0o111)) return h.exit(e, neg('EACCES'));
@@ -96,7 +85,6 @@ function faccessat(h: MemCore, e: Entry, mode: number, flags: number): number {
 }
 
 function readlinkat(h: MemCore, e: Entry, buf: number, size: number): number {
-  if (size <= 0) return h.exit(e, neg('EINVAL'));
   const inode = inodeOf(h, e);
   if (!inode || inode.kind !== 'lnk') return h.exit(e, neg('EINVAL'));
   const body = inode.target ?? '';
@@ -172,7 +160,6 @@ function utimens(h: MemCore, e: Entry, times: number): number {
 }
 
 function truncate(h: MemCore, e: Entry, len: number): number {
-  if (len < 0) return h.exit(e, neg('EINVAL'));
   const inode = inodeOf(h, e);
   if (!inode) return h.exit(e, neg('ENOENT'));
   if (inode.kind === 'dir') return h.exit(e, neg('EISDIR'));
@@ -180,35 +167,25 @@ function truncate(h: MemCore, e: Entry, len: number): number {
   return h.exit(e, truncateData(h, inode, len));
 }
 
-/** The stat family, access, readlink, chmod, chown, utimensat and truncate, by syscall name. */
+/** The stat family, access, readlink, chmod, chown, utimensat and truncate, by syscall name (table and checks: src/wali/meta-calls.ts). */
 export function metaCalls(h: MemCore): Record<string, (e: Entry | undefined, ...a: unknown[]) => number> {
-  type Impl = (e: Entry, ...a: unknown[]) => number;
-  const judged = (f: Impl) => (e: Entry | undefined, ...a: unknown[]): number => (e ? f(e, ...a) : neg('EINVAL'));
-  const onFd = (e: Entry | undefined, fd: unknown, op: (inode: Inode) => number): number => {
-    const inode = fdInode(h, i32(fd));
+  const onFd = (e: Entry | undefined, fd: number, op: (inode: Inode) => number): number => {
+    const inode = fdInode(h, fd);
     return h.exit(e, typeof inode === 'number' ? inode : op(inode));
   };
-  return {
-    fstat: (e, fd, b) => fstat(h, e, i32(fd), u32(b)),
-    stat: judged((e, _p, b) => fstatat(h, e, u32(b), 0)),
-    lstat: judged((e, _p, b) => fstatat(h, e, u32(b), AT_SYMLINK_NOFOLLOW)),
-    newfstatat: judged((e, _d, _p, b, f) => fstatat(h, e, u32(b), i32(f))),
-    fstatat: judged((e, _d, _p, b, f) => fstatat(h, e, u32(b), i32(f))),
-    statx: judged((e, _d, _p, f, m, b) => statx(h, e, i32(f), i32(m), u32(b))),
-    access: judged((e, _p, m) => faccessat(h, e, i32(m), 0)),
-    // The faccessat syscall has no flags argument: a fourth one is ignored, as Linux does.
-    faccessat: judged((e, _d, _p, m) => faccessat(h, e, i32(m), 0)),
-    faccessat2: judged((e, _d, _p, m, f) => faccessat(h, e, i32(m), i32(f))),
-    readlink: judged((e, _p, b, n) => readlinkat(h, e, u32(b), i32(n))),
-    readlinkat: judged((e, _d, _p, b, n) => readlinkat(h, e, u32(b), i32(n))),
-    chmod: judged((e, _p, m) => h.exit(e, chmod(h, inodeOf(h, e), i32(m)))),
-    fchmod: (e, fd, m) => onFd(e, fd, (inode) => chmod(h, inode, i32(m))),
-    fchmodat: judged((e, _d, _p, m) => h.exit(e, chmod(h, inodeOf(h, e), i32(m)))),
-    chown: judged((e, _p, u, g) => h.exit(e, chown(h, inodeOf(h, e), u32(u), u32(g)))),
-    lchown: judged((e, _p, u, g) => h.exit(e, chown(h, inodeOf(h, e), u32(u), u32(g)))),
-    fchown: (e, fd, u, g) => onFd(e, fd, (inode) => chown(h, inode, u32(u), u32(g))),
-    fchownat: judged((e, _d, _p, u, g, f) => (i32(f) & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) ? h.exit(e, neg('EINVAL')) : h.exit(e, chown(h, inodeOf(h, e), u32(u), u32(g))))),
-    utimensat: judged((e, _d, _p, t) => utimens(h, e, u32(t))),
-    truncate: judged((e, _p, len) => truncate(h, e, i64(len))),
-  };
+  const table = metaTable({
+    exit: (e, r) => h.exit(e, r),
+    fstat: (e, fd, buf) => fstat(h, e, fd, buf),
+    stat: (e, buf, x) => statAt(h, e, buf, x),
+    access: (e, mode) => faccessat(h, e, mode),
+    readlink: (e, buf, size) => readlinkat(h, e, buf, size),
+    chmod: (e, mode) => h.exit(e, chmod(h, inodeOf(h, e), mode)),
+    fchmod: (e, fd, mode) => onFd(e, fd, (inode) => chmod(h, inode, mode)),
+    chown: (e, uid, gid) => h.exit(e, chown(h, inodeOf(h, e), uid, gid)),
+    fchown: (e, fd, uid, gid) => onFd(e, fd, (inode) => chown(h, inode, uid, gid)),
+    utimensat: (e, times) => utimens(h, e, times),
+    truncate: (e, len) => truncate(h, e, len),
+  });
+  // fstatat: older WAMR's name for newfstatat.
+  return { ...table, fstatat: table['newfstatat']! };
 }
