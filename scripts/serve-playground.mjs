@@ -17,6 +17,13 @@ const TYPES = {
   '.json': 'application/json', '.map': 'application/json', '.wasm': 'application/wasm', '.policy': 'text/plain; charset=utf-8', '.strace': 'text/plain',
 };
 
+/**
+ * The page's Content-Security-Policy (index.html's <meta>) as a header too, so that it also covers
+ * the workers (a worker takes its policy from its own response, never from the page's <meta>);
+ * they compile the run pane's program, hence 'wasm-unsafe-eval'. The page is under both.
+ */
+export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'nonce-fdwarden-codemirror'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
 /** Serves `dir` on 127.0.0.1:`port`; resolves to its URL and a close function. */
 export function serve(dir = DIST, port = 0) {
   const server = createServer((req, res) => {
@@ -26,7 +33,7 @@ export function serve(dir = DIST, port = 0) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-security-policy': CSP });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
