@@ -2,7 +2,7 @@
 // Serves playground/dist/ on localhost (a static server, nothing else: the page computes
 // everything itself) and prints its URL. `--port N` (default 8080; 0 picks a free one).
 // Also used by the build (time to first decision) and the browser tests.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,14 +18,20 @@ const TYPES = {
 };
 
 /**
- * The page's Content-Security-Policy (index.html's <meta>) as a header too, so that it also covers
- * the workers (a worker takes its policy from its own response, never from the page's <meta>);
- * they compile the run pane's program, hence 'wasm-unsafe-eval'. The page is under both.
+ * The page's Content-Security-Policy (index.html's <meta>, its one source) as a header too, so
+ * that it also covers the workers (a worker takes its policy from its own response, never from
+ * the page's <meta>); they compile the run pane's program, hence 'wasm-unsafe-eval'. The page is
+ * under both.
  */
-export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'nonce-fdwarden-codemirror'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+export function headerPolicy(dir = DIST) {
+  const m = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(readFileSync(join(dir, 'index.html'), 'utf8'));
+  if (!m) throw new Error(`${join(dir, 'index.html')} has no Content-Security-Policy`);
+  return m[1].replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
+}
 
 /** Serves `dir` on 127.0.0.1:`port`; resolves to its URL and a close function. */
 export function serve(dir = DIST, port = 0) {
+  const csp = headerPolicy(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
@@ -33,7 +39,7 @@ export function serve(dir = DIST, port = 0) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-security-policy': CSP });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-security-policy': csp });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
