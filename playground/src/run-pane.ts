@@ -4,6 +4,7 @@
  * (click a file to change or delete it, add one by path); its arguments are editable; decisions
  * are listed as they happen, denials marked; after the run the tree shows what the program left.
  */
+import type { MemoryLeaf } from 'fdwarden/browser';
 import type { RunRequest, Tree, WorkerMessage } from './run-protocol.js';
 
 export interface RunPaneState {
@@ -45,13 +46,9 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
   return e;
 }
 
-type Leaf = { symlink: string } | { base64: string };
-
-/** A directory of the tree (symlinks and binary files are one-key objects, as MemoryFs.toJson gives them). */
+/** A directory of the tree (symlinks and binary files are tagged arrays, text files strings). */
 function isDir(v: Tree[string]): v is Tree {
-  if (typeof v !== 'object') return false;
-  const keys = Object.keys(v);
-  return !(keys.length === 1 && (keys[0] === 'symlink' || keys[0] === 'base64') && typeof (v as Record<string, unknown>)[keys[0]] === 'string');
+  return typeof v === 'object' && !Array.isArray(v);
 }
 
 /** The entry at an absolute path, with its parent directory and name. */
@@ -109,8 +106,8 @@ export function mountRunPane(root: HTMLElement, o: RunPaneOptions): RunPane {
         const p = `${at}/${name}`;
         if (isDir(v)) ul.append(el('li', { className: 'dir' }, `${name}/`, list(v, p)));
         else {
-          const leaf = v as string | Leaf;
-          const size = typeof leaf === 'string' ? `${new TextEncoder().encode(leaf).length} B` : 'symlink' in leaf ? `-> ${leaf.symlink}` : 'binary';
+          const leaf = v as string | MemoryLeaf;
+          const size = typeof leaf === 'string' ? `${new TextEncoder().encode(leaf).length} B` : leaf[0] === 'symlink' ? `-> ${leaf[1]}` : 'binary';
           const a = el('a', { href: '#', textContent: name, className: 'file' });
           a.dataset['path'] = p;
           a.addEventListener('click', (ev) => {

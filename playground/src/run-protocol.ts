@@ -1,5 +1,8 @@
 /** Messages between the run pane and its worker. */
-export type Tree = { [name: string]: string | { symlink: string } | { base64: string } | Tree };
+import type { MemoryTree } from 'fdwarden/browser';
+
+/** The run's filesystem as MemoryFs.toJson gives it: text files, directories, tagged leaves. */
+export type Tree = MemoryTree;
 
 export interface RunRequest {
   wasm: Uint8Array;

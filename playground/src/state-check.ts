@@ -60,14 +60,16 @@ export function validTree(v: unknown): Tree | string {
       const e = node[name];
       let value: Tree[string];
       if (typeof e === 'string') value = e;
-      else if (isObject(e) && Object.keys(e).length === 1 && typeof own(e, 'symlink') === 'string') {
-        const target = e['symlink'] as string;
+      else if (Array.isArray(e) && e.length === 2 && e[0] === 'symlink' && typeof e[1] === 'string') {
+        const target = e[1];
         if (target === '' || target.includes('\0') || target.length >= 4096) return `${p}: a symlink's target is empty, holds NUL or is longer than 4095 bytes`;
-        value = { symlink: target };
-      } else if (isObject(e) && Object.keys(e).length === 1 && typeof own(e, 'base64') === 'string') {
-        const b64 = e['base64'] as string;
+        value = ['symlink', target];
+      } else if (Array.isArray(e) && e.length === 2 && e[0] === 'base64' && typeof e[1] === 'string') {
+        const b64 = e[1];
         if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.replace(/=+$/, '').length % 4 === 1) return `${p}: its base64 is not base64`;
-        value = { base64: e['base64'] as string };
+        value = ['base64', b64];
+      } else if (Array.isArray(e)) {
+        return `${p}: an array is ['symlink', target] or ['base64', bytes]`;
       } else {
         const sub = walk(e, p, depth + 1);
         if (typeof sub === 'string') return sub;

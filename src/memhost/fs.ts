@@ -15,13 +15,18 @@ import { byteString } from '../linux/bytes.js';
 import { InodeTable, nowNs, type InodeData } from './inodes.js';
 
 /**
- * A filesystem tree as JSON: a name maps to a file's UTF-8 text, to `{ symlink: target }`, to
- * `{ base64: bytes }` (a file whose bytes are not UTF-8 text), or to a directory (another tree).
- * The root of the tree is `/`.
+ * A filesystem tree as JSON: a name maps to a file's UTF-8 text (a string), to a directory
+ * (an object: another tree), or to a tagged pair (an array): `['symlink', target]`, or
+ * `['base64', bytes]` for a file whose bytes are not UTF-8 text. Strings, objects and arrays
+ * never stand for one another, whatever the names in a directory are. The root of the tree
+ * is `/`.
  */
 export interface MemoryTree {
-  [name: string]: string | { symlink: string } | { base64: string } | MemoryTree;
+  [name: string]: string | MemoryLeaf | MemoryTree;
 }
+
+/** A symlink and its body, or a file's bytes in base64 (see {@link MemoryTree}). */
+export type MemoryLeaf = readonly ['symlink', string] | readonly ['base64', string];
 
 /** One entry of {@link MemoryFs.list}. */
 export interface MemoryEntry {
@@ -59,12 +64,18 @@ function base64Of(b: Uint8Array): string {
   return btoa(s);
 }
 
-function bytesOfBase64(s: string): Uint8Array {
-  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+function bytesOfBase64(s: string, path: string): Uint8Array {
+  let text: string;
+  try {
+    text = atob(s);
+  } catch {
+    throw new Error(`MemoryFs: ${path}: its bytes are not base64`);
+  }
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
-function isLeaf(v: unknown, key: 'symlink' | 'base64'): v is Record<typeof key, string> {
-  return typeof v === 'object' && v !== null && Object.keys(v).length === 1 && typeof (v as Record<string, unknown>)[key] === 'string';
+function isLeaf(v: unknown, tag: 'symlink' | 'base64'): v is readonly [typeof tag, string] {
+  return Array.isArray(v) && v.length === 2 && v[0] === tag && typeof v[1] === 'string';
 }
 
 /**
@@ -101,12 +112,12 @@ export class MemoryFs {
         const v = t[name];
         const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
         if (typeof v === 'string') fs.writeFile(path, v);
-        else if (isLeaf(v, 'symlink')) fs.symlink(v.symlink, path);
-        else if (isLeaf(v, 'base64')) fs.writeFile(path, bytesOfBase64(v.base64));
-        else if (typeof v === 'object' && v !== null) {
+        else if (isLeaf(v, 'symlink')) fs.symlink(v[1], path);
+        else if (isLeaf(v, 'base64')) fs.writeFile(path, bytesOfBase64(v[1], path));
+        else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
           fs.mkdir(path);
           fill(path, v as MemoryTree);
-        } else throw new Error(`MemoryFs: ${path}: a file is a string, a symlink { symlink }, binary bytes { base64 } or a directory object`);
+        } else throw new Error(`MemoryFs: ${path}: a file is a string, a directory an object, a symlink ['symlink', target], binary bytes ['base64', bytes]`);
       }
     };
     fill('/', tree);
@@ -114,10 +125,9 @@ export class MemoryFs {
   }
 
   /**
-   * The tree as JSON: files as UTF-8 text, or `{ base64 }` when their bytes are not UTF-8;
-   * symlinks as `{ symlink }`. Modes, owners, times and hard links are not kept (each name of a
-   * file holds its own copy of the bytes). A directory whose only entry is a file named `symlink`
-   * or `base64` reads back as a symlink or a binary file.
+   * The tree as JSON (see {@link MemoryTree}): files as UTF-8 text, or `['base64', bytes]` when
+   * their bytes are not UTF-8; symlinks as `['symlink', target]`. Modes, owners, times and hard
+   * links are not kept (each name of a file holds its own copy of the bytes).
    */
   toJson(): MemoryTree {
     const walk = (d: Dentry): MemoryTree => {
@@ -126,13 +136,13 @@ export class MemoryFs {
         const inode = inodeOf(this.kernel.s, child);
         const key = textOf(name);
         if (inode.kind === 'dir') out[key] = walk(child);
-        else if (inode.kind === 'lnk') out[key] = { symlink: textOf(inode.target ?? '') };
+        else if (inode.kind === 'lnk') out[key] = ['symlink', textOf(inode.target ?? '')];
         else {
           const b = this.bytesOf(inode);
           try {
             out[key] = utf8.decode(b);
           } catch {
-            out[key] = { base64: base64Of(b) };
+            out[key] = ['base64', base64Of(b)];
           }
         }
       }

@@ -4,6 +4,6 @@
  * the host touches). No Node built-in is used: it runs in a web page or a worker.
  * @packageDocumentation
  */
-export { MemoryFs, type MemoryEntry, type MemoryFsOptions, type MemoryTree } from './fs.js';
+export { MemoryFs, type MemoryEntry, type MemoryFsOptions, type MemoryTree, type MemoryLeaf } from './fs.js';
 export { MemoryWaliHost, MEMORY_ENV_FILE, type MemoryRunOptions } from './host.js';
 export { runInMemory, type MemoryEnding, type MemoryRunResult } from './run.js';

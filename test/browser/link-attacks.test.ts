@@ -124,7 +124,7 @@ describe('a link carrying HTML and script payloads in every field', () => {
     '',
   ].join('\n');
   const tree: Record<string, unknown> = { w: { [names('dir')[0]!]: Object.fromEntries(FILES.map((f, i) => [f, `${all(`content${i}`)}\n`])) } };
-  (tree['w'] as Record<string, unknown>)[names('link')[3]!] = { symlink: all('target') };
+  (tree['w'] as Record<string, unknown>)[names('link')[3]!] = ['symlink', all('target')];
   const state = {
     policy: policy(), file: `${names('file-name')[3]}.policy`, vars: `${all('vars')} W=/w`, trace: 'paste', pasted: log, fs: 'empty',
     cwd: all('cwd'),
@@ -254,7 +254,7 @@ describe('a link the page refuses', () => {
     ['a tree entry is null', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { a: null } } }, /run\.fs/],
     ['a tree entry is a number', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { a: 5 } } }, /run\.fs/],
     ['a tree name has a slash', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { 'a/../b': 'x' } } }, /run\.fs/],
-    ['a file\'s base64 is not base64', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { a: { base64: 'x' } } } }, /run\.fs .*: \/a: its base64 is not base64/],
+    ['a file\'s base64 is not base64', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { a: ['base64', 'x'] } } }, /run\.fs .*: \/a: its base64 is not base64/],
     ['a tree name is ..', { policy: '', file: 'a.policy', vars: '', trace: 'deleted-files', cwd: '/', run: { args: '', fs: { '..': { x: 'y' } } } }, /run\.fs/],
   ])('a state where %s', async (_name, st, why) => {
     const page = await open(link(st));
@@ -306,7 +306,7 @@ describe('the run pane from a link', () => {
   const WORK = '/srv/job';
   const tree = {
     etc: { passwd: 'root:x:0:0\n', shadow: 'root:*:1\n' },
-    srv: { job: { 'in.txt': 'job input\n', up: { symlink: '..' }, etc: { symlink: '/etc' }, here: { symlink: '/proc/self/fd' } }, other: { 'keep.txt': 'another job\n' } },
+    srv: { job: { 'in.txt': 'job input\n', up: ['symlink', '..'], etc: ['symlink', '/etc'], here: ['symlink', '/proc/self/fd'] }, other: { 'keep.txt': 'another job\n' } },
   };
   // Restrictive: the work dir and nothing else.
   const JOB_ONLY = 'policy "job only" abi 1\ndefault deny errno EACCES\nunknown deny errno EACCES\nlet $WORK = "/nowhere"\nallow * under $WORK\n';

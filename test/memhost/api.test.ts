@@ -5,20 +5,30 @@
  */
 import { describe, expect, test } from 'vitest';
 import { compilePolicyText } from '../../src/dsl/index.js';
-import { MemoryFs, MemoryWaliHost } from '../../src/memhost/index.js';
+import { MemoryFs, MemoryWaliHost, type MemoryTree } from '../../src/memhost/index.js';
 import { fsops, runMem } from './harness.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 describe('MemoryFs', () => {
   test('fromJson and toJson round-trip files, binary files, symlinks and directories; list is depth first and sorted', () => {
-    const tree = { b: { 'x.txt': 'x\n', e: {} }, a: { symlink: '../b/x.txt' }, bin: { base64: btoa('\xff\xfe\x00') }, 'ünï': 'utf-8 ✓' };
+    const tree: MemoryTree = { b: { 'x.txt': 'x\n', e: {} }, a: ['symlink', '../b/x.txt'], bin: ['base64', btoa('\xff\xfe\x00')], 'ünï': 'utf-8 ✓' };
     const fs = MemoryFs.fromJson(tree);
     expect(fs.toJson()).toEqual(tree);
     expect(fs.list().map((e) => `${e.path} ${e.kind} ${e.size}${e.target ? ` -> ${e.target}` : ''}`)).toEqual([
       '/a symlink 10 -> ../b/x.txt', '/b dir 0', '/b/e dir 0', '/b/x.txt file 2', '/bin file 3', '/ünï file 9',
     ]);
     expect([...fs.readFile('/bin')]).toEqual([0xff, 0xfe, 0]);
+  });
+
+  test('no name in a directory changes what it reads back as: files named symlink or base64 stay files, arrays are the only leaves', () => {
+    const tree: MemoryTree = { d: { symlink: '/etc' }, e: { base64: 'AAAA' }, f: { symlink: 'x', base64: 'y' } };
+    const fs = MemoryFs.fromJson(tree);
+    expect(fs.list().filter((e) => e.kind !== 'dir').map((e) => `${e.path} ${e.kind}`)).toEqual(['/d/symlink file', '/e/base64 file', '/f/base64 file', '/f/symlink file']);
+    expect(fs.toJson()).toEqual(tree);
+    expect(MemoryFs.fromJson(fs.toJson()).toJson()).toEqual(tree);
+    expect(() => MemoryFs.fromJson({ a: ['symlink'] as unknown as MemoryTree })).toThrow(/\/a: a file is a string, a directory an object/);
+    expect(() => MemoryFs.fromJson({ a: ['base64', '%%%'] })).toThrow(/\/a: its bytes are not base64/);
   });
 
   test('writeFile makes parents and replaces in place; errors name the path', () => {

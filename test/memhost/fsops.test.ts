@@ -20,7 +20,7 @@ function masked(out: string): string {
     .replace(/mode=(\d+) size=\d+/g, (m, mode: string) => ((Number(mode) & 0o170000) === 0o040000 ? `mode=${mode} size=*` : m));
 }
 
-const SEED: MemoryTree = { w: { f: 'hello\n', d: { g: 'inner\n', e: {} }, l: { symlink: 'f' }, dl: { symlink: 'd' }, dangling: { symlink: 'nowhere' } } };
+const SEED: MemoryTree = { w: { f: 'hello\n', d: { g: 'inner\n', e: {} }, l: ['symlink', 'f'], dl: ['symlink', 'd'], dangling: ['symlink', 'nowhere'] } };
 
 async function same(words: string[], seed: MemoryTree = SEED): Promise<string> {
   const n = runNative(words, seed);
@@ -103,7 +103,7 @@ describe.skipIf(!CAN_CHROOT)('fsops on the in-memory host prints what Linux prin
 
 /** Relative and absolute paths, some through `..` and symlinks (the native run is chrooted: `/` is the same tree). */
 const PATHS = ['a', 'b', 'd', 'd/x', 'd/y', 'l', 'd/l', 'e', '.', '..', 'd/..', 'f', 'x/', 'd/x/', '/w/d', '/', '../../w/f'];
-const SEED_RANDOM: MemoryTree = { w: { f: 'content\n', d: { x: 'dx\n' }, l: { symlink: 'd' } } };
+const SEED_RANDOM: MemoryTree = { w: { f: 'content\n', d: { x: 'dx\n' }, l: ['symlink', 'd'] } };
 
 describe.skipIf(!CAN_CHROOT)('random fsops programs print on the in-memory host what they print on Linux', () => {
   test('property (fixed seed)', async () => {

@@ -105,7 +105,7 @@ describe('every implemented syscall with wild arguments answers -errno or ends t
     expect(names.length).toBeGreaterThan(60);
     const seed = Number(process.env['FDWARDEN_SEED'] ?? 0xbad1);
     fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...names), fc.array(fc.oneof(fc.constantFrom(...WILD), fc.integer({ min: 0, max: 70000 })), { minLength: 6, maxLength: 6 })), { minLength: 1, maxLength: 12 }), (calls) => {
-      const fs = MemoryFs.fromJson({ w: { f: 'data\n', d: {}, l: { symlink: 'f' } } });
+      const fs = MemoryFs.fromJson({ w: { f: 'data\n', d: {}, l: ['symlink', 'f'] } });
       const module = new WA.Module(moduleImporting(names.map((n) => `SYS_${n}`)));
       const errors: string[] = [];
       const host = new MemoryWaliHost(module, { policy: ALLOW_ALL, fs, cwd: '/w', onHostError: (name, e) => errors.push(`${name}: ${String(e)}`) });

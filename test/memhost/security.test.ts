@@ -22,9 +22,9 @@ deny * under /work/h errno ENOENT
 `, { file: 'p.policy' });
 
 const WORLD: MemoryTree = {
-  work: { f: 'work file\n', d: { x: 'dx\n' }, out: { symlink: '../canary' }, abs: { symlink: '/canary/CANARY-NAME' }, rolink: { symlink: '/ro/r' } },
+  work: { f: 'work file\n', d: { x: 'dx\n' }, out: ['symlink', '../canary'], abs: ['symlink', '/canary/CANARY-NAME'], rolink: ['symlink', '/ro/r'] },
   ro: { r: 'RO-DATA\n', rd: { y: 'RO-Y\n' } },
-  canary: { 'CANARY-NAME': 'SECRET-1\n', cd: { inner: 'SECRET-2\n', 'zz-listed-2': '' }, cl: { symlink: 'SECRET-LINK' }, 'zz-listed': '' },
+  canary: { 'CANARY-NAME': 'SECRET-1\n', cd: { inner: 'SECRET-2\n', 'zz-listed-2': '' }, cl: ['symlink', 'SECRET-LINK'], 'zz-listed': '' },
 };
 
 /** The canary and /ro as the witness sees them: every name, kind, mode and byte, and the canary inodes' access times. */
@@ -92,7 +92,7 @@ describe('the in-memory host keeps a hostile guest inside its policy', () => {
       const world = structuredClone(WORLD) as { work: MemoryTree };
       if (h === 'file') world.work['h'] = 'hidden\n';
       if (h === 'dir') world.work['h'] = { x: 'hidden x\n' };
-      if (h === 'symlink') world.work['h'] = { symlink: 'd' };
+      if (h === 'symlink') world.work['h'] = ['symlink', 'd'];
       const fs = MemoryFs.fromJson(world);
       const r = await runMem(words, { fs, cwd: '/work', policy: POLICY });
       outs.push(r.out);
@@ -130,11 +130,11 @@ describe('random hostile programs (fixed seed)', () => {
     const hpaths = ['h', 'h/', 'h/x', '/work/h', 'h/..', 'toh', 'toh/x', 'd/../h', 'f', 'd', '.', 'g'];
     await fc.assert(fc.asyncProperty(fc.constantFrom('file', 'dir', 'symlink'), programArb(hpaths, 20), async (kind, words) => {
       const run = async (h: MemoryTree[string] | undefined): Promise<string> => {
-        const world: MemoryTree = { work: { f: 'visible\n', d: {}, toh: { symlink: 'h' }, ...(h === undefined ? {} : { h }) } };
+        const world: MemoryTree = { work: { f: 'visible\n', d: {}, toh: ['symlink', 'h'], ...(h === undefined ? {} : { h }) } };
         return masked((await runMem(words, { fs: MemoryFs.fromJson(world), cwd: '/work', policy: POLICY })).out);
       };
       const absent = await run(undefined);
-      const present = await run(kind === 'file' ? 'hidden\n' : kind === 'dir' ? { x: 'hidden\n' } : { symlink: 'd' });
+      const present = await run(kind === 'file' ? 'hidden\n' : kind === 'dir' ? { x: 'hidden\n' } : ['symlink', 'd']);
       expect(present, `fsops ${words.join(' ')} (h a ${kind})`).toBe(absent);
     }), { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: (d) => { if (d.failed) throw new Error(`seed ${SEED} (FDWARDEN_SEED=${SEED} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
   }, 300_000);
