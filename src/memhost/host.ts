@@ -130,8 +130,11 @@ export class MemoryWaliHost {
     if (fs.inUse) throw new Error('this MemoryFs is in use by another host (one guest runs on a filesystem at a time; finish() releases it)');
     const env = opts.env ?? [];
     for (const e of env) if (!e.includes('=') || e.startsWith('=') || e.includes('\n') || e.includes('\0')) throw new Error(`environment entry cannot be passed to a WALI guest: ${JSON.stringify(e)}`);
+    // The environment file is readable whatever the policy says: it must be the run's own, never
+    // a file of the tree that happens to sit there (the policy may hide or refuse that one).
+    if (env.length > 0 && fs.exists(MEMORY_ENV_FILE)) throw new Error(`the filesystem already has ${MEMORY_ENV_FILE}, where the run's environment goes: remove it, or run without env`);
     const engine = engineOf(opts.policy, env.length > 0);
-    this.madeEnv = env.length > 0 && !fs.exists(MEMORY_ENV_FILE) ? (fs.exists(ENV_DIR) ? 'file' : 'dir') : undefined;
+    this.madeEnv = env.length > 0 ? (fs.exists(ENV_DIR) ? 'file' : 'dir') : undefined;
     if (this.madeEnv) fs.writeFile(MEMORY_ENV_FILE, env.map((e) => `${e}\n`).join(''));
     fs.inUse = this;
     this.enforcer = new Enforcer(k, engine, { veil: true });

@@ -65,6 +65,18 @@ describe('a run', () => {
     expect(r.fs.kernel.veil).toBeUndefined();
   });
 
+  test("a tree's own /.wali/env is never taken for the run's environment (which any policy may read): the run is refused", async () => {
+    const policy = compilePolicyText('policy "p" abi 1\nallow * under /w\n', { file: 'p.policy' });
+    const fs = MemoryFs.fromJson({ w: {}, '.wali': { env: 'SECRET=kept from the guest\n' } });
+    const r = await runMem(['cat', '/.wali/env'], { env: ['A=1'], policy, fs });
+    expect(r.ending).toBe('invalid');
+    expect(r.message).toMatch(/already has \/\.wali\/env/);
+    expect(r.out).toBe('');
+    expect(new TextDecoder().decode(fs.readFile('/.wali/env'))).toBe('SECRET=kept from the guest\n');
+    // Without env the file is the tree's like any other, and the policy refuses it.
+    expect((await runMem(['cat', '/.wali/env'], { policy, fs })).out).toBe('cat /.wali/env = -13\n');
+  });
+
   test('reads its stdin, then end of file', async () => {
     const r = await runMem(['read', '0', '3', 'read', '0', '100', 'read', '0', '100', 'fstat', '0', 'lseek', '0', '0', 'SEEK_SET', 'write', '0', 'x'], { stdin: new TextEncoder().encode('hello') });
     expect(r.out).toBe('read 0 3 = 3 "hel"\nread 0 100 = 2 "lo"\nread 0 100 = 0 ""\nfstat 0 = 0 mode=010600 size=0\nlseek 0 0 SEEK_SET = -29\nwrite 0 x = -9\n');
