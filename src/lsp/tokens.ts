@@ -4,6 +4,7 @@
  * scope). Hover, completion and definition use it to know what lies under the cursor.
  */
 import { policyGrammar, type GrammarRule } from './grammar.js';
+import { firstMatch, scanRules, type ScanRule } from './grammar-scan.js';
 
 export interface Token {
   text: string;
@@ -13,10 +14,10 @@ export interface Token {
   scope: string | undefined;
 }
 
-let compiled: { scope: string; re: RegExp }[] | undefined;
+let compiled: ScanRule[] | undefined;
 
-function rulesOf(rules: readonly GrammarRule[] | undefined): { scope: string; re: RegExp }[] {
-  if (rules) return rules.map((r) => ({ scope: r.name.replace(/\.fdwarden$/, ''), re: new RegExp(r.match, 'gu') }));
+function rulesOf(rules: readonly GrammarRule[] | undefined): ScanRule[] {
+  if (rules) return scanRules(rules).map((r) => ({ ...r, scope: r.scope.replace(/\.fdwarden$/, '') }));
   compiled ??= rulesOf(policyGrammar().patterns);
   return compiled;
 }
@@ -26,17 +27,10 @@ export function tokenizeLine(line: string, rules?: readonly GrammarRule[]): Toke
   const out: Token[] = [];
   let pos = 0;
   while (pos < line.length) {
-    let best: { at: number; end: number; scope: string } | undefined;
-    for (const r of res) {
-      r.re.lastIndex = pos;
-      const m = r.re.exec(line);
-      if (!m || m[0].length === 0) continue;
-      if (!best || m.index < best.at) best = { at: m.index, end: m.index + m[0].length, scope: r.scope };
-      if (m.index === pos) break;
-    }
+    const best = firstMatch(res, line, pos);
     if (!best) { out.push({ text: line.slice(pos), start: pos, scope: undefined }); break; }
-    if (best.at > pos) out.push({ text: line.slice(pos, best.at), start: pos, scope: undefined });
-    out.push({ text: line.slice(best.at, best.end), start: best.at, scope: best.scope });
+    if (best.start > pos) out.push({ text: line.slice(pos, best.start), start: pos, scope: undefined });
+    out.push({ text: line.slice(best.start, best.end), start: best.start, scope: best.scope });
     pos = best.end;
   }
   return out;

@@ -1,15 +1,16 @@
 /**
- * The playground colours policies from the editors' TextMate grammar (playground/src/grammar.ts):
- * a line is scanned as TextMate scans it (the earliest match wins, ties to the earlier rule), and
+ * The playground colours policies from the editors' TextMate grammar (playground/src/grammar.ts,
+ * with the language server's scanner src/lsp/grammar-scan.ts): a line is scanned as TextMate scans it (the earliest match wins, ties to the earlier rule), and
  * every scope the grammar names has a highlighting tag.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { compileRules, firstMatch, tagOf, type Grammar } from '../../playground/src/grammar.js';
+import { tagOf, type Grammar } from '../../playground/src/grammar.js';
+import { firstMatch, scanRules } from '../../src/lsp/grammar-scan.js';
 
 const grammar = JSON.parse(readFileSync(join(import.meta.dirname, '../../editors/vscode/syntaxes/fdwarden.tmLanguage.json'), 'utf8')) as Grammar;
-const rules = compileRules(grammar);
+const rules = scanRules(grammar.patterns);
 
 /** The line's tokens as [text, scope without the language suffix]; text no rule matches is left out. */
 function scan(line: string): [string, string][] {
@@ -17,7 +18,7 @@ function scan(line: string): [string, string][] {
   for (let pos = 0; pos < line.length;) {
     const m = firstMatch(rules, line, pos);
     if (!m) break;
-    out.push([line.slice(m.start, m.end), m.token.replace(/\.fdwarden$/, '')]);
+    out.push([line.slice(m.start, m.end), m.scope.replace(/\.fdwarden$/, '')]);
     pos = m.end;
   }
   return out;
@@ -26,7 +27,7 @@ function scan(line: string): [string, string][] {
 describe('grammar adapter', () => {
   test('every rule of the grammar is a match rule with a scope that has a tag', () => {
     expect(rules.length).toBe(grammar.patterns.length);
-    for (const r of rules) expect(tagOf(r.token), r.token).toBeDefined();
+    for (const r of rules) expect(tagOf(r.scope), r.scope).toBeDefined();
   });
 
   test('a rule line, a test call and a header scan as TextMate scans them', () => {
