@@ -30,6 +30,7 @@ import { Anchors, STALE } from './anchors.js';
 import { namespaceView } from './view.js';
 import { loadSys, type Sys } from './native/sys.js';
 import { auxCalls, WaliTrap } from './aux.js';
+import { untilEnded } from '../wali/endings.js';
 import { openCalls } from './sys-open.js';
 import { fdinfo } from './fdmap.js';
 import { fdCalls } from './sys-fds.js';
@@ -260,7 +261,7 @@ export class NodeWaliHost {
         wali[d.name] = this.syscall(name, this.impls.get(name));
       } else {
         const fn = this.aux[d.name];
-        wali[d.name] = fn ? this.ending(fn) : () => 0;
+        wali[d.name] = fn ? untilEnded(this.core, fn) : () => 0;
       }
     }
     return imports;
@@ -282,20 +283,6 @@ export class NodeWaliHost {
       }
       this.opts.trace?.(name, args, BigInt(ret));
       return BigInt(ret);
-    };
-  }
-
-  /** An aux import that cannot run once the process has ended (its end is thrown again). */
-  private ending(fn: (...a: unknown[]) => number | void): (...a: unknown[]) => number | void {
-    const core = this.core;
-    return (...a) => {
-      if (core.ended) throw core.ended;
-      try {
-        return fn(...a);
-      } catch (e) {
-        if (e instanceof WaliExit) core.ended ??= e;
-        throw e;
-      }
     };
   }
 

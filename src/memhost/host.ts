@@ -20,7 +20,7 @@ import { decodeWali } from '../wali/decode.js';
 import type { GuestWord } from '../wali/memory.js';
 import { attachMemory, fdFastPath, plainCalls, type SyscallImpl } from '../wali/host-table.js';
 import { WA, WaliModuleError, type ImportValue, type Imports, type WasmInstance, type WasmModule } from '../wali/wasm.js';
-import { WaliExit, WaliTrap } from '../wali/endings.js';
+import { untilEnded, WaliExit, WaliTrap } from '../wali/endings.js';
 import { i32, neg, u32 } from '../wali/errno.js';
 import { MemCore } from './core.js';
 import type { MemoryFs } from './fs.js';
@@ -190,7 +190,7 @@ export class MemoryWaliHost {
       } else if (d.name.startsWith(SYS)) {
         const name = d.name.slice(SYS.length);
         wali[d.name] = this.syscall(name, this.impls.get(name));
-      } else wali[d.name] = this.ending(this.aux(d.name));
+      } else wali[d.name] = untilEnded(this.core, this.aux(d.name));
     }
     return out;
   }
@@ -306,20 +306,6 @@ export class MemoryWaliHost {
   private deny(ev: DecisionEvent): void {
     this.denials.push(ev);
     this.opts.onDecision?.(ev);
-  }
-
-  /** An aux import that cannot run once the process has ended. */
-  private ending(fn: (...a: unknown[]) => number | void): (...a: unknown[]) => number | void {
-    const core = this.core;
-    return (...a) => {
-      if (core.ended) throw core.ended;
-      try {
-        return fn(...a);
-      } catch (e) {
-        if (e instanceof WaliExit) core.ended ??= e;
-        throw e;
-      }
-    };
   }
 
   /** WALI's helper imports (argv, the env file, exit, setjmp), as the reference host's. */

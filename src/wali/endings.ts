@@ -29,3 +29,24 @@ export class WaliTrap extends Error {
     this.name = 'WaliTrap';
   }
 }
+
+/** What keeps a process's end once it has happened (wasm's catch_all can catch the exception that carries it). */
+export interface EndHolder {
+  ended: WaliExit | undefined;
+}
+
+/**
+ * An aux import that cannot run once the process has ended: the end is thrown again (a guest
+ * that caught it in wasm gets no further), and an exit the import throws is kept as the end.
+ */
+export function untilEnded(core: EndHolder, fn: (...a: unknown[]) => number | void): (...a: unknown[]) => number | void {
+  return (...a) => {
+    if (core.ended) throw core.ended;
+    try {
+      return fn(...a);
+    } catch (e) {
+      if (e instanceof WaliExit) core.ended ??= e;
+      throw e;
+    }
+  };
+}
