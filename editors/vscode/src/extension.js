@@ -1,19 +1,20 @@
 // The VS Code client: starts `fdwarden lsp` over stdio for .policy files. Bundled by
 // scripts/package-vscode.mjs into dist/extension.js (CommonJS, `vscode` left to the editor).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { window, workspace } from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import { serverCommand } from './server-command.js';
 
 let client;
 
-/** How to start the server: the configured command, the workspace's own install, or the PATH's. */
+/** How to start the server (see server-command.js: a workspace never chooses the program). */
 function serverOptions() {
-  const configured = workspace.getConfiguration('fdwarden').get('path', '');
-  const local = (workspace.workspaceFolders ?? []).map((f) => join(f.uri.fsPath, 'node_modules', '.bin', 'fdwarden')).find((p) => existsSync(p));
-  const command = configured || local || 'fdwarden';
-  if (/\.[cm]?js$/.test(command)) return { module: command, args: ['lsp'], transport: TransportKind.stdio };
-  return { command, args: ['lsp'], transport: TransportKind.stdio };
+  const userPath = workspace.getConfiguration('fdwarden').inspect('path')?.globalValue;
+  const folders = (workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const chosen = serverCommand({ userPath, trusted: workspace.isTrusted, folders, exists: existsSync });
+  return 'module' in chosen
+    ? { module: chosen.module, args: ['lsp'], transport: TransportKind.stdio }
+    : { command: chosen.command, args: ['lsp'], transport: TransportKind.stdio };
 }
 
 export async function activate(context) {
