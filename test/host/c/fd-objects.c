@@ -348,12 +348,5 @@ static int run(const char *group) {
   return 0;
 }
 
-#ifndef __wasm__
-#include <signal.h>
-static void native_setup(int argc, char **argv) {
-  /* Only stdio, as the guest has. A write with no reader is EPIPE: the host delivers no SIGPIPE. */
-  syscall(SYS_close_range, 3, ~0U, 0);
-  signal(SIGPIPE, SIG_IGN);
-}
-#endif
+#define ORACLE_NO_SIGPIPE
 #include "oracle-main.h"

@@ -415,10 +415,4 @@ static int run(const char *group) {
   return 0;
 }
 
-#ifndef __wasm__
-static void native_setup(int argc, char **argv) {
-  /* Only stdio, as the guest has. */
-  syscall(SYS_close_range, 3, ~0U, 0);
-}
-#endif
 #include "oracle-main.h"

@@ -369,10 +369,6 @@ static int run(const char *group) {
   return 0;
 }
 
-#ifndef __wasm__
-static void native_setup(int argc, char **argv) {
-  /* Only stdio, as the guest has (an execve'd run keeps what it was given). */
-  if (argc < 2 || !eq(argv[1], "execd")) syscall(SYS_close_range, 3, ~0U, 0);
-}
-#endif
+/* An execve'd run keeps what it was given. */
+#define ORACLE_KEEPS_FDS(argc, argv) ((argc) >= 2 && eq((argv)[1], "execd"))
 #include "oracle-main.h"

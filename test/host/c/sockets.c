@@ -458,12 +458,5 @@ static int run(const char *g) {
   return 0;
 }
 
-#ifndef __wasm__
-#include <signal.h>
-static void native_setup(int argc, char **argv) {
-  /* Only stdio, as the guest has; no SIGPIPE, as the host delivers none. */
-  syscall(SYS_close_range, 3, ~0U, 0);
-  signal(SIGPIPE, SIG_IGN);
-}
-#endif
+#define ORACLE_NO_SIGPIPE
 #include "oracle-main.h"
