@@ -4,7 +4,7 @@
  */
 import type { Effect, Name, NetworkItem } from './ast.js';
 import type { Cursor, Mark } from './lexer.js';
-import { rights } from './parse-rule.js';
+import { endClause, rights } from './parse-rule.js';
 import { didYouMean } from './suggest.js';
 
 const CLAUSES = ['errno', 'because'] as const;
@@ -24,22 +24,8 @@ export function networkRest(cur: Cursor, start: Mark): NetworkItem | undefined {
   while (!cur.atStatementEnd()) {
     const kwStart = cur.mark();
     const w = cur.word();
-    if (w?.value === 'errno') {
-      const n = cur.word();
-      if (!n) {
-        cur.error('FW004', cur.spanAhead(cur.nextTokenLength()), `expected an errno such as \`EACCES\`, found ${cur.describeNext()}`);
-        return undefined;
-      }
-      if (item.errno) cur.error('FW011', cur.span(kwStart, cur.last), 'a `network` statement has at most one `errno`');
-      else item.errno = { name: n.value, span: n.span };
-    } else if (w?.value === 'because') {
-      const s = cur.string();
-      if (!s) {
-        cur.error('FW004', cur.spanAhead(cur.nextTokenLength()), `expected a quoted reason after \`because\`, found ${cur.describeNext()}`);
-        return undefined;
-      }
-      if (item.because !== undefined) cur.error('FW011', cur.span(kwStart, cur.last), 'a `network` statement has at most one `because`');
-      else item.because = s.value;
+    if (w?.value === 'errno' || w?.value === 'because') {
+      if (!endClause(cur, w.value, kwStart, item, 'a `network` statement')) return undefined;
     } else {
       cur.error(w ? 'FW003' : 'FW004', w?.span ?? cur.spanAhead(cur.nextTokenLength()), w ? `unknown clause \`${w.value}\`` : `expected \`errno\` or \`because\`, found ${cur.describeNext()}`,
         w ? didYouMean(w.value, CLAUSES) ?? 'a `network` statement takes `errno` and `because`' : undefined);

@@ -101,6 +101,31 @@ function condition(cur: Cursor, start: Mark): Condition | undefined {
   return undefined;
 }
 
+/**
+ * The value of an `errno E` or `because "..."` clause (its keyword at `kwStart` just read) into
+ * `item`, which `owner` names in the error for a second one; false after reporting a missing value.
+ */
+export function endClause(cur: Cursor, kw: 'errno' | 'because', kwStart: Mark, item: { errno?: Name; because?: string }, owner: string): boolean {
+  if (kw === 'errno') {
+    const e = cur.word();
+    if (!e) {
+      cur.error('FW004', cur.spanAhead(cur.nextTokenLength()), `expected an errno such as \`EACCES\`, found ${cur.describeNext()}`);
+      return false;
+    }
+    if (item.errno) cur.error('FW011', cur.span(kwStart, cur.last), `${owner} has at most one \`errno\``);
+    else item.errno = { name: e.value, span: e.span };
+    return true;
+  }
+  const s = cur.string();
+  if (!s) {
+    cur.error('FW004', cur.spanAhead(cur.nextTokenLength()), `expected a quoted reason after \`because\`, found ${cur.describeNext()}`);
+    return false;
+  }
+  if (item.because !== undefined) cur.error('FW011', cur.span(kwStart, cur.last), `${owner} has at most one \`because\``);
+  else item.because = s.value;
+  return true;
+}
+
 /** The rest of a rule after its `allow`/`deny` keyword at `start`. */
 export function ruleRest(cur: Cursor, effect: Effect, start: Mark): RuleItem | undefined {
   const rs = rights(cur);
@@ -128,26 +153,10 @@ export function ruleRest(cur: Cursor, effect: Effect, start: Mark): RuleItem | u
         rule.when.push(c);
         break;
       }
-      case 'errno': {
-        const e = cur.word();
-        if (!e) {
-          cur.error('FW004', cur.spanAhead(cur.nextTokenLength()), `expected an errno such as \`EACCES\`, found ${cur.describeNext()}`);
-          return undefined;
-        }
-        if (rule.errno) cur.error('FW011', cur.span(kwStart, cur.last), 'a rule has at most one `errno`');
-        else rule.errno = { name: e.value, span: e.span };
+      case 'errno':
+      case 'because':
+        if (!endClause(cur, w.value, kwStart, rule, 'a rule')) return undefined;
         break;
-      }
-      case 'because': {
-        const s = cur.string();
-        if (!s) {
-          cur.error('FW004', cur.spanAhead(cur.nextTokenLength()), `expected a quoted reason after \`because\`, found ${cur.describeNext()}`);
-          return undefined;
-        }
-        if (rule.because !== undefined) cur.error('FW011', cur.span(kwStart, cur.last), 'a rule has at most one `because`');
-        else rule.because = s.value;
-        break;
-      }
       default:
         cur.error('FW003', w.span, `unknown clause \`${w.value}\``,
           didYouMean(w.value, CLAUSE_KEYWORDS) ?? `clauses are ${CLAUSE_KEYWORDS.filter((k) => k !== 'under').map((k) => `\`${k}\``).join(', ')}`);
