@@ -31,6 +31,17 @@ describe('network statements', () => {
     expect(decideNetwork(p, 'abstract')).toEqual({ allowed: false, errno: 'EACCES' });
   });
 
+  it('a second errno or because is FW011, as on a rule; a missing value is FW004', () => {
+    const text = `${HEADER}network deny inet errno EPERM errno EIO\nnetwork deny inet because "a" because "b"\ndeny read /x because "a" because "b"\nnetwork deny inet errno\n`;
+    const r = compile(text);
+    expect(r.diagnostics.map((d) => `${d.code}@${d.span?.line}:${d.span?.col} ${d.message}`)).toEqual([
+      'FW011@2:31 a `network` statement has at most one `errno`',
+      'FW011@3:31 a `network` statement has at most one `because`',
+      'FW011@4:26 a rule has at most one `because`',
+      'FW004@5:24 expected an errno such as `EACCES`, found end of line',
+    ]);
+  });
+
   it('reports unknown scopes with a caret and a did-you-mean, errno on allow, unknown clauses', () => {
     const text = `${HEADER}network allow lopback\nnetwork allow inet errno EPERM\nnetwork deny inet errrno EPERM\nnetwork maybe inet\n`;
     const r = compile(text);
