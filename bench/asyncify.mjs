@@ -9,12 +9,12 @@
 //    transform; a row's time is t(N) - t(1), so start-up cancels out; best of
 //    FDWARDEN_BENCH_ROUNDS (default 3).
 // 3. fork itself: a program that forks N children (each exits at once) and reaps them.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWali } from '../dist/host/index.js';
 import { asyncify } from '../dist/host/asyncify.js';
+import { clangWasm } from '../scripts/wali-clang.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'fdwarden-asyncify-bench-'));
 process.env.FDWARDEN_CACHE_DIR = join(work, 'cache');
@@ -40,7 +40,7 @@ function build(name, source) {
   const c = join(work, `${name}.c`);
   const out = join(work, `${name}.wasm`);
   writeFileSync(c, source);
-  execFileSync('clang', ['--target=wasm32', '-nostdlib', '-O2', '-Wl,--no-entry', '-Wl,--export=_start', '-o', out, c]);
+  clangWasm(out, [c]);
   return new Uint8Array(readFileSync(out));
 }
 

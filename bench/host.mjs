@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { compileModule, compileCacheStats } from '../dist/host/compile.js';
 import { loadSys } from '../dist/host/native/sys.js';
 import { largeModule } from './large-module.mjs';
+import { clangWasm } from '../scripts/wali-clang.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin', 'fdwarden.js');
@@ -33,18 +34,18 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, 
 /** bench/c/loops.c built natively and for wasm, cached by content under the temp directory. */
 function buildLoops() {
   const src = join(root, 'bench', 'c', 'loops.c');
-  const key = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(readFileSync(src)).update('\0no wasm-opt').digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'fdwarden-bench-loops');
   mkdirSync(dir, { recursive: true });
   const native = join(dir, `loops-${key}`);
   const wasm = `${native}.wasm`;
-  for (const [out, cmd, args] of [
-    [native, 'cc', ['-O2', '-w']],
-    [wasm, 'clang', ['--target=wasm32', '-nostdlib', '-O2', '-Wl,--no-entry', '-Wl,--export=_start']],
-  ]) {
-    if (existsSync(out)) continue;
-    execFileSync(cmd, [...args, '-o', `${out}.tmp`, src]);
-    renameSync(`${out}.tmp`, out);
+  if (!existsSync(native)) {
+    execFileSync('cc', ['-O2', '-w', '-o', `${native}.tmp`, src]);
+    renameSync(`${native}.tmp`, native);
+  }
+  if (!existsSync(wasm)) {
+    clangWasm(`${wasm}.tmp`, [src]);
+    renameSync(`${wasm}.tmp`, wasm);
   }
   return { native, wasm };
 }
@@ -117,7 +118,7 @@ let small = suiteSmall;
 if (!existsSync(small)) {
   small = join(work, 'small.wasm');
   writeFileSync(join(work, 'small.c'), '#include "wali.h"\nvoid _start(void) { sys_exit_group(0); }\n');
-  execFileSync('clang', ['--target=wasm32', '-nostdlib', '-O2', `-I${join(root, 'test', 'host', 'c')}`, '-Wl,--no-entry', '-Wl,--export=_start', '-o', small, join(work, 'small.c')]);
+  clangWasm(small, [join(work, 'small.c')], [`-I${join(root, 'test', 'host', 'c')}`]);
 }
 const large = largeModule();
 const sizeKb = (p) => `${fmt(readFileSync(p).length / 1024)} KB`;

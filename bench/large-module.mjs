@@ -3,12 +3,12 @@
 // clang --target=wasm32 against test/host/c/wali.h (cached by content under the temp directory).
 // Its _start calls every 97th function, prints the sum and exits 0: a short run that touches a
 // small part of the code, as a big program's short run does.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clangWasm } from '../scripts/wali-clang.mjs';
 
 const HEADERS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'host', 'c');
 const FUNCS = 9000;
@@ -45,7 +45,7 @@ function source() {
 /** The path of the large module, compiled when not cached. */
 export function largeModule() {
   const src = source();
-  const key = createHash('sha256').update(src).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(src).update('\0no wasm-opt').digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'fdwarden-bench-large');
   const out = join(dir, `large-${key}.wasm`);
   if (existsSync(out)) return out;
@@ -53,8 +53,7 @@ export function largeModule() {
   const c = join(dir, `large-${key}.c`);
   writeFileSync(c, src);
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync('clang', ['--target=wasm32', '-nostdlib', '-ffreestanding', '-O1', `-I${HEADERS}`,
-    '-Wl,--no-entry', '-Wl,--export=_start', '-o', tmp, c], { stdio: ['ignore', 'ignore', 'inherit'] });
+  clangWasm(tmp, [c], ['-ffreestanding', '-O1', `-I${HEADERS}`]);
   renameSync(tmp, out);
   return out;
 }

@@ -11,7 +11,6 @@
 //
 // A WALI row's per-call time is (t(N) - t(1)) / (N - 1), so instantiation and start-up cancel
 // out; rounds are interleaved and the best of each side is kept (FDWARDEN_BENCH_ROUNDS, default 5).
-import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,12 +18,12 @@ import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { runWali } from '../dist/host/index.js';
 import { compilePolicyText, engineFor, machineNamespace, wrap } from '../dist/wali-entry.js';
+import { clangWasm } from '../scripts/wali-clang.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'fdwarden-wali-bench-'));
 const wasmPath = join(work, 'loop.wasm');
-execFileSync('clang', ['--target=wasm32', '-nostdlib', '-O2', '-Wl,--no-entry', '-Wl,--export=_start', '-Wl,-z,stack-size=262144',
-  '-I', join(root, 'test/wali/programs'), '-o', wasmPath, join(root, 'test/wali/programs/loop.c')]);
+clangWasm(wasmPath, [join(root, 'test/wali/programs/loop.c')], ['-Wl,-z,stack-size=262144', '-I', join(root, 'test/wali/programs')]);
 const wasm = readFileSync(wasmPath);
 const module = new WebAssembly.Module(wasm);
 mkdirSync(join(work, 'data'));

@@ -16,6 +16,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { clangEnv, WALI_CFLAGS, WALI_CLANG } from './wali-clang.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'playground', 'src');
@@ -108,10 +109,9 @@ async function build() {
 
   // 4. The run pane's program, built as test/wali/build.ts builds the WALI test programs (same
   // flags; no node_modules/.bin on PATH, so clang runs no wasm-opt).
-  const CLANG_FLAGS = ['--target=wasm32', '-nostdlib', '-O2', '-Wall', '-Wextra', '-Werror', '-Wl,--no-entry', '-Wl,--export=_start', '-Wl,-z,stack-size=262144'];
+  const CLANG_FLAGS = [...WALI_CFLAGS, '-Wall', '-Wextra', '-Werror', '-Wl,-z,stack-size=262144'];
   let wasm = null;
-  const clangPath = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules')).join(':');
-  const cc = spawnSync(process.env.FDWARDEN_CLANG ?? 'clang', [...CLANG_FLAGS, '-o', join(OUT, 'assets', 'fsops.wasm'), join(ROOT, 'test', 'wali', 'programs', 'fsops.c')], { encoding: 'utf8', env: { ...process.env, PATH: clangPath } });
+  const cc = spawnSync(WALI_CLANG, [...CLANG_FLAGS, '-o', join(OUT, 'assets', 'fsops.wasm'), join(ROOT, 'test', 'wali', 'programs', 'fsops.c')], { encoding: 'utf8', env: clangEnv() });
   if (cc.error === undefined && cc.status === 0) wasm = 'assets/fsops.wasm';
   else log(`fsops.wasm not built (clang and lld with the wasm32 target are needed): the run pane is disabled\n${cc.error?.message ?? cc.stderr}`);
   writeFileSync(join(OUT, 'assets', 'manifest.json'), JSON.stringify({ policies, traces, wasm }, null, 1));

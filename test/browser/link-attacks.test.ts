@@ -17,6 +17,7 @@ import { deflateRawSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { openPlayground, type Session } from './harness.js';
+import { clangEnv, WALI_CFLAGS, WALI_CLANG } from '../../scripts/wali-clang.mjs';
 
 // What the page's callbacks read (the project compiles without the DOM lib).
 type Win = { __pwned?: string; __violations: string[]; __clicks?: number };
@@ -378,7 +379,7 @@ describe('Stop', () => {
     const src = join(tmp, 'spin.c');
     writeFileSync(src, 'volatile unsigned long n;\nvoid _start(void) { for (;;) n++; }\n');
     const wasm = join(tmp, 'spin.wasm');
-    const cc = spawnSync('clang', ['--target=wasm32', '-nostdlib', '-O2', '-Wl,--no-entry', '-Wl,--export=_start', '-o', wasm, src], { encoding: 'utf8', env: { ...process.env, PATH: (process.env['PATH'] ?? '').split(':').filter((d) => !d.includes('node_modules')).join(':') } });
+    const cc = spawnSync(WALI_CLANG, [...WALI_CFLAGS, '-o', wasm, src], { encoding: 'utf8', env: clangEnv() });
     expect(cc.status, cc.stderr).toBe(0);
     const page = await open(s.url, '#counts[data-syscalls]');
     await page.route('**/assets/fsops.wasm', (r) => r.fulfill({ body: readFileSync(wasm), contentType: 'application/wasm' }));

@@ -3,14 +3,13 @@
  * clang (wasm32, no libc) and runs them with runWali on temporary directories.
  * `#include "wali.h"` gives the WALI imports as `sys_<name>` and output helpers (kv, ks, out).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWali, type RunOptions } from '../../src/host/index.js';
-import { clangEnv } from '../wali/build.js';
+import { clangWasm } from '../../scripts/wali-clang.mjs';
 
 /** test/host/c: the headers and the programs run both natively and as guests. */
 export const HEADER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'c');
@@ -32,10 +31,7 @@ export function compileC(source: string): Uint8Array {
     const src = join(CACHE, `${key}.c`);
     writeFileSync(src, source);
     const tmp = `${out}.${process.pid}.tmp`;
-    execFileSync('clang', [
-      '--target=wasm32', '-nostdlib', '-ffreestanding', '-O2', `-I${HEADER_DIR}`,
-      '-Wl,--no-entry', '-Wl,--export=_start', '-o', tmp, src,
-    ], { stdio: ['ignore', 'ignore', 'pipe'], env: clangEnv() });
+    clangWasm(tmp, [src], ['-ffreestanding', `-I${HEADER_DIR}`]);
     writeFileSync(out, readFileSync(tmp));
     rmSync(tmp, { force: true });
   }

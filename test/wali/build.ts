@@ -9,34 +9,23 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clangEnv, WALI_CFLAGS, WALI_CLANG } from '../../scripts/wali-clang.mjs';
+
+export { clangEnv };
 
 export const PROGRAMS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'programs');
 const HEADER = join(PROGRAMS_DIR, 'wali.h');
-const CLANG = process.env['FDWARDEN_CLANG'] ?? 'clang';
+const CLANG = WALI_CLANG;
 const MISSING = 'clang and lld (with the wasm32 target) are needed: apt-get install clang lld';
 
 export const CLANG_FLAGS: readonly string[] = [
-  '--target=wasm32',
-  '-nostdlib',
-  '-O2',
+  ...WALI_CFLAGS,
   '-Wall',
   '-Wextra',
   '-Werror',
-  '-Wl,--no-entry',
-  '-Wl,--export=_start',
   // The programs keep their buffers on the bump heap, but rmrf recurses.
   '-Wl,-z,stack-size=262144',
 ];
-
-/**
- * clang's environment without node_modules/.bin on PATH: clang runs any `wasm-opt` it finds
- * there after linking (binaryen's, a dependency), which drops the name section that trap
- * messages use to name the guest's function, and changes the code the tests were written for.
- */
-export function clangEnv(): NodeJS.ProcessEnv {
-  const path = (process.env['PATH'] ?? '').split(':').filter((d) => !d.includes('node_modules')).join(':');
-  return { ...process.env, PATH: path };
-}
 
 let clangVersion: string | undefined;
 
