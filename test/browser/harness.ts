@@ -93,6 +93,19 @@ export async function openPlayground(name: string): Promise<Session> {
   };
 }
 
+/** openPlayground, then the page loaded and its first recording audited (the counts shown). */
+export async function loadedPlayground(name: string): Promise<Session> {
+  const s = await openPlayground(name);
+  try {
+    await s.page.goto(s.url);
+    await s.page.waitForSelector('#counts[data-syscalls]');
+  } catch (e) {
+    await s.close().catch(() => {});
+    throw e;
+  }
+  return s;
+}
+
 /** `fdwarden ARGS...` from the repository's root (dist/, as built by npm test): status and output. */
 export function cli(args: readonly string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'fdwarden.js'), ...args], { cwd: ROOT, encoding: 'utf8' });

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cli, editorText, openPlayground, ROOT, typeInto, type Session } from './harness.js';
+import { cli, editorText, loadedPlayground, ROOT, typeInto, type Session } from './harness.js';
 
 // The page's DOM, as far as these tests read it inside page callbacks (the project compiles without the DOM lib).
 type El = { dataset: Record<string, string | undefined>; value: string; textContent: string | null; getAttribute(n: string): string | null };
@@ -19,9 +19,7 @@ let s: Session;
 const tmp = mkdtempSync(join(tmpdir(), 'fdw-browser-'));
 
 beforeAll(async () => {
-  s = await openPlayground('playground');
-  await s.page.goto(s.url);
-  await s.page.waitForSelector('#counts[data-syscalls]');
+  s = await loadedPlayground('playground');
 });
 afterAll(async () => {
   await s?.close();

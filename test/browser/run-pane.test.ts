@@ -10,16 +10,14 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cli, openPlayground, ROOT, type Session } from './harness.js';
+import { cli, loadedPlayground, ROOT, type Session } from './harness.js';
 
 type El = { value: string; dataset: Record<string, string | undefined> };
 
 let s: Session;
 
 beforeAll(async () => {
-  s = await openPlayground('run-pane');
-  await s.page.goto(s.url);
-  await s.page.waitForSelector('#counts[data-syscalls]');
+  s = await loadedPlayground('run-pane');
 });
 afterAll(async () => {
   await s?.close();
