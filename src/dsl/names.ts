@@ -6,6 +6,7 @@
 import { ERRNO, isErrno } from '../linux/index.js';
 import { O_FLAGS } from '../linux/index.js';
 import { ABIS, rightsNamed } from '../rules/rights.js';
+import { NET_SCOPES } from '../rules/network.js';
 import type { RuleWhen } from '../rules/ir.js';
 
 export const TOP_KEYWORDS = ['policy', 'default', 'unknown', 'let', 'include', 'allow', 'deny', 'tier', 'test', 'property', 'network'] as const;
@@ -14,8 +15,8 @@ export const TEST_KEYWORDS = ['expect'] as const;
 export const PROPERTY_KEYWORDS = ['never', 'always', 'only'] as const;
 export const CLAUSE_KEYWORDS = ['under', 'except', 'when', 'errno', 'because'] as const;
 
-/** What a `network` statement may name (src/rules/network.ts); `*` is all three. */
-export const NETWORK_SCOPES = ['loopback', 'inet', 'abstract', '*'] as const;
+/** What a `network` statement may name: the scopes src/rules/network.ts decides on, and `*` for all. */
+export const NETWORK_SCOPES: readonly string[] = [...NET_SCOPES, '*'];
 
 export type FileType = NonNullable<RuleWhen['type']>;
 export const FILE_TYPES: readonly FileType[] = ['file', 'dir', 'symlink', 'fifo', 'socket', 'device'];

@@ -1,9 +1,10 @@
 /**
  * The words of the policy language, grouped as an editor shows them: taken from the modules the
- * parser and the compiler read (src/dsl/names.ts, src/rules/rights.ts), so highlighting and
- * completion can never offer a word the compiler refuses or miss one it accepts.
+ * parser and the compiler read (src/dsl/names.ts, src/rules/rights.ts, src/rules/network.ts), so
+ * highlighting and completion can never offer a word the compiler refuses or miss one it accepts.
  */
-import { CLAUSE_KEYWORDS, ERRNO_NAMES, FILE_TYPES, NETWORK_SCOPES, OPEN_FLAGS, ACCESS_MODES, PROPERTY_KEYWORDS, TEST_KEYWORDS, TOP_KEYWORDS } from '../dsl/names.js';
+import { CLAUSE_KEYWORDS, ERRNO_NAMES, FILE_TYPES, OPEN_FLAGS, ACCESS_MODES, PROPERTY_KEYWORDS, TEST_KEYWORDS, TOP_KEYWORDS } from '../dsl/names.js';
+import { NET_SCOPES } from '../rules/network.js';
 import { ABIS } from '../rules/rights.js';
 
 /** Words that start a statement (top level, in a test block, in a property block). */
@@ -26,7 +27,7 @@ export const FLAG_WORDS: readonly string[] = unique([...OPEN_FLAGS.keys(), ...AC
 
 /** `when type` values and `network` scopes (without `*`). */
 export const FILE_TYPE_WORDS: readonly string[] = FILE_TYPES;
-export const SCOPE_WORDS: readonly string[] = NETWORK_SCOPES.filter((s) => s !== '*');
+export const SCOPE_WORDS: readonly string[] = NET_SCOPES;
 
 function unique(words: readonly string[]): string[] {
   return [...new Set(words)];

@@ -4,6 +4,7 @@
  * an absolute, normalised glob over path segments.
  */
 import type { Errno } from '../linux/index.js';
+import type { NetScope } from './network.js';
 
 /** Where something came from in policy text (1-based line and column, end exclusive). */
 export interface Span {
@@ -64,7 +65,7 @@ export interface IrRule {
 /** A `network` statement: which classes of address (src/rules/network.ts) it allows or denies. */
 export interface IrNetwork {
   effect: 'allow' | 'deny';
-  scopes: ('loopback' | 'inet' | 'abstract')[];
+  scopes: NetScope[];
   /** For a deny: the errno (default: the policy's default errno). */
   errno?: Errno;
   because?: string;
