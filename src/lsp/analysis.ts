@@ -3,7 +3,7 @@
  * read relative to the document's path (open documents before the disk), variables from the
  * editor's settings as `--var` gives them. Hover, completion and definition read the result.
  */
-import { compilePolicyText, parse, resolveInclude, type CompiledPolicy, type LetItem, type Loader, type PolicyAst } from '../dsl/index.js';
+import { compilePolicyText, parse, type CompiledPolicy, type LetItem, type Loader, type PolicyAst } from '../dsl/index.js';
 import { VarEnv, type VarDef } from '../dsl/vars.js';
 
 export interface Analysis {
@@ -60,9 +60,4 @@ export function expandVariable(a: Analysis, name: string): string[] | undefined 
   }
   const env = new VarEnv(defs, () => {}, 1000);
   return env.expand(`\${${name}}`, []) ?? undefined;
-}
-
-/** The file an `include` of `path` in `from` names. */
-export function includeTarget(from: string, path: string): string {
-  return resolveInclude(from, path);
 }

@@ -3,10 +3,10 @@
  * line says before the cursor (cheap: no parse). Where the context is unclear, everything fits.
  */
 import { CompletionItemKind, type CompletionItem } from 'vscode-languageserver';
-import { CLAUSE_KEYWORDS, PROPERTY_KEYWORDS, TEST_KEYWORDS, TIER_KEYWORDS, TOP_KEYWORDS } from '../dsl/names.js';
+import { CLAUSE_KEYWORDS, OPEN_FLAGS, PROPERTY_KEYWORDS, TEST_KEYWORDS, TIER_KEYWORDS, TOP_KEYWORDS } from '../dsl/names.js';
 import { variables, type Analysis } from './analysis.js';
 import { ERRNO_TEXT } from './errno-text.js';
-import { ERRNO_WORDS, FILE_TYPE_WORDS, FLAG_WORDS, INNER_KEYWORDS, RIGHT_WORDS, SCOPE_WORDS, STATEMENT_KEYWORDS } from './vocabulary.js';
+import { ERRNO_WORDS, FILE_TYPE_WORDS, INNER_KEYWORDS, RIGHT_WORDS, SCOPE_WORDS, STATEMENT_KEYWORDS } from './vocabulary.js';
 import type { Errno } from '../linux/index.js';
 import type { SpecDocs } from './spec-docs.js';
 
@@ -41,7 +41,7 @@ export function complete(a: Analysis | undefined, docs: SpecDocs, lines: readonl
   const errnos = (): CompletionItem[] => ERRNO_WORDS.map((e) => ({
     label: e, kind: CompletionItemKind.Constant, detail: ERRNO_TEXT[e as Errno],
   }));
-  const flags = (): CompletionItem[] => FLAG_WORDS.filter((f) => !/^O_(RDONLY|WRONLY|RDWR|ACCMODE)$/.test(f)).map((f) => ({ label: f, kind: CompletionItemKind.Constant, detail: 'open flag' }));
+  const flags = (): CompletionItem[] => [...OPEN_FLAGS.keys()].map((f) => ({ label: f, kind: CompletionItemKind.Constant, detail: 'open flag' }));
   const words = before.replace(/"(?:[^"\\]|\\.)*"/g, '""').split(/\s+/).filter((w) => w !== '');
   const last = before.endsWith(' ') || before.endsWith('\t') ? '' : (words.pop() ?? '');
   const prev = words[words.length - 1];

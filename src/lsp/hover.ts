@@ -5,6 +5,7 @@
  */
 import type { Hover, MarkupContent } from 'vscode-languageserver';
 import { ERRNO, isErrno, O_FLAGS } from '../linux/index.js';
+import { ACCESS_MODES } from '../dsl/names.js';
 import { ABIS } from '../rules/rights.js';
 import { expandVariable, variables, type Analysis } from './analysis.js';
 import { ERRNO_TEXT } from './errno-text.js';
@@ -34,7 +35,7 @@ export function errnoDoc(name: string): string | undefined {
 function flagDoc(name: string): string | undefined {
   const value = (O_FLAGS as Readonly<Record<string, number>>)[name];
   if (value === undefined) return undefined;
-  const mode = /^O_(RDONLY|WRONLY|RDWR|ACCMODE)$/.test(name);
+  const mode = ACCESS_MODES.has(name);
   return `**\`${name}\`** (0o${value.toString(8)}, x86-64): ${mode ? 'an access mode, not a flag: the rights `read` and `write` decide it' : 'an open flag; `when flags has` / `when flags lacks` test it'}`;
 }
 
