@@ -68,8 +68,12 @@ export class GuestMemory {
   /** The same bytes as a Buffer where Node's Buffer exists (native latin1 decoding); in a web page, the Uint8Array. */
   private buf: Uint8Array;
 
+  /** Whether the memory is shared (a memory never changes between the two). */
+  private readonly shared: boolean;
+
   constructor(memory: WasmMemory) {
     this.memory = memory;
+    this.shared = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
     this.buf = asBytes(memory.buffer);
@@ -84,9 +88,12 @@ export class GuestMemory {
     return ok ? new GuestMemory(m as WasmMemory) : undefined;
   }
 
-  /** The current size of memory in bytes. */
+  /**
+   * The current size of memory in bytes. A plain buffer still attached is current (grow detaches
+   * it): no re-read of `memory.buffer` on the per-call path. Shared memory grows in place: re-read.
+   */
   get byteLength(): number {
-    this.refresh();
+    if (this.u8.byteLength === 0 || this.shared) this.refresh();
     return this.u8.byteLength;
   }
 

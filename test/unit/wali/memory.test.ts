@@ -113,6 +113,16 @@ describe.each([false, true])('growth (shared: %s)', (shared) => {
     expect(gm.readU32(2 * PAGE - 3)).toBe(EFAULT);
   });
 
+  test('byteLength follows growth made elsewhere, with no access in between', () => {
+    const mem = newMemory(shared);
+    const gm = new GuestMemory(mem);
+    expect(gm.byteLength).toBe(PAGE);
+    mem.grow(2);
+    expect(gm.byteLength).toBe(3 * PAGE);
+    mem.grow(1);
+    expect(gm.byteLength).toBe(4 * PAGE);
+  });
+
   test('an access past the cached view notices growth made elsewhere', () => {
     const mem = newMemory(shared);
     const gm = new GuestMemory(mem);
