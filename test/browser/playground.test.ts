@@ -44,7 +44,7 @@ async function pickTrace(id: string): Promise<void> {
 function auditJson(id: string) {
   const r = cli(['audit', '--policy', POLICY, '--var', `WORK=${workOf(id)}`, '--cwd', workOf(id), '--fs', SNAPSHOT, `examples/traces/${id}.strace`, '--json']);
   expect([0, 3], r.stderr).toContain(r.status);
-  return JSON.parse(r.stdout) as Record<string, number>;
+  return JSON.parse(r.stdout) as Record<string, number> & { denials: { lines: number[] }[] };
 }
 
 describe('playground', () => {
@@ -98,6 +98,7 @@ describe('playground', () => {
       // Each denial the CLI reports is a denied line of the results, and no other line is.
       const denied = await s.page.$$eval('#results [data-decision=denied]', (els) => els.map((e) => Number((e as unknown as El).dataset['line'])));
       expect(denied.length).toBe(want['denied']);
+      expect(denied.sort((a, b) => a - b)).toEqual(want.denials.flatMap((d) => d.lines).sort((a, b) => a - b));
       await s.shot(`audit-${id}`);
     }
     // "only denials" leaves exactly the denied lines visible.
