@@ -7,7 +7,8 @@ import { Auditor, type DenialGroup } from '../rules/auditor.js';
 import { engineFor } from '../rules/engine.js';
 import { explain, renderExplanation } from '../rules/explain.js';
 import type { IrPolicy } from '../rules/ir.js';
-import { sourceLine, type LoadedPolicy } from './load-policy.js';
+import type { LoadedPolicy } from './load-policy.js';
+import { sourceLineOf } from '../rules/policy-tests.js';
 import { forEachLine } from './read-lines.js';
 import { displayExplanation, displayPaths } from '../rules/display.js';
 
@@ -53,7 +54,7 @@ function groupJson(g: DenialGroup, policy: IrPolicy) {
 /** The group's first denial explained, then how many more were the same and where. */
 function groupText(g: DenialGroup, loaded: LoadedPolicy): string {
   const d = g.example;
-  const text = renderExplanation(displayExplanation(explain(loaded.compiled.policy, d.verdict)), (s) => sourceLine(loaded.compiled, s));
+  const text = renderExplanation(displayExplanation(explain(loaded.compiled.policy, d.verdict)), (s) => sourceLineOf(loaded.compiled, s));
   // A call that failed anyway loses nothing; enforcing changes only the errno the program sees.
   const first = text.indexOf('\n');
   const note = d.recordedErrno ? ` (the recorded call failed anyway: ${d.recordedErrno})` : '';

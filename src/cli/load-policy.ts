@@ -33,11 +33,6 @@ export function loadPolicy(file: string, vars: Record<string, string[]>): Loaded
   return { compiled, report };
 }
 
-/** The source line a span starts on, for explanations. */
-export function sourceLine(compiled: CompiledPolicy, span: { file: string; line: number }): string | undefined {
-  return compiled.sources.get(span.file)?.split('\n')[span.line - 1];
-}
-
 /**
  * The policy a command was given, its diagnostics on stderr (unless `quiet`: a JSON report
  * carries them), or exit status 1 when it has errors.

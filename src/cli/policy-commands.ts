@@ -10,7 +10,8 @@ import { explain, renderExplanation } from '../rules/explain.js';
 import { judgeSingle } from '../rules/single.js';
 import { callFromText } from './call-text.js';
 import { displayExplanation } from '../rules/display.js';
-import { loadPolicyOrStatus, sourceLine, type LoadedPolicy } from './load-policy.js';
+import { loadPolicyOrStatus, type LoadedPolicy } from './load-policy.js';
+import { sourceLineOf } from '../rules/policy-tests.js';
 import { one, parseOptions, UsageError } from './options.js';
 import { parseInherit, requireSyscall, startDir, viewFor } from './inputs.js';
 import { resolve } from 'node:path';
@@ -54,7 +55,7 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
   const engine = engineFor(policy);
   const render = (v: Parameters<typeof explain>[1]) => {
     const e = displayExplanation(explain(policy, v));
-    out(p.flags.has('json') ? JSON.stringify(e) : renderExplanation(e, (s) => sourceLine(loaded.compiled, s)));
+    out(p.flags.has('json') ? JSON.stringify(e) : renderExplanation(e, (s) => sourceLineOf(loaded.compiled, s)));
     return v.allowed ? 0 : 3;
   };
   const trace = one(p, 'trace');

@@ -20,7 +20,7 @@ export interface ExpectRun {
 }
 
 /** The source line a span starts on, for explanations. */
-export function sourceLineOf(compiled: CompiledPolicy, span: Pick<Span, 'file' | 'line'>): string | undefined {
+export function sourceLineOf(compiled: { sources: ReadonlyMap<string, string> }, span: Pick<Span, 'file' | 'line'>): string | undefined {
   return compiled.sources.get(span.file)?.split('\n')[span.line - 1];
 }
 

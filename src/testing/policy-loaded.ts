@@ -7,6 +7,7 @@
 import { compilePolicyText, type CompiledPolicy as DslCompiled, type Loader } from '../dsl/index.js';
 import type { IrPolicy, Span } from '../rules/ir.js';
 import { engineFor, type CompiledEngine } from '../rules/engine.js';
+import { sourceLineOf } from '../rules/policy-tests.js';
 
 /** How to read a policy given as text or a file. */
 export interface PolicyLoadOptions {
@@ -41,7 +42,7 @@ export function isDsl(p: object): p is DslCompiled {
 }
 
 export function lineOf(sources: ReadonlyMap<string, string>): (s: Span) => string | undefined {
-  return (s) => sources.get(s.file)?.split('\n')[s.line - 1];
+  return (s) => sourceLineOf({ sources }, s);
 }
 
 /** A compile result, the IR or an engine, loaded for checking. */
