@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { MemoryFs, type MemoryTree } from '../../src/memhost/index.js';
 import { programArb } from '../security/ops.js';
-import { CAN_CHROOT, memTree, NO_ROOT_MESSAGE, NO_ROOT_OK, runMem, runNative } from './harness.js';
+import { CAN_CHROOT, memTree, NO_ROOT_MESSAGE, NO_ROOT_OK, runMem, runNative, seeded } from './harness.js';
 
 /** The filesystem-dependent part of fsops' lines: a directory's size. */
 function masked(out: string): string {
@@ -119,6 +119,6 @@ describe.skipIf(!CAN_CHROOT)('random fsops programs print on the in-memory host 
     const program = programArb(PATHS, 20);
     await fc.assert(fc.asyncProperty(program, async (words) => {
       await same(words, SEED_RANDOM);
-    }), { seed, numRuns: runs, endOnFailure: true, reporter: (d) => { if (d.failed) throw new Error(`seed ${seed} (FDWARDEN_SEED=${seed} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
+    }), seeded(seed, runs));
   }, 300_000);
 });

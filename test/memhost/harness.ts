@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,18 @@ let nativeBin: string | undefined;
 export function fsops(): WasmModule {
   fsopsModule ??= new WA.Module(new Uint8Array(readFileSync(compileWali('fsops'))));
   return fsopsModule;
+}
+
+/**
+ * fast-check options for a property of this directory: a fixed seed, and a failure that names
+ * it (FDWARDEN_SEED replays it) with the assertion that failed. Runs through the host are slow,
+ * so by default the first failure ends the run unshrunk.
+ */
+export function seeded(seed: number, numRuns: number, shrink = false): fc.Parameters<unknown> {
+  return {
+    seed, numRuns, endOnFailure: !shrink,
+    reporter: (d) => { if (d.failed) throw new Error(`seed ${seed} (FDWARDEN_SEED=${seed} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); },
+  };
 }
 
 export const ALLOW_ALL = compilePolicyText('policy "all" abi 1\nallow * under /\n', { file: 'all.policy' });

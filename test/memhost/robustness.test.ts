@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { MemoryFs, MemoryWaliHost, runInMemory } from '../../src/memhost/index.js';
 import { WaliExit, WaliTrap } from '../../src/wali/endings.js';
 import { WA, type WasmInstance } from '../../src/wali/wasm.js';
-import { ALLOW_ALL, runMem } from './harness.js';
+import { ALLOW_ALL, runMem, seeded } from './harness.js';
 
 const leb = (n: number): number[] => {
   const out: number[] = [];
@@ -127,7 +127,7 @@ describe('every implemented syscall with wild arguments answers -errno or ends t
       expect(errors).toEqual([]);
       expect(() => fs.toJson()).not.toThrow();
       expect(fs.kernel.s.tasks.size).toBe(0);
-    }), { seed, numRuns: Number(process.env['FDWARDEN_MEMHOST_RUNS'] ?? 300), reporter: (d) => { if (d.failed) throw new Error(`seed ${seed} (FDWARDEN_SEED=${seed} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
+    }), seeded(seed, Number(process.env['FDWARDEN_MEMHOST_RUNS'] ?? 300), true));
   });
 });
 

@@ -12,7 +12,7 @@ import { compilePolicyText } from '../../src/dsl/index.js';
 import { MemoryFs, type MemoryTree } from '../../src/memhost/index.js';
 import { dentry, inodeOf, lookupChild } from '../../src/state/namespace.js';
 import { programArb } from '../security/ops.js';
-import { ALLOW_ALL, memTree, runMem } from './harness.js';
+import { ALLOW_ALL, memTree, runMem, seeded } from './harness.js';
 
 const POLICY = compilePolicyText(`policy "p" abi 1
 default deny errno EACCES
@@ -114,7 +114,7 @@ describe('random hostile programs (fixed seed)', () => {
       const r = await attack(words);
       expect(r.out, `fsops ${words.join(' ')}\n${r.out}`).not.toMatch(LEAKS);
       expect(r.after, `fsops ${words.join(' ')}`).toBe(r.before);
-    }), { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: (d) => { if (d.failed) throw new Error(`seed ${SEED} (FDWARDEN_SEED=${SEED} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
+    }), seeded(SEED, RUNS));
   }, 300_000);
 
   test('the random witness fires under allow-everything (it can fail)', async () => {
@@ -136,6 +136,6 @@ describe('random hostile programs (fixed seed)', () => {
       const absent = await run(undefined);
       const present = await run(kind === 'file' ? 'hidden\n' : kind === 'dir' ? { x: 'hidden\n' } : ['symlink', 'd']);
       expect(present, `fsops ${words.join(' ')} (h a ${kind})`).toBe(absent);
-    }), { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: (d) => { if (d.failed) throw new Error(`seed ${SEED} (FDWARDEN_SEED=${SEED} replays it): ${fc.defaultReportMessage(d)}\n${(d.errorInstance as Error | undefined)?.message ?? ''}`); } });
+    }), seeded(SEED, RUNS));
   }, 300_000);
 });
