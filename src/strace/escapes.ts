@@ -171,12 +171,6 @@ export function escapeBytes(bytes: Uint8Array, opts: EscapeOptions = {}): string
   return s;
 }
 
-/** Bytes to a JS string: UTF-8 where valid, U+FFFD elsewhere (for display and map keys, not round trips). */
-const UTF8 = new TextDecoder('utf-8', { fatal: false });
-export function bytesToText(bytes: Uint8Array): string {
-  return UTF8.decode(bytes);
-}
-
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
