@@ -126,7 +126,10 @@ describe('random hostile programs (fixed seed)', () => {
   }, 300_000);
 
   test('hidden equals absent: the same program answers the same whether /work/h is a file, a directory, a symlink or nothing', async () => {
-    const masked = (o: string): string => o.replace(/nlink=\d+/g, 'nlink=*').replace(/mode=040(\d+) size=\d+/g, 'mode=040$1 size=*').replace(/mode=(\d+) size=\d+/g, (m, mode: string) => ((Number(mode) & 0o170000) === 0o040000 ? `mode=${mode} size=*` : m));
+    // Masked: link counts only. A hidden subdirectory adds one to its parent's nlink, as it does on
+    // the disk (spec/syscall-rights.md, "Hidden names"). A directory's size is not masked: the
+    // in-memory host reports one size for every directory, so a hidden entry cannot show in it.
+    const masked = (o: string): string => o.replace(/nlink=\d+/g, 'nlink=*');
     const hpaths = ['h', 'h/', 'h/x', '/work/h', 'h/..', 'toh', 'toh/x', 'd/../h', 'f', 'd', '.', 'g'];
     await fc.assert(fc.asyncProperty(fc.constantFrom('file', 'dir', 'symlink'), programArb(hpaths, 20), async (kind, words) => {
       const run = async (h: MemoryTree[string] | undefined): Promise<string> => {
