@@ -5,7 +5,7 @@
  * path is taken from the directory fdwarden runs in. An input that cannot be used is an
  * InputError: one line naming the file, exit 4.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InheritedFd } from '../state/kernel.js';
 import { emptyView, snapshotView, type SnapshotJson, type View } from '../state/view.js';
@@ -13,6 +13,7 @@ import { liveView } from '../state/live-view.js';
 import { parseStraceLine } from '../strace/line.js';
 import { byteString } from '../linux/bytes.js';
 import { InputError, readableFile, UsageError } from './options.js';
+import { forEachLine } from './read-lines.js';
 
 
 /** An absolute path for a path option: relative ones start at the directory fdwarden runs in. */
@@ -98,22 +99,7 @@ export function readTrace(file: string): string[] {
 export function requireSyscall(file: string): void {
   readableFile(file);
   if (file === '-') return;
-  const fd = openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 16);
-  let rest = '';
-  let lines = 0;
-  try {
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
-      const parts = (rest + buf.toString('latin1', 0, n)).split('\n');
-      rest = parts.pop()!;
-      for (const l of parts) {
-        lines++;
-        if (isSyscall(l)) return;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  if (rest !== '' && isSyscall(rest)) return;
-  throw noSyscall(file, lines + (rest !== '' ? 1 : 0));
+  let found = false;
+  const lines = forEachLine(file, (l) => !(found = isSyscall(l)), false);
+  if (!found) throw noSyscall(file, lines);
 }

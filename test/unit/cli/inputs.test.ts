@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../temp-dirs.js';
-import { startDir, parseInherit } from '../../../src/cli/inputs.js';
+import { startDir, parseInherit, requireSyscall } from '../../../src/cli/inputs.js';
 import { cli } from './capture.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -40,6 +40,15 @@ describe('inputs that cannot be used: one line naming them, exit 4', () => {
     oneLine(await cli('audit', '--policy', POLICY, empty), 4, 'no line is a syscall (the file is empty)');
     oneLine(await cli('explain', '--policy', POLICY, '--trace', junk, '--line', '1'), 4, 'no line is a syscall');
     oneLine(await cli('learn', junk, '--cwd', '/'), 4, 'no line is a syscall');
+  });
+
+  it('a log is searched to its last line, one without a newline counted', () => {
+    const tail = join(dir, 'tail.strace');
+    writeFileSync(tail, 'hello\nworld\nopenat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 3');
+    expect(() => requireSyscall(tail)).not.toThrow();
+    const unended = join(dir, 'unended.strace');
+    writeFileSync(unended, 'hello\nworld\nagain');
+    expect(() => requireSyscall(unended)).toThrow(`${unended}: no line is a syscall (3 lines, none an strace line)`);
   });
 
   it('a directory where a file is expected: policy, trace, snapshot, the files of diff', async () => {
