@@ -47,10 +47,20 @@ export function syntheticDir(ino: bigint, timeNs: bigint): StatLike {
   };
 }
 
-/** struct stat, x86-64. */
+/**
+ * The encoders' output buffers, reused: a fresh 144- or 256-byte array lives off V8's heap and
+ * costs more than the whole encoding, on every stat call. What an encoder returns is valid until
+ * its next call: copy it at once (GuestMemory.writeBytes does).
+ */
+const statOut = new Uint8Array(STAT_SIZE);
+const statView = new DataView(statOut.buffer);
+const statxOut = new Uint8Array(STATX_SIZE);
+const statxView = new DataView(statxOut.buffer);
+
+/** struct stat, x86-64 (valid until the next call: copy it). */
 export function encodeStat(st: StatLike): Uint8Array {
-  const b = new Uint8Array(STAT_SIZE);
-  const v = new DataView(b.buffer);
+  const b = statOut.fill(0);
+  const v = statView;
   v.setBigUint64(0, BigInt.asUintN(64, st.dev), true);
   v.setBigUint64(8, BigInt.asUintN(64, st.ino), true);
   v.setBigUint64(16, BigInt.asUintN(64, st.nlink), true);
@@ -81,10 +91,10 @@ export function devMinor(dev: bigint): number {
 const STATX_BASIC_STATS = 0x7ff;
 const STATX_BTIME = 0x800;
 
-/** struct statx. Every basic field is filled whatever was asked, as Linux may do. */
+/** struct statx (valid until the next call: copy it). Every basic field is filled whatever was asked, as Linux may do. */
 export function encodeStatx(st: StatLike): Uint8Array {
-  const b = new Uint8Array(STATX_SIZE);
-  const v = new DataView(b.buffer);
+  const b = statxOut.fill(0);
+  const v = statxView;
   const hasBirth = st.birthtimeNs > 0n;
   v.setUint32(0, STATX_BASIC_STATS | (hasBirth ? STATX_BTIME : 0), true);
   v.setUint32(4, Number(st.blksize) >>> 0, true);
