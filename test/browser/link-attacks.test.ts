@@ -414,3 +414,14 @@ describe('Stop', () => {
     await answers(page);
   });
 });
+
+describe('the witnesses can fail', () => {
+  test('a payload parsed as HTML is seen: an element made from it, and the CSP violation of its handler', async () => {
+    const page = await open(s.url);
+    await page.evaluate((html) => { (document.querySelector('#status') as unknown as { innerHTML: string }).innerHTML = html; }, PAYLOADS('witness')[0]!);
+    await page.waitForFunction(() => window.__violations.length > 0, undefined, { timeout: 10_000 });
+    await expect(clean(page)).rejects.toThrow();
+    // The page's CSP, not luck, kept the handler from running.
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+  });
+});
