@@ -17,15 +17,10 @@ export { unusedVar } from '../dsl/vars-used.js';
 export { byteString, latin1String } from '../linux/bytes.js';
 
 /**
- * A log's lines as the CLI reads a file: split at `\n`, a last line without one kept, nothing
- * after a final `\n`. The text is the model's byte string (one char per byte, as the CLI reads
- * files in latin1): decode fetched bytes with `latin1String`, typed text with `byteString`.
+ * A log's lines as the CLI reads a file. The text is the model's byte string (one char per byte):
+ * decode fetched bytes with `latin1String`, typed text with `byteString`.
  */
-export function logLines(text: string): string[] {
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
+export { logLines } from '../strace/line.js';
 
 // `property` blocks, as `fdwarden test` checks them (the testing kit's node-free part).
 export { checkPropertyBlocks, DEFAULT_SEED, propertySummary, type PropertyTally } from '../testing/property-blocks.js';

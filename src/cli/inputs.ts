@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { InheritedFd } from '../state/kernel.js';
 import { emptyView, snapshotView, type SnapshotJson, type View } from '../state/view.js';
 import { liveView } from '../state/live-view.js';
-import { parseStraceLine } from '../strace/line.js';
+import { logLines, parseStraceLine } from '../strace/line.js';
 import { byteString } from '../linux/bytes.js';
 import { InputError, readableFile, UsageError } from './options.js';
 import { forEachLine } from './read-lines.js';
@@ -70,10 +70,7 @@ export function parseInherit(specs: readonly string[]): InheritedFd[] {
 /** Reads a log as bytes-in-a-string (latin1), so any byte survives the round trip. */
 export function readLog(file: string): string[] {
   readableFile(file);
-  const text = readFileSync(file === '-' ? 0 : file, 'latin1');
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  return logLines(readFileSync(file === '-' ? 0 : file, 'latin1'));
 }
 
 function isSyscall(line: string): boolean {

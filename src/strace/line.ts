@@ -18,6 +18,16 @@
  */
 import { skipQuoted } from './escapes.js';
 
+/**
+ * A log's lines as the CLI reads a file: split at `\n`, a last line without one kept, nothing
+ * after a final `\n`. The text is the model's byte string (one char per byte, read as latin1).
+ */
+export function logLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
 export interface Result {
   /** Everything after `= ` (without a `-T` duration). */
   readonly text: string;
