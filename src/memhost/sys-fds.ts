@@ -14,20 +14,20 @@ import { nowNs } from './inodes.js';
 function open(h: MemCore, e: Entry): number {
   const p = e.open!;
   const t = p.target;
-  const umask = h.kernel.umaskOf(h.tid);
-  const perm = (e.call as { mode: number }).mode & 0o7777 & ~umask;
   const ret = h.exit(e, p.fd);
   if (ret < 0) return ret;
   const o = h.openFd(ret);
   if (isErr(o)) return ret;
-  const now = nowNs();
+  // The clock is read only when something changes (most opens change nothing).
   if (t.kind !== 'existing') {
+    const now = nowNs();
+    const perm = (e.call as { mode: number }).mode & 0o7777 & ~h.kernel.umaskOf(h.tid);
     h.made(o.inode.id, t.dir, 'reg', perm, now);
     if (t.kind === 'create') h.touchDir(t.dir, now);
   } else if (p.flags & O_TRUNC && !(p.flags & O_PATH) && o.inode.kind === 'reg') {
     const d = h.data(o.inode);
     h.fs.inodes.resize(d, 0);
-    d.mtimeNs = d.ctimeNs = now;
+    d.mtimeNs = d.ctimeNs = nowNs();
   }
   return ret;
 }
