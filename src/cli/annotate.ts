@@ -17,8 +17,6 @@ export const ANNOTATE_USAGE = `usage: fdwarden annotate LOG [--cwd DIR] [--inher
   --fs empty         nothing exists but what the log creates
   --fs FILE.json     a snapshot: {"entries": {"/path": {"kind": "dir"|"reg"|"lnk", "target": "..."}}}`;
 
-export { parseInherit, readLog, viewFor } from './inputs.js';
-
 export async function annotateCommand(argv: readonly string[]): Promise<number> {
   const p = parseOptions(argv, { cwd: { value: true }, inherit: { value: true, repeat: true }, fs: { value: true }, help: {} });
   if (p.flags.has('help')) {

@@ -77,5 +77,3 @@ function positive(p: ReturnType<typeof parseOptions>, name: string): number | un
   if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} wants a positive integer, got '${text}'`);
   return n;
 }
-
-export { jsonOf, renderDiff, shellLine } from '../rules/diff-report.js';

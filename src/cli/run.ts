@@ -12,8 +12,6 @@ import { EXIT, report } from './run-endings.js';
 import { parseLimits } from './run-limits.js';
 import { superviseGuest } from './run-supervisor.js';
 
-export { decisionLine } from '../enforce/decision-text.js';
-
 export const RUN_USAGE = `usage: fdwarden run --policy POLICY [--var NAME=VALUE]... [--dir HOST=GUEST]... [--cwd GUEST_DIR]
                     [--env NAME=VALUE]... [--audit | --quiet] [--timeout SECONDS] [--memory-limit SIZE]
                     PROGRAM.wasm [ARGS...]

@@ -14,7 +14,7 @@ import { engineFor } from '../../src/rules/engine.js';
 import { explain } from '../../src/rules/explain.js';
 import { emptyView } from '../../src/state/view.js';
 import { loadSnapshotView } from '../../src/state/live-view.js';
-import { readLog } from '../../src/cli/annotate.js';
+import { readLog } from '../../src/cli/inputs.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHARED = join(ROOT, '../shared/traces');

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readLog } from '../../src/cli/annotate.js';
+import { readLog } from '../../src/cli/inputs.js';
 import { learnCommand } from '../../src/cli/learn.js';
 import { compilePolicyText, type CompiledPolicy } from '../../src/dsl/index.js';
 import { fileLoader } from '../../src/dsl/load-fs.js';
