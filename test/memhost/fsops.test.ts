@@ -93,9 +93,9 @@ const SEQUENCES: Record<string, string[]> = {
 };
 
 if (!CAN_CHROOT) {
-  // Not silent: without root this file fails, or, asked to, reports a named skip.
+  // Not silent: where native runs cannot chroot this file fails, or, asked to, reports a named skip.
   if (NO_ROOT_OK) test.skip(`SKIPPED: ${NO_ROOT_MESSAGE}`, () => {});
-  else test('runs as root', () => { expect.fail(NO_ROOT_MESSAGE); });
+  else test('native runs can chroot (root or user namespaces)', () => { expect.fail(NO_ROOT_MESSAGE); });
 }
 
 describe.skipIf(!CAN_CHROOT)('fsops on the in-memory host prints what Linux prints', () => {

@@ -76,15 +76,18 @@ function staticFsops(): string {
   return out;
 }
 
-/** Native runs chroot into their tree, so that `/`, `..` and absolute paths mean what they mean to the guest: root only. */
-export const CAN_CHROOT = process.getuid?.() === 0;
+/**
+ * Native runs chroot into their tree, so that `/`, `..` and absolute paths mean what they mean to
+ * the guest: as root, or as any user where user namespaces are allowed (chroot-exec.c enters one).
+ */
+export const CAN_CHROOT = process.getuid?.() === 0 || spawnSync('unshare', ['-r', 'true']).status === 0;
 
 /**
- * Without root the comparison with Linux cannot run. That is a failure (CI runs as root), unless
- * FDWARDEN_NO_ROOT=1 asks to skip it, and then the skip is named in the run's report.
+ * Where the comparison with Linux cannot run (not root and no user namespaces), that is a
+ * failure, unless FDWARDEN_NO_ROOT=1 asks to skip it, and then the skip is named in the report.
  */
 export const NO_ROOT_OK = process.env['FDWARDEN_NO_ROOT'] === '1';
-export const NO_ROOT_MESSAGE = 'the comparison with Linux chroots its native runs and needs root (FDWARDEN_NO_ROOT=1 skips it, visibly)';
+export const NO_ROOT_MESSAGE = 'the comparison with Linux chroots its native runs: it needs root or user namespaces (FDWARDEN_NO_ROOT=1 skips it, visibly)';
 
 let chrootExec: string | undefined;
 
