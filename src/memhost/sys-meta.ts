@@ -43,8 +43,8 @@ function subdirs(h: MemCore, dir: number | undefined): number {
 
 /** The stat of an inode reached through dentry `dentry`: a file of this filesystem, or stdio (a pipe). */
 export function statOf(h: MemCore, inode: Inode, dentry: number | undefined): StatLike {
-  const time = nowNs();
   if (inode.anon) {
+    const time = nowNs();
     // Pipes (stdio is one) are FIFOs; anon_inodefs objects (eventfd) have no type bits.
     const mode = inode.anon.type === 'pipe' || inode.anon.name === '[stdio]' ? 0o10600n : 0o600n;
     return { dev: 0xdn, ino: BigInt(inode.id), mode, nlink: 1n, uid: 0n, gid: 0n, rdev: 0n, size: 0n, blksize: 4096n, blocks: 0n, atimeNs: time, mtimeNs: time, ctimeNs: time, birthtimeNs: 0n };
