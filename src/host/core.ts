@@ -169,9 +169,4 @@ export class HostCore {
 /** An implementation of one SYS_* call, and calls that take no entry: both hosts' shapes (src/wali/host-table.ts). */
 export { plainCalls, type SyscallImpl } from '../wali/host-table.js';
 
-/** True when a guest path names its last component with a trailing slash. */
-export function hasTrailingSlash(path: string): boolean {
-  return path.length > 1 && path.endsWith('/') && path.replace(/\/+$/, '') !== '';
-}
-
 export type { Errno };
