@@ -16,7 +16,7 @@ import { checkErrno, lowerRule, type RuleContext } from './lower-rule.js';
 import { isKnownAbi, knownAbis } from './names.js';
 import { expandCallVars } from './test-vars.js';
 import { checkCall } from './syscall.js';
-import { VarEnv, isVarName, type VarDef } from './vars.js';
+import { VarEnv, isVarName, overrideName, type VarDef } from './vars.js';
 import { expansionBudgetFor } from './expansion-budget.js';
 
 export interface LowerOptions {
@@ -81,7 +81,7 @@ function collectVars(entries: readonly Entry[], opts: LowerOptions, root: Span, 
     defs.set(item.name, def);
   }
   for (const [raw, value] of Object.entries(opts.vars ?? {})) {
-    const name = raw.startsWith('$') ? raw.slice(1) : raw;
+    const name = overrideName(raw);
     if (!isVarName(name)) {
       report('FW204', root, `invalid variable name \`${raw}\` in --var`, 'names are letters, digits and `_`, starting with a letter or `_`');
       continue;

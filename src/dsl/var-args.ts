@@ -3,7 +3,7 @@
  * (`--var TMP=/tmp --var TMP=/var/tmp`), matching how `let` lists read.
  */
 import { diag, fileSpan, type Diagnostic } from './diagnostics.js';
-import { isVarName } from './vars.js';
+import { isVarName, overrideName } from './vars.js';
 
 export interface VarArgs {
   vars: Record<string, string[]>;
@@ -16,7 +16,7 @@ export function varsFromArgs(args: readonly string[]): VarArgs {
   for (const arg of args) {
     const eq = arg.indexOf('=');
     const raw = eq < 0 ? arg : arg.slice(0, eq);
-    const name = raw.startsWith('$') ? raw.slice(1) : raw;
+    const name = overrideName(raw);
     if (eq < 0 || !isVarName(name)) {
       diagnostics.push(diag('FW204', fileSpan('--var'), `invalid --var \`${arg}\``, 'write `--var NAME=VALUE`, NAME being letters, digits and `_`'));
       continue;

@@ -4,6 +4,7 @@
  */
 import type { CompiledPolicy } from './index.js';
 import { didYouMean } from './suggest.js';
+import { overrideName } from './vars.js';
 
 /** The first `--var` name no loaded file writes, as a message with a did-you-mean; undefined when all are used. */
 export function unusedVar(vars: Record<string, readonly string[]>, ...compiled: CompiledPolicy[]): string | undefined {
@@ -12,7 +13,7 @@ export function unusedVar(vars: Record<string, readonly string[]>, ...compiled: 
     for (const text of c.sources.values()) for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
   }
   for (const raw of Object.keys(vars)) {
-    const name = raw.replace(/^\$/, '');
+    const name = overrideName(raw);
     if (names.has(name)) continue;
     const near = didYouMean(name, names);
     const files = compiled.map((c) => [...c.sources.keys()][0]).join(' or ');

@@ -163,6 +163,11 @@ export function readRef(text: string, i: number): { name: string; end: number } 
   return { name: text.slice(i + 1, j), end: j };
 }
 
+/** A `--var` override's name as the policy spells it without `$` (`$HOME` and `HOME` are one). */
+export function overrideName(raw: string): string {
+  return raw.startsWith('$') ? raw.slice(1) : raw;
+}
+
 /** Whether `name` can be a variable name (for `--var` overrides). */
 export function isVarName(name: string): boolean {
   if (!isIdentStart(name.charCodeAt(0))) return false;

@@ -4,7 +4,7 @@
  * editor's settings as `--var` gives them. Hover, completion and definition read the result.
  */
 import { compilePolicyText, parse, type CompiledPolicy, type LetItem, type Loader, type PolicyAst } from '../dsl/index.js';
-import { VarEnv, type VarDef } from '../dsl/vars.js';
+import { overrideName, VarEnv, type VarDef } from '../dsl/vars.js';
 
 export interface Analysis {
   /** The document's file name (its path, or its URI when it is not a file). */
@@ -43,7 +43,7 @@ export function variables(a: Analysis): Map<string, VarInfo> {
     }
   }
   for (const [raw, values] of Object.entries(a.vars)) {
-    const name = raw.replace(/^\$/, '');
+    const name = overrideName(raw);
     const v = out.get(name) ?? { name, lets: [] };
     v.override = values;
     out.set(name, v);

@@ -1,6 +1,7 @@
 /** AST → IR: the exact IrPolicy for each construct, and the inline tests collected. */
 import { describe, expect, test } from 'vitest';
 import { varsFromArgs } from '../../../src/dsl/index.js';
+import { unusedVar } from '../../../src/dsl/vars-used.js';
 import { allRights, bit } from '../../../src/rules/rights.js';
 import { O_CREAT, O_EXCL, O_TRUNC } from '../../../src/linux/index.js';
 import { HEADER, compile, errors, where } from './helpers.js';
@@ -216,5 +217,15 @@ describe('--var arguments', () => {
     const r = varsFromArgs(['TMP=/tmp', '$TMP=/var/tmp', 'X=', 'nope', '1A=/x']);
     expect(r.vars).toEqual({ TMP: ['/tmp', '/var/tmp'], X: [''] });
     expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(['FW204 invalid --var `nope`', 'FW204 invalid --var `1A=/x`']);
+  });
+
+  test('an override named with `$` is the variable without it, when compiling and when checking it is used', () => {
+    const text = `${HEADER}let $ROOT = "/srv"\nallow read $ROOT/**\n`;
+    const r = compile(text, { vars: { $ROOT: ['/data'] } });
+    expect(errors(r)).toEqual([]);
+    expect(r.policy.rules.map((x) => x.patterns)).toEqual([['/data/**']]);
+    expect(compile(text, { vars: { ROOT: ['/data'] } }).policy.rules.map((x) => x.patterns)).toEqual([['/data/**']]);
+    expect(unusedVar({ $ROOT: ['/data'] }, r)).toBeUndefined();
+    expect(unusedVar({ $ROTO: ['/data'] }, r)).toMatch(/^--var ROTO: no variable \$ROTO in p\.policy/);
   });
 });
