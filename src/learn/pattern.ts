@@ -4,6 +4,7 @@
  * bytes), quoted when it cannot be bare.
  */
 import { canBeBare, quote } from '../dsl/strings.js';
+import { latin1Bytes } from '../linux/bytes.js';
 
 const META = /[*?[\]{}$]/g;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -22,7 +23,7 @@ export interface PatternText {
  * literalPattern('/etc/passwd').text; // '/etc/passwd'
  */
 export function literalPattern(path: string): PatternText {
-  const bytes = Uint8Array.from(path, (c) => c.charCodeAt(0) & 0xff);
+  const bytes = latin1Bytes(path);
   let text: string;
   let widened = false;
   try {

@@ -5,6 +5,7 @@
  * decision separately.
  */
 import { escapeBytes } from '../strace/escapes.js';
+import { latin1Bytes } from '../linux/bytes.js';
 import { flagNames } from './diff-contexts.js';
 
 /**
@@ -14,7 +15,7 @@ import { flagNames } from './diff-contexts.js';
  * straceString('/a "b"') // '"/a \\"b\\""'
  */
 export function straceString(path: string): string {
-  const bytes = Uint8Array.from(path, (ch) => ch.charCodeAt(0) & 0xff);
+  const bytes = latin1Bytes(path);
   return `"${escapeBytes(bytes)}"`;
 }
 
