@@ -11,7 +11,7 @@
 import { Kernel } from '../state/kernel.js';
 import { attach, create, dentry, inodeOf, kill, lookupChild, newInode } from '../state/namespace.js';
 import type { Dentry, Inode } from '../state/types.js';
-import { byteString } from '../linux/bytes.js';
+import { byteString, latin1Bytes, latin1String } from '../linux/bytes.js';
 import { InodeTable, nowNs, type InodeData } from './inodes.js';
 
 /**
@@ -55,13 +55,11 @@ const encoder = new TextEncoder();
 /** A model byte string (one char per byte) as text: UTF-8 decoded (invalid bytes become U+FFFD). */
 export function textOf(bytes: string): string {
   if (!/[^\x00-\x7f]/.test(bytes)) return bytes;
-  return utf8Lax.decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
+  return utf8Lax.decode(latin1Bytes(bytes));
 }
 
 function base64Of(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
-  return btoa(s);
+  return btoa(latin1String(b));
 }
 
 function bytesOfBase64(s: string, path: string): Uint8Array {
@@ -71,7 +69,7 @@ function bytesOfBase64(s: string, path: string): Uint8Array {
   } catch {
     throw new Error(`MemoryFs: ${path}: its bytes are not base64`);
   }
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  return latin1Bytes(text);
 }
 
 function isLeaf(v: unknown, tag: 'symlink' | 'base64'): v is readonly [typeof tag, string] {

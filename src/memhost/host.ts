@@ -15,7 +15,7 @@ import { Enforcer } from '../enforce/enforcer.js';
 import { grantInherited } from '../enforce/grants.js';
 import { entryDecision, plainDecision, type DecisionEvent } from '../enforce/decisions.js';
 import { O_RDONLY, O_WRONLY } from '../linux/index.js';
-import { byteString } from '../linux/bytes.js';
+import { byteString, latin1Bytes } from '../linux/bytes.js';
 import { decodeWali } from '../wali/decode.js';
 import type { GuestWord } from '../wali/memory.js';
 import { attachMemory, fdFastPath, plainCalls, type SyscallImpl } from '../wali/host-table.js';
@@ -165,7 +165,7 @@ export class MemoryWaliHost {
     for (const g of [fdCalls(this.core), ioCallsWithEntry(this.core), nameCalls(this.core), metaCalls(this.core), direntCalls(this.core), processCalls(this.core), memCalls(this.core), taskCalls(this.core, opts.name ?? 'program'), pipeCalls(this.core), pollCalls(this.core), eventCalls(this.core), epollCalls(this.core, (fd) => readiness(this.core, fd))]) {
       for (const [name, fn] of Object.entries(g)) this.impls.set(name, fn as Impl);
     }
-    this.argv = [opts.name ?? 'program', ...(opts.args ?? [])].map((a) => Uint8Array.from(byteString(a), (c) => c.charCodeAt(0)));
+    this.argv = [opts.name ?? 'program', ...(opts.args ?? [])].map((a) => latin1Bytes(byteString(a)));
   }
 
   /** Names of the syscalls this host implements (without `SYS_`). */
@@ -330,7 +330,7 @@ export class MemoryWaliHost {
       case '__get_init_envfile':
         return (buf, size) => {
           if ((this.opts.env ?? []).length === 0 || !h.mem) return 0;
-          const path = Uint8Array.from(`${MEMORY_ENV_FILE}\0`, (c) => c.charCodeAt(0));
+          const path = latin1Bytes(`${MEMORY_ENV_FILE}\0`);
           h.mem.writeBytes(u32(buf), path.length <= u32(size) ? path : new Uint8Array(1));
           return 1;
         };

@@ -6,6 +6,7 @@
  */
 import type { Entry } from '../enforce/enforcer.js';
 import { O_PATH } from '../linux/index.js';
+import { latin1Bytes } from '../linux/bytes.js';
 import type { InodeKind } from '../state/types.js';
 import { i32, isErr, neg, u32 } from '../wali/errno.js';
 import { direntSize, putDirent } from '../wali/stat-layout.js';
@@ -13,23 +14,19 @@ import type { Dirent, MemCore } from './core.js';
 
 const DT: Partial<Record<InodeKind, number>> = { fifo: 1, chr: 2, dir: 4, blk: 6, reg: 8, lnk: 10, sock: 12 };
 
-function bytesOf(name: string): Uint8Array {
-  return Uint8Array.from(name, (c) => c.charCodeAt(0));
-}
-
 function listing(h: MemCore, dentryId: number): Dirent[] {
   const s = h.kernel.s;
   const d = s.dentries.get(dentryId)!;
   const parent = s.dentries.get(d.parent) ?? d;
   const out: Dirent[] = [
-    { name: bytesOf('.'), ino: BigInt(d.inode), type: 4 },
-    { name: bytesOf('..'), ino: BigInt(parent.inode), type: 4 },
+    { name: latin1Bytes('.'), ino: BigInt(d.inode), type: 4 },
+    { name: latin1Bytes('..'), ino: BigInt(parent.inode), type: 4 },
   ];
   for (const [name, id] of d.children) {
     if (id === 0 || !h.enforcer.visible(dentryId, name)) continue;
     const inode = s.inodes.get(s.dentries.get(id)?.inode ?? 0);
     if (!inode) continue;
-    out.push({ name: bytesOf(name), ino: BigInt(inode.id), type: DT[inode.kind] ?? 0 });
+    out.push({ name: latin1Bytes(name), ino: BigInt(inode.id), type: DT[inode.kind] ?? 0 });
   }
   return out;
 }

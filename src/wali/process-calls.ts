@@ -6,6 +6,7 @@
  */
 import type { Entry } from '../enforce/enforcer.js';
 import type { Kernel } from '../state/kernel.js';
+import { latin1Bytes } from '../linux/bytes.js';
 import { WaliExit } from './endings.js';
 import { i32, neg, u32 } from './errno.js';
 import type { GuestMemory } from './memory.js';
@@ -124,7 +125,7 @@ function clockNs(k: ProcessHooks, clk: number): bigint | null {
 function uname(mem: GuestMemory | undefined, buf: number, release: string): number {
   const fields = ['Linux', 'wali', release, '#1 SMP', 'x86_64', '(none)'];
   const out = new Uint8Array(65 * 6);
-  fields.forEach((f, i) => out.set(Uint8Array.from(f.slice(0, 64), (c) => c.charCodeAt(0)), i * 65));
+  fields.forEach((f, i) => out.set(latin1Bytes(f.slice(0, 64)), i * 65));
   return !mem || mem.writeBytes(buf, out) ? neg('EFAULT') : 0;
 }
 
@@ -151,7 +152,7 @@ export function getcwd(h: ProcessHost, e: Entry, buf: number, size: number): num
   if (r < 0) return r;
   const label = h.kernel.describeCwd(h.tid);
   if (label === 'unknown' || label.kind !== 'path') return neg('ENOENT');
-  const bytes = Uint8Array.from(label.path + '\0', (c) => c.charCodeAt(0));
+  const bytes = latin1Bytes(label.path + '\0');
   if (size < bytes.length) return neg('ERANGE');
   return !h.mem || h.mem.writeBytes(buf, bytes) ? neg('EFAULT') : bytes.length;
 }
