@@ -7,10 +7,7 @@
  * Run in a directory holding a regular file `f`.
  */
 #ifdef __wasm__
-typedef unsigned long size_t;
-typedef long long i64;
-typedef unsigned long long u64;
-#define SYS(name) __attribute__((import_module("wali"), import_name("SYS_" #name)))
+#include "oracle-wasm.h"
 SYS(read) i64 sys_read(int, void *, size_t);
 SYS(write) i64 sys_write(int, const void *, size_t);
 SYS(open) i64 sys_open(const char *, int, int);
@@ -33,15 +30,6 @@ SYS(epoll_ctl) i64 sys_epoll_ctl(int, int, int, void *);
 SYS(epoll_wait) i64 sys_epoll_wait(int, void *, int, int);
 SYS(epoll_pwait) i64 sys_epoll_pwait(int, void *, int, int, void *, size_t);
 SYS(clock_gettime) i64 sys_clock_gettime(int, void *);
-SYS(exit_group) i64 sys_exit_group(int);
-__attribute__((import_module("wali"), import_name("__cl_get_argv_len"))) int cl_get_argv_len(int);
-__attribute__((import_module("wali"), import_name("__cl_copy_argv"))) int cl_copy_argv(char *, int);
-#define S(n, ...) sys_##n(__VA_ARGS__)
-void *memset(void *d, int c, size_t n) {
-  volatile unsigned char *p = d;
-  while (n--) *p++ = (unsigned char)c;
-  return d;
-}
 #else
 #include "oracle-native.h"
 #endif

@@ -9,10 +9,7 @@
  * selects a group: ids, limits, task, futex, fs, mem.
  */
 #ifdef __wasm__
-typedef unsigned long size_t;
-typedef long long i64;
-typedef unsigned long long u64;
-#define SYS(name) __attribute__((import_module("wali"), import_name("SYS_" #name)))
+#include "oracle-wasm.h"
 SYS(write) i64 sys_write(int, const void *, size_t);
 SYS(open) i64 sys_open(const char *, int, int);
 SYS(close) i64 sys_close(int);
@@ -59,16 +56,7 @@ SYS(mprotect) i64 sys_mprotect(void *, size_t, int);
 SYS(madvise) i64 sys_madvise(void *, size_t, int);
 SYS(msync) i64 sys_msync(void *, size_t, int);
 SYS(mremap) i64 sys_mremap(void *, size_t, size_t, int, void *);
-SYS(exit_group) i64 sys_exit_group(int);
-__attribute__((import_module("wali"), import_name("__cl_get_argv_len"))) int cl_get_argv_len(int);
-__attribute__((import_module("wali"), import_name("__cl_copy_argv"))) int cl_copy_argv(char *, int);
-#define S(n, ...) sys_##n(__VA_ARGS__)
 #define WASM 1
-void *memset(void *d, int c, size_t n) {
-  volatile unsigned char *p = d;
-  while (n--) *p++ = (unsigned char)c;
-  return d;
-}
 void *memcpy(void *d, const void *s, size_t n) {
   volatile unsigned char *p = d;
   const volatile unsigned char *q = s;

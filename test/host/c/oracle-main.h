@@ -4,7 +4,7 @@
  * exit status (2: no such group). Natively, main first leaves the process what the guest has:
  * only stdio (fds from 3 closed; a program defines ORACLE_KEEPS_FDS(argc, argv) for the runs that
  * must keep what they were given, such as an execve'd one), and with ORACLE_NO_SIGPIPE no
- * SIGPIPE (the host delivers none: a write with no reader is EPIPE). Included last; the program
+ * SIGPIPE (the host delivers none: a write with no reader is EPIPE). Included last; oracle-wasm.h
  * declares sys_exit_group and the argv imports for wasm.
  */
 static int run(const char *group);

@@ -8,10 +8,7 @@
  * file `notexec` and this program itself as `prog` (mode 755).
  */
 #ifdef __wasm__
-typedef unsigned long size_t;
-typedef long long i64;
-typedef unsigned long long u64;
-#define SYS(name) __attribute__((import_module("wali"), import_name("SYS_" #name)))
+#include "oracle-wasm.h"
 SYS(read) i64 sys_read(int, void *, size_t);
 SYS(write) i64 sys_write(int, const void *, size_t);
 SYS(open) i64 sys_open(const char *, int, int);
@@ -28,17 +25,13 @@ SYS(getppid) i64 sys_getppid(void);
 SYS(gettid) i64 sys_gettid(void);
 SYS(rt_sigaction) i64 sys_rt_sigaction(int, const void *, void *, size_t);
 SYS(rt_sigprocmask) i64 sys_rt_sigprocmask(int, const void *, void *, size_t);
-SYS(exit_group) i64 sys_exit_group(int);
 SYS(execve) i64 sys_execve(const char *, char *const *, char *const *);
 SYS(prlimit64) i64 sys_prlimit64(int, int, const void *, void *);
 SYS(prctl) i64 sys_prctl(int, i64, i64, i64, i64);
 SYS(setitimer) i64 sys_setitimer(int, const void *, void *);
 SYS(getitimer) i64 sys_getitimer(int, void *);
-__attribute__((import_module("wali"), import_name("__cl_get_argv_len"))) int cl_get_argv_len(int);
-__attribute__((import_module("wali"), import_name("__cl_copy_argv"))) int cl_copy_argv(char *, int);
 __attribute__((import_module("wali"), import_name("setjmp"), returns_twice)) int wali_setjmp(void *);
 __attribute__((import_module("wali"), import_name("longjmp"))) void wali_longjmp(void *, int);
-#define S(n, ...) sys_##n(__VA_ARGS__)
 /* WALI's sigaction: handler, flags (u64), restorer, mask (u64). */
 struct sigact { unsigned handler; unsigned pad; u64 flags; unsigned restorer; unsigned pad2; u64 mask; };
 #else

@@ -6,9 +6,7 @@
  * tcp, udp, msg, errors, priv, deny. Run in a directory holding a regular file `f`.
  */
 #ifdef __wasm__
-typedef unsigned long size_t;
-typedef long long i64;
-#define SYS(name) __attribute__((import_module("wali"), import_name("SYS_" #name)))
+#include "oracle-wasm.h"
 SYS(read) i64 sys_read(int, void *, size_t);
 SYS(write) i64 sys_write(int, const void *, size_t);
 SYS(open) i64 sys_open(const char *, int, int);
@@ -34,15 +32,6 @@ SYS(sendto) i64 sys_sendto(int, const void *, size_t, int, const void *, unsigne
 SYS(recvfrom) i64 sys_recvfrom(int, void *, size_t, int, void *, void *);
 SYS(sendmsg) i64 sys_sendmsg(int, const void *, int);
 SYS(recvmsg) i64 sys_recvmsg(int, void *, int);
-SYS(exit_group) i64 sys_exit_group(int);
-__attribute__((import_module("wali"), import_name("__cl_get_argv_len"))) int cl_get_argv_len(int);
-__attribute__((import_module("wali"), import_name("__cl_copy_argv"))) int cl_copy_argv(char *, int);
-#define S(n, ...) sys_##n(__VA_ARGS__)
-void *memset(void *d, int c, size_t n) {
-  volatile unsigned char *p = d;
-  while (n--) *p++ = (unsigned char)c;
-  return d;
-}
 /* WALI's struct msghdr: wasm32 pointers, 64-bit long's padding (spec/types_abi.py). */
 struct iov { void *base; size_t len; };
 struct mh { void *name; unsigned namelen; struct iov *iov; int iovlen; int pad1; void *control; unsigned controllen; int pad2; int flags; };
