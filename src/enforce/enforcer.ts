@@ -88,23 +88,21 @@ export class Enforcer {
 
   private decide(task: Task, call: Call, steps: boolean): Entry {
     if (call.sys === 'openat') return this.enterOpen(task, call, steps);
-    // Emptiness (ENOTEMPTY) is checked after the hooks: predicted without it, listed once allowed.
-    if (call.sys === 'unlinkat' || call.sys === 'renameat2') {
-      this.kernel.emptinessDeferred = false;
-      const e = this.decideFirst(task, call, steps, false);
-      // Allowed, and a directory's emptiness decides it: now it may be listed.
-      if (e.refused !== undefined || !this.kernel.emptinessDeferred) return e;
-      const q = this.kernel.predict(task.tid, call);
-      return q.ok ? e : { ...e, refused: kernelRefusal(this.engine, q) };
-    }
-    return this.decideFirst(task, call, steps, true);
+    // Emptiness (ENOTEMPTY) is checked after the hooks, as Linux does: every call is predicted
+    // without listing a directory, and one the policy allowed whose answer a directory's
+    // emptiness decides (rmdir, a rename over a directory) is predicted again with it listed.
+    this.kernel.emptinessDeferred = false;
+    const e = this.decideFirst(task, call, steps);
+    if (e.refused !== undefined || !this.kernel.emptinessDeferred) return e;
+    const q = this.kernel.predict(task.tid, call);
+    return q.ok ? e : { ...e, refused: kernelRefusal(this.engine, q) };
   }
 
-  private decideFirst(task: Task, call: Call, steps: boolean, listing: boolean): Entry {
+  private decideFirst(task: Task, call: Call, steps: boolean): Entry {
     // The kernel's own checks come first (flags, the walk, a closed fd, EEXIST ...), as they do
     // in Linux before any security hook. A lookup's prediction is its resolution (judged below),
     // after its own arguments' checks.
-    const p = call.sys === 'lookup' ? (call.argErr ? this.kernel.predict(task.tid, call) : undefined) : this.predict(task, call, listing);
+    const p = call.sys === 'lookup' ? (call.argErr ? this.kernel.predict(task.tid, call) : undefined) : this.predictUnlisted(task, call);
     const request = p && !p.ok && !afterHooks(call, p) ? null : requestFor(this.kernel, task, call, { steps });
     if (p && !p.ok && (request === null || !resolved(request))) return entry(task, call, null, undefined, kernelRefusal(this.engine, p));
     if (request === null) return entry(task, call, null, undefined, undefined);
@@ -136,8 +134,8 @@ export class Enforcer {
     return entry(task, call, request, verdict, verdict && !verdict.allowed ? refusal(this.engine, verdict) : undefined);
   }
 
-  private predict(task: Task, call: Call, listing: boolean): Outcome {
-    if (listing) return this.kernel.predict(task.tid, call);
+  /** The kernel's answer with no directory listed for its emptiness (see `decide`). */
+  private predictUnlisted(task: Task, call: Call): Outcome {
     this.kernel.listsForEmptiness = false;
     try {
       return this.kernel.predict(task.tid, call);
